@@ -1,0 +1,77 @@
+// Package root assembles shipit's command tree and turns errors into exit codes.
+package root
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/shipit-dev/shipit/pkg/cmd/render"
+	"github.com/shipit-dev/shipit/pkg/cmd/validate"
+	"github.com/shipit-dev/shipit/pkg/cmd/version"
+	"github.com/shipit-dev/shipit/pkg/cmdutil"
+	"github.com/shipit-dev/shipit/pkg/spec"
+	"github.com/shipit-dev/shipit/pkg/target"
+)
+
+// NewCmd builds the root command with every subcommand and the global flags.
+func NewCmd(io *cmdutil.IOStreams, g *cmdutil.GlobalOptions) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "shipit",
+		Short: "Deploy one app spec to AWS ECS (Fargate) or Kubernetes on EKS",
+		Long: "shipit turns one neutral app spec (shipit.yaml) into ECS or Kubernetes objects.\n\n" +
+			"Exit codes: 0 ok · 1 error · 2 invalid spec or usage · 3 rollout failed ·\n" +
+			"4 rolled back · 5 timed out · 6 diff found differences · 130 interrupted.",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	cmd.SetIn(io.In)
+	cmd.SetOut(io.Out)
+	cmd.SetErr(io.ErrOut)
+	// Usage mistakes (unknown flag, bad argument) exit 2 like an invalid spec.
+	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return &target.UsageError{Msg: err.Error() + "\nsee '" + c.CommandPath() + " --help'"}
+	})
+	f := cmd.PersistentFlags()
+	f.StringVarP(&g.File, "file", "f", "shipit.yaml", "the spec file")
+	f.StringVar(&g.Env, "env", "", "merge environments.NAME over the base spec")
+	f.StringVarP(&g.Output, "output", "o", "text", "output format: text or json")
+	f.StringVar(&g.Region, "region", "", "AWS region (else ecs.region, else the AWS default chain)")
+	f.StringVar(&g.Profile, "profile", "", "AWS shared config profile")
+	f.StringVar(&g.Kubeconfig, "kubeconfig", "", "path to a kubeconfig (else KUBECONFIG, else ~/.kube/config)")
+	f.StringVar(&g.Context, "context", "", "kubeconfig context (else eks.context, else the current context)")
+	f.BoolVar(&g.NoColor, "no-color", false, "never use colour")
+	f.CountVarP(&g.Verbose, "verbose", "v", "more detail (repeatable)")
+
+	cmd.AddCommand(
+		validate.NewCmd(io, g),
+		render.NewCmd(io, g),
+		version.NewCmd(io, g),
+	)
+	return cmd
+}
+
+// Execute runs shipit with args and returns the process exit code. Errors are printed here,
+// once: spec errors one per line as file:line:col: field: message (fix).
+func Execute(io *cmdutil.IOStreams, args []string) int {
+	g := &cmdutil.GlobalOptions{}
+	cmd := NewCmd(io, g)
+	cmd.SetArgs(args)
+	err := cmd.Execute()
+	if err != nil {
+		var specErrs spec.Errors
+		var usage *target.UsageError
+		switch {
+		case errors.As(err, &specErrs):
+			if !g.JSON() { // JSON output already carries them
+				cmdutil.PrintDiagnostics(io.ErrOut, "", specErrs)
+			}
+		case errors.As(err, &usage):
+			fmt.Fprintf(io.ErrOut, "error: %s\n", usage.Msg)
+		default:
+			fmt.Fprintf(io.ErrOut, "error: %s\n", err)
+		}
+	}
+	return target.ExitCode(err)
+}

@@ -1,0 +1,142 @@
+// Package validate is `shipit validate`: load the spec and check it for every target it
+// configures (and, without --env, for every environment it defines).
+package validate
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/shipit-dev/shipit/pkg/cmdutil"
+	"github.com/shipit-dev/shipit/pkg/spec"
+)
+
+// Options are validate's inputs.
+type Options struct {
+	IO     *cmdutil.IOStreams
+	Global *cmdutil.GlobalOptions
+	// Targets limits the check to these targets; empty means those the spec configures.
+	Targets []string
+}
+
+// Result is what -o json prints.
+type Result struct {
+	File         string            `json:"file"`
+	Valid        bool              `json:"valid"`
+	Environments []string          `json:"environments"`
+	Targets      []string          `json:"targets"`
+	Errors       []spec.FieldError `json:"errors"`
+	Warnings     []spec.FieldError `json:"warnings"`
+}
+
+// NewCmd builds the cobra command.
+func NewCmd(io *cmdutil.IOStreams, g *cmdutil.GlobalOptions) *cobra.Command {
+	opts := &Options{IO: io, Global: g}
+	var tgt string
+	cmd := &cobra.Command{
+		Use:   "validate",
+		Short: "Check a spec for every target it configures",
+		Long: "Loads shipit.yaml (strict fields, ${VAR} expansion, environments, defaults) and checks it for\n" +
+			"each target it configures: the ecs: and eks: blocks, or both when it has neither. Without\n" +
+			"--env, the base spec and every environment are checked.",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if tgt != "" {
+				if _, err := cmdutil.LookupTarget(tgt); err != nil {
+					return err
+				}
+				opts.Targets = []string{tgt}
+			}
+			return Run(opts)
+		},
+	}
+	cmd.Flags().StringVar(&tgt, "target", "", "check only this target (ecs or eks)")
+	return cmd
+}
+
+// Run validates and prints the result; a spec.Errors error means exit 2.
+func Run(o *Options) error {
+	if err := o.Global.CheckOutput(); err != nil {
+		return err
+	}
+	envs := []string{o.Global.Env}
+	if o.Global.Env == "" {
+		base, err := spec.Load(o.Global.File, spec.Options{Getenv: o.Global.Getenv})
+		if err != nil {
+			return o.report(nil, nil, err)
+		}
+		envs = append(envs, base.Source.Environments...)
+	}
+	res := &Result{File: o.Global.File, Valid: true, Errors: []spec.FieldError{}, Warnings: []spec.FieldError{}}
+	seen := map[string]bool{}
+	targets := map[string]bool{}
+	keep := func(list *[]spec.FieldError, ds []spec.FieldError) {
+		for _, d := range ds {
+			if k := d.Error(); !seen[k] {
+				seen[k] = true
+				*list = append(*list, d)
+			}
+		}
+	}
+	for _, env := range envs {
+		app, err := spec.Load(o.Global.File, spec.Options{Environment: env, Getenv: o.Global.Getenv})
+		if err != nil {
+			if errs, ok := err.(spec.Errors); ok {
+				keep(&res.Errors, errs)
+				continue
+			}
+			return err
+		}
+		keep(&res.Warnings, app.Warnings())
+		ts := o.Targets
+		if len(ts) == 0 {
+			ts = app.Targets()
+		}
+		for _, t := range ts {
+			targets[t] = true
+			errs, warns := app.Validate(t)
+			keep(&res.Errors, errs)
+			keep(&res.Warnings, warns)
+		}
+	}
+	for _, e := range envs {
+		if e == "" {
+			e = "(base)"
+		}
+		res.Environments = append(res.Environments, e)
+	}
+	for t := range targets {
+		res.Targets = append(res.Targets, t)
+	}
+	sort.Strings(res.Targets)
+	res.Valid = len(res.Errors) == 0
+	var err error
+	if !res.Valid {
+		err = spec.Errors(res.Errors)
+	}
+	return o.report(res, res.Warnings, err)
+}
+
+func (o *Options) report(res *Result, warns []spec.FieldError, err error) error {
+	if res == nil { // the spec did not load at all
+		res = &Result{File: o.Global.File, Errors: []spec.FieldError{}, Warnings: []spec.FieldError{}}
+		errs, ok := err.(spec.Errors)
+		if !ok {
+			return err
+		}
+		res.Errors = errs
+	}
+	if o.Global.JSON() {
+		if perr := cmdutil.PrintJSON(o.IO.Out, res); perr != nil {
+			return perr
+		}
+		return err
+	}
+	cmdutil.PrintDiagnostics(o.IO.ErrOut, "warning: ", warns)
+	if err == nil {
+		fmt.Fprintf(o.IO.Out, "%s: valid for %s (%s)\n", res.File, strings.Join(res.Targets, ", "), strings.Join(res.Environments, ", "))
+	}
+	return err
+}

@@ -1,0 +1,109 @@
+// Package cmdutil holds what every command shares: IO streams, the global flags, loading the
+// spec they name, and printing results in text or JSON.
+package cmdutil
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+
+	"github.com/shipit-dev/shipit/pkg/ecs"
+	"github.com/shipit-dev/shipit/pkg/eks"
+	"github.com/shipit-dev/shipit/pkg/spec"
+	"github.com/shipit-dev/shipit/pkg/target"
+)
+
+// IOStreams are a command's input and outputs: results go to Out, progress and diagnostics
+// to ErrOut. Tests pass buffers.
+type IOStreams struct {
+	In     io.Reader
+	Out    io.Writer
+	ErrOut io.Writer
+}
+
+// System returns the process's standard streams.
+func System() *IOStreams { return &IOStreams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr} }
+
+// GlobalOptions are the flags every command takes.
+type GlobalOptions struct {
+	File       string
+	Env        string
+	Output     string
+	Region     string
+	Profile    string
+	Kubeconfig string
+	Context    string
+	NoColor    bool
+	Verbose    int
+	// Getenv looks up ${VAR} in specs; nil means the process environment.
+	Getenv func(string) (string, bool)
+}
+
+// JSON reports whether -o json was asked for.
+func (g *GlobalOptions) JSON() bool { return g.Output == "json" }
+
+// CheckOutput validates -o.
+func (g *GlobalOptions) CheckOutput() error {
+	if g.Output != "text" && g.Output != "json" {
+		return &target.UsageError{Msg: fmt.Sprintf("-o %s: unknown output format (use text or json)", g.Output)}
+	}
+	return nil
+}
+
+// Targets are the implementations the CLI can drive, by --target name.
+var Targets = map[string]target.Target{
+	spec.TargetECS: ecs.Target{},
+	spec.TargetEKS: eks.Target{},
+}
+
+// LookupTarget returns the implementation for a --target value.
+func LookupTarget(name string) (target.Target, error) {
+	if t, ok := Targets[name]; ok {
+		return t, nil
+	}
+	names := make([]string, 0, len(Targets))
+	for n := range Targets {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	if name == "" {
+		return nil, &target.UsageError{Msg: "--target is required: one of " + strings.Join(names, ", ")}
+	}
+	return nil, &target.UsageError{Msg: fmt.Sprintf("--target %s: unknown target (use one of %s)", name, strings.Join(names, ", "))}
+}
+
+// ParseImages reads repeated --image NAME=REF flags.
+func ParseImages(flags []string) (map[string]string, error) {
+	out := map[string]string{}
+	for _, f := range flags {
+		name, ref, ok := strings.Cut(f, "=")
+		if !ok || name == "" || ref == "" {
+			return nil, &target.UsageError{Msg: fmt.Sprintf("--image %s: expected NAME=REF, e.g. --image web=123456789012.dkr.ecr.ap-northeast-2.amazonaws.com/web:3f9c2e1", f)}
+		}
+		out[name] = ref
+	}
+	return out, nil
+}
+
+// LoadSpec loads the spec named by -f with --env and the given image overrides.
+func (g *GlobalOptions) LoadSpec(images map[string]string) (*spec.App, error) {
+	return spec.Load(g.File, spec.Options{Environment: g.Env, Getenv: g.Getenv, Images: images})
+}
+
+// PrintJSON writes v as indented JSON.
+func PrintJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
+}
+
+// PrintDiagnostics writes warnings (and, in text mode, errors) one per line to ErrOut.
+func PrintDiagnostics(w io.Writer, prefix string, ds []spec.FieldError) {
+	for _, d := range ds {
+		fmt.Fprintf(w, "%s%s\n", prefix, d.Error())
+	}
+}

@@ -1,0 +1,293 @@
+// Package ecs is shipit's ECS (Fargate, awsvpc) backend. This file renders a spec into the
+// exact aws-sdk-go-v2 inputs that deploy sends; rendering is pure and needs no network.
+package ecs
+
+import (
+	"fmt"
+	"sort"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	aas "github.com/aws/aws-sdk-go-v2/service/applicationautoscaling"
+	aastypes "github.com/aws/aws-sdk-go-v2/service/applicationautoscaling/types"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
+
+	"github.com/shipit-dev/shipit/pkg/spec"
+)
+
+// Rendered is everything one deploy sends to AWS for an app.
+type Rendered struct {
+	TaskDefinition *ecs.RegisterTaskDefinitionInput
+	Service        *ecs.CreateServiceInput
+	Scaling        *Scaling // nil without autoscale
+	LogGroup       string
+	LogRetention   int32 // days
+	Hash           string
+}
+
+// Scaling is the Application Auto Scaling target and its target-tracking policies.
+type Scaling struct {
+	Target   *aas.RegisterScalableTargetInput
+	Policies []*aas.PutScalingPolicyInput
+}
+
+// RenderOptions are inputs that are not in the spec.
+type RenderOptions struct {
+	// Region is used for awslogs when the spec has no ecs.region (from --region or the
+	// SDK's chain at deploy time).
+	Region string
+}
+
+// LogGroupName is where an app's containers log.
+func LogGroupName(app string) string { return "/ecs/" + app }
+
+// Render maps a validated spec to ECS inputs following the design's mapping table.
+func Render(app *spec.App, opts RenderOptions) (*Rendered, error) {
+	region := app.ECS.Region
+	if region == "" {
+		region = opts.Region
+	}
+	if region == "" {
+		return nil, spec.Errors{{File: app.Source.File, Field: "ecs.region", Target: spec.TargetECS,
+			Message: "unknown: awslogs needs the region", Fix: "set ecs.region, pass --region or set AWS_REGION"}}
+	}
+	hash := app.Hash()
+	tags := tagList(app, hash)
+	r := &Rendered{
+		LogGroup:     LogGroupName(app.Name),
+		LogRetention: int32(app.LogRetentionDays()),
+		Hash:         hash,
+	}
+	r.TaskDefinition = taskDefinition(app, region, tags)
+	r.Service = service(app, tags)
+	if app.Autoscale != nil {
+		r.Scaling = scaling(app, hash)
+	}
+	return r, nil
+}
+
+func taskDefinition(app *spec.App, region string, tags []types.Tag) *ecs.RegisterTaskDefinitionInput {
+	logs := func(prefix string) *types.LogConfiguration {
+		return &types.LogConfiguration{
+			LogDriver: types.LogDriverAwslogs,
+			Options: map[string]string{
+				"awslogs-group":         LogGroupName(app.Name),
+				"awslogs-region":        region,
+				"awslogs-stream-prefix": prefix,
+			},
+		}
+	}
+	main := types.ContainerDefinition{
+		Name:             aws.String(app.Name),
+		Image:            aws.String(app.Image),
+		Essential:        aws.Bool(true),
+		EntryPoint:       app.Command,
+		Command:          app.Args,
+		Cpu:              int32(spec.CPUUnits(app.MainCPUMillis())),
+		Memory:           aws.Int32(int32(app.MainMemoryMiB())),
+		Environment:      environment(app.Env),
+		Secrets:          secrets(app.Secrets),
+		LogConfiguration: logs(app.Name),
+		HealthCheck:      healthCheck(app.Health),
+	}
+	for _, p := range app.Ports {
+		main.PortMappings = append(main.PortMappings, types.PortMapping{
+			Name:          aws.String(p.Name),
+			ContainerPort: aws.Int32(int32(p.Port)),
+			Protocol:      types.TransportProtocol(p.Protocol),
+		})
+	}
+	var volumes []types.Volume
+	for _, v := range app.Volumes {
+		main.MountPoints = append(main.MountPoints, types.MountPoint{
+			SourceVolume: aws.String(v.Name), ContainerPath: aws.String(v.Path), ReadOnly: aws.Bool(v.ReadOnly),
+		})
+		efs := &types.EFSVolumeConfiguration{
+			FileSystemId: aws.String(v.EFS.FileSystem),
+			// In transit encryption is required with access points and costs nothing.
+			TransitEncryption: types.EFSTransitEncryptionEnabled,
+		}
+		if v.EFS.AccessPoint != "" {
+			efs.AuthorizationConfig = &types.EFSAuthorizationConfig{
+				AccessPointId: aws.String(v.EFS.AccessPoint), Iam: types.EFSAuthorizationConfigIAMEnabled,
+			}
+		}
+		volumes = append(volumes, types.Volume{Name: aws.String(v.Name), EfsVolumeConfiguration: efs})
+	}
+	containers := []types.ContainerDefinition{main}
+	for _, s := range app.Sidecars {
+		containers = append(containers, types.ContainerDefinition{
+			Name:             aws.String(s.Name),
+			Image:            aws.String(s.Image),
+			Essential:        s.Essential,
+			EntryPoint:       s.Command,
+			Command:          s.Args,
+			Cpu:              int32(spec.CPUUnits(s.CPUMillis())),
+			Memory:           aws.Int32(int32(s.MemoryMiB())),
+			Environment:      environment(s.Env),
+			LogConfiguration: logs(s.Name),
+		})
+	}
+	td := &ecs.RegisterTaskDefinitionInput{
+		Family:                  aws.String(app.Name),
+		NetworkMode:             types.NetworkModeAwsvpc,
+		RequiresCompatibilities: []types.Compatibility{types.CompatibilityFargate},
+		Cpu:                     aws.String(fmt.Sprint(spec.CPUUnits(app.CPUMillis()))),
+		Memory:                  aws.String(fmt.Sprint(app.MemoryMiB())),
+		ContainerDefinitions:    containers,
+		Volumes:                 volumes,
+		Tags:                    tags,
+	}
+	if app.ECS.ExecutionRole != "" {
+		td.ExecutionRoleArn = aws.String(app.ECS.ExecutionRole)
+	}
+	if app.Role != "" {
+		td.TaskRoleArn = aws.String(app.Role)
+	}
+	return td
+}
+
+func service(app *spec.App, tags []types.Tag) *ecs.CreateServiceInput {
+	desired := 1
+	switch {
+	case app.Replicas != nil:
+		desired = *app.Replicas
+	case app.Autoscale != nil:
+		desired = app.Autoscale.Min
+	}
+	assign := types.AssignPublicIpDisabled
+	if app.ECS.AssignPublicIP {
+		assign = types.AssignPublicIpEnabled
+	}
+	svc := &ecs.CreateServiceInput{
+		Cluster:        aws.String(app.ECS.Cluster),
+		ServiceName:    aws.String(app.Name),
+		TaskDefinition: aws.String(app.Name), // the family; deploy passes the registered ARN
+		DesiredCount:   aws.Int32(int32(desired)),
+		NetworkConfiguration: &types.NetworkConfiguration{AwsvpcConfiguration: &types.AwsVpcConfiguration{
+			Subnets:        app.ECS.Subnets,
+			SecurityGroups: app.ECS.SecurityGroups,
+			AssignPublicIp: assign,
+		}},
+		DeploymentConfiguration: &types.DeploymentConfiguration{
+			MaximumPercent:        aws.Int32(int32(100 + app.MaxSurgePercent())),
+			MinimumHealthyPercent: aws.Int32(int32(100 - app.MaxUnavailablePercent())),
+			DeploymentCircuitBreaker: &types.DeploymentCircuitBreaker{
+				Enable:   true,
+				Rollback: app.AutoRollback(),
+			},
+		},
+		DeploymentController: &types.DeploymentController{Type: types.DeploymentControllerTypeEcs},
+		EnableECSManagedTags: true,
+		PropagateTags:        types.PropagateTagsService,
+		Tags:                 tags,
+	}
+	if app.ECS.Capacity == "FARGATE_SPOT" {
+		svc.CapacityProviderStrategy = []types.CapacityProviderStrategyItem{{CapacityProvider: aws.String("FARGATE_SPOT"), Weight: 1}}
+	} else {
+		svc.LaunchType = types.LaunchTypeFargate
+	}
+	if app.Expose == "public" && app.ECS.TargetGroup != "" && len(app.Ports) > 0 {
+		svc.LoadBalancers = []types.LoadBalancer{{
+			TargetGroupArn: aws.String(app.ECS.TargetGroup),
+			ContainerName:  aws.String(app.Name),
+			ContainerPort:  aws.Int32(int32(app.Ports[0].Port)),
+		}}
+		if app.Health != nil && app.Health.Grace != "" {
+			svc.HealthCheckGracePeriodSeconds = aws.Int32(int32(spec.Seconds(app.Health.Grace)))
+		}
+	}
+	// expose: internal with ecs.discovery registers in Cloud Map; the registry's ARN only
+	// exists once deploy has created the Cloud Map service, so it is not part of the render.
+	return svc
+}
+
+func scaling(app *spec.App, hash string) *Scaling {
+	as := app.Autoscale
+	resource := fmt.Sprintf("service/%s/%s", app.ECS.Cluster, app.Name)
+	s := &Scaling{Target: &aas.RegisterScalableTargetInput{
+		ServiceNamespace:  aastypes.ServiceNamespaceEcs,
+		ResourceId:        aws.String(resource),
+		ScalableDimension: aastypes.ScalableDimensionECSServiceDesiredCount,
+		MinCapacity:       aws.Int32(int32(as.Min)),
+		MaxCapacity:       aws.Int32(int32(as.Max)),
+		Tags:              map[string]string{"managed-by": spec.ManagedBy, spec.HashAnnotation: hash},
+	}}
+	add := func(suffix string, target int, metric aastypes.MetricType) {
+		s.Policies = append(s.Policies, &aas.PutScalingPolicyInput{
+			PolicyName:        aws.String(app.Name + "-" + suffix),
+			ServiceNamespace:  aastypes.ServiceNamespaceEcs,
+			ResourceId:        aws.String(resource),
+			ScalableDimension: aastypes.ScalableDimensionECSServiceDesiredCount,
+			PolicyType:        aastypes.PolicyTypeTargetTrackingScaling,
+			TargetTrackingScalingPolicyConfiguration: &aastypes.TargetTrackingScalingPolicyConfiguration{
+				TargetValue:                   aws.Float64(float64(target)),
+				PredefinedMetricSpecification: &aastypes.PredefinedMetricSpecification{PredefinedMetricType: metric},
+				ScaleOutCooldown:              aws.Int32(60),
+				ScaleInCooldown:               aws.Int32(300),
+			},
+		})
+	}
+	if as.CPU > 0 {
+		add("cpu", as.CPU, aastypes.MetricTypeECSServiceAverageCPUUtilization)
+	}
+	if as.Memory > 0 {
+		add("memory", as.Memory, aastypes.MetricTypeECSServiceAverageMemoryUtilization)
+	}
+	return s
+}
+
+func healthCheck(h *spec.Health) *types.HealthCheck {
+	// An HTTP path is checked by the load balancer; ECS's container check runs a command.
+	if h == nil || len(h.Command) == 0 {
+		return nil
+	}
+	hc := &types.HealthCheck{
+		Command:  append([]string{"CMD"}, h.Command...),
+		Interval: aws.Int32(int32(spec.Seconds(h.Interval))),
+		Timeout:  aws.Int32(int32(spec.Seconds(h.Timeout))),
+		Retries:  aws.Int32(int32(h.Failures)),
+	}
+	if h.Grace != "" {
+		hc.StartPeriod = aws.Int32(int32(spec.Seconds(h.Grace)))
+	}
+	return hc
+}
+
+func environment(env map[string]string) []types.KeyValuePair {
+	var out []types.KeyValuePair
+	for _, k := range sortedKeys(env) {
+		out = append(out, types.KeyValuePair{Name: aws.String(k), Value: aws.String(env[k])})
+	}
+	return out
+}
+
+func secrets(refs map[string]string) []types.Secret {
+	var out []types.Secret
+	for _, k := range sortedKeys(refs) {
+		out = append(out, types.Secret{Name: aws.String(k), ValueFrom: aws.String(refs[k])})
+	}
+	return out
+}
+
+// tagList is the app's labels plus shipit's own tags, sorted by key.
+func tagList(app *spec.App, hash string) []types.Tag {
+	m := map[string]string{"managed-by": spec.ManagedBy, spec.HashAnnotation: hash}
+	for k, v := range app.Labels {
+		m[k] = v
+	}
+	var out []types.Tag
+	for _, k := range sortedKeys(m) {
+		out = append(out, types.Tag{Key: aws.String(k), Value: aws.String(m[k])})
+	}
+	return out
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

@@ -1,0 +1,360 @@
+// Package eks is shipit's Kubernetes (EKS) backend. This file renders a spec into the
+// k8s.io/api objects that deploy applies; rendering is pure and needs no cluster.
+package eks
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	appsv1 "k8s.io/api/apps/v1"
+	autoscalingv2 "k8s.io/api/autoscaling/v2"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/util/intstr"
+
+	"github.com/shipit-dev/shipit/pkg/spec"
+)
+
+// Labels and annotations shipit puts on what it creates.
+const (
+	NameLabel      = "app.kubernetes.io/name"
+	ManagedByLabel = "app.kubernetes.io/managed-by"
+	RoleAnnotation = "eks.amazonaws.com/role-arn"
+	// The ClusterSecretStores used for AWS secret references unless eks.secretStore is set.
+	SecretsManagerStore = "aws-secrets-manager"
+	ParameterStore      = "aws-parameter-store"
+)
+
+// Render maps a validated spec to Kubernetes objects in apply order: Namespace,
+// ServiceAccount, ExternalSecret, PersistentVolume/Claim, Deployment, Service, HPA.
+func Render(app *spec.App) []runtime.Object {
+	hash := app.Hash()
+	ns := app.EKS.Namespace
+	meta := func(name string, namespaced bool) metav1.ObjectMeta {
+		m := metav1.ObjectMeta{
+			Name:        name,
+			Labels:      objectLabels(app),
+			Annotations: map[string]string{spec.HashAnnotation: hash},
+		}
+		if namespaced {
+			m.Namespace = ns
+		}
+		return m
+	}
+	var objs []runtime.Object
+	if ns != spec.DefaultNamespace {
+		objs = append(objs, &corev1.Namespace{
+			TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Namespace"},
+			ObjectMeta: meta(ns, false),
+		})
+	}
+	if sa := app.EKS.ServiceAccount; sa != "" {
+		m := meta(sa, true)
+		if app.Role != "" {
+			m.Annotations[RoleAnnotation] = app.Role
+		}
+		objs = append(objs, &corev1.ServiceAccount{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "ServiceAccount"}, ObjectMeta: m})
+	}
+	if es := externalSecret(app, meta(app.Name, true)); es != nil {
+		objs = append(objs, es)
+	}
+	for _, v := range app.Volumes {
+		pv, pvc := efsVolume(app, v, meta)
+		objs = append(objs, pv, pvc)
+	}
+	objs = append(objs, deployment(app, meta(app.Name, true)))
+	if app.Expose != "none" && len(app.Ports) > 0 {
+		objs = append(objs, service(app, meta(app.Name, true)))
+	}
+	if app.Autoscale != nil {
+		objs = append(objs, hpa(app, meta(app.Name, true)))
+	}
+	return objs
+}
+
+// SelectorLabels select the app's pods; they never change, since a Deployment's selector is
+// immutable.
+func SelectorLabels(app *spec.App) map[string]string {
+	return map[string]string{NameLabel: app.Name}
+}
+
+func objectLabels(app *spec.App) map[string]string {
+	l := map[string]string{}
+	for k, v := range app.Labels {
+		l[k] = v
+	}
+	l[NameLabel] = app.Name
+	l[ManagedByLabel] = spec.ManagedBy
+	return l
+}
+
+func deployment(app *spec.App, meta metav1.ObjectMeta) *appsv1.Deployment {
+	podLabels := objectLabels(app)
+	surge := intstr.FromString(fmt.Sprintf("%d%%", app.MaxSurgePercent()))
+	unavail := intstr.FromString(fmt.Sprintf("%d%%", app.MaxUnavailablePercent()))
+	deadline := int32(app.RolloutTimeout().Seconds())
+	d := &appsv1.Deployment{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "apps/v1", Kind: "Deployment"},
+		ObjectMeta: meta,
+		Spec: appsv1.DeploymentSpec{
+			Selector: &metav1.LabelSelector{MatchLabels: SelectorLabels(app)},
+			Strategy: appsv1.DeploymentStrategy{
+				Type:          appsv1.RollingUpdateDeploymentStrategyType,
+				RollingUpdate: &appsv1.RollingUpdateDeployment{MaxSurge: &surge, MaxUnavailable: &unavail},
+			},
+			ProgressDeadlineSeconds: &deadline,
+			Template: corev1.PodTemplateSpec{
+				ObjectMeta: metav1.ObjectMeta{Labels: podLabels},
+				Spec:       podSpec(app),
+			},
+		},
+	}
+	// With autoscale the HPA owns the replica count: leaving replicas out of what shipit
+	// applies means a deploy never resets it.
+	if app.Autoscale == nil && app.Replicas != nil {
+		n := int32(*app.Replicas)
+		d.Spec.Replicas = &n
+	}
+	return d
+}
+
+func podSpec(app *spec.App) corev1.PodSpec {
+	main := corev1.Container{
+		Name:      app.Name,
+		Image:     app.Image,
+		Command:   app.Command,
+		Args:      app.Args,
+		Env:       envVars(app),
+		Resources: resources(app.MainCPUMillis(), app.MainMemoryMiB()),
+	}
+	for _, p := range app.Ports {
+		main.Ports = append(main.Ports, corev1.ContainerPort{
+			Name: p.Name, ContainerPort: int32(p.Port), Protocol: corev1.Protocol(strings.ToUpper(p.Protocol)),
+		})
+	}
+	if h := app.Health; h != nil {
+		main.ReadinessProbe = probe(h, h.Failures)
+		main.LivenessProbe = probe(h, h.Failures)
+		if h.Grace != "" {
+			// The startup probe holds liveness off for `grace`, then hands over.
+			main.StartupProbe = probe(h, max(1, (spec.Seconds(h.Grace)+spec.Seconds(h.Interval)-1)/spec.Seconds(h.Interval)))
+		}
+	}
+	ps := corev1.PodSpec{ServiceAccountName: app.EKS.ServiceAccount}
+	for _, v := range app.Volumes {
+		main.VolumeMounts = append(main.VolumeMounts, corev1.VolumeMount{Name: v.Name, MountPath: v.Path, ReadOnly: v.ReadOnly})
+		ps.Volumes = append(ps.Volumes, corev1.Volume{Name: v.Name, VolumeSource: corev1.VolumeSource{
+			PersistentVolumeClaim: &corev1.PersistentVolumeClaimVolumeSource{ClaimName: volumeName(app, v), ReadOnly: v.ReadOnly},
+		}})
+	}
+	ps.Containers = append(ps.Containers, main)
+	for _, s := range app.Sidecars {
+		c := corev1.Container{
+			Name: s.Name, Image: s.Image, Command: s.Command, Args: s.Args,
+			Resources: resources(s.CPUMillis(), s.MemoryMiB()),
+		}
+		for _, k := range sortedKeys(s.Env) {
+			c.Env = append(c.Env, corev1.EnvVar{Name: k, Value: s.Env[k]})
+		}
+		ps.Containers = append(ps.Containers, c)
+	}
+	return ps
+}
+
+// resources sets requests and limits to the same amounts: never an unbounded container, and
+// the pod's total matches the ECS task size.
+func resources(cpuMilli, memMiB int64) corev1.ResourceRequirements {
+	rl := corev1.ResourceList{
+		corev1.ResourceCPU:    *resource.NewMilliQuantity(cpuMilli, resource.DecimalSI),
+		corev1.ResourceMemory: resource.MustParse(fmt.Sprintf("%dMi", memMiB)),
+	}
+	return corev1.ResourceRequirements{Requests: rl, Limits: rl.DeepCopy()}
+}
+
+func probe(h *spec.Health, failures int) *corev1.Probe {
+	p := &corev1.Probe{
+		PeriodSeconds:    int32(spec.Seconds(h.Interval)),
+		TimeoutSeconds:   int32(spec.Seconds(h.Timeout)),
+		FailureThreshold: int32(failures),
+	}
+	if h.Path != "" {
+		p.HTTPGet = &corev1.HTTPGetAction{Path: h.Path, Port: intstr.FromInt32(int32(h.Port))}
+	} else {
+		p.Exec = &corev1.ExecAction{Command: h.Command}
+	}
+	return p
+}
+
+// envVars is env (plain values) and secrets (references), sorted by name.
+func envVars(app *spec.App) []corev1.EnvVar {
+	var out []corev1.EnvVar
+	for k, v := range app.Env {
+		out = append(out, corev1.EnvVar{Name: k, Value: v})
+	}
+	for k, ref := range app.Secrets {
+		name, key := app.Name, k // AWS references arrive through the ExternalSecret's Secret
+		if s, ok := strings.CutPrefix(ref, "k8s:"); ok {
+			name, key, _ = strings.Cut(s, "/")
+		}
+		out = append(out, corev1.EnvVar{Name: k, ValueFrom: &corev1.EnvVarSource{
+			SecretKeyRef: &corev1.SecretKeySelector{LocalObjectReference: corev1.LocalObjectReference{Name: name}, Key: key},
+		}})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+func service(app *spec.App, meta metav1.ObjectMeta) *corev1.Service {
+	svc := &corev1.Service{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Service"},
+		ObjectMeta: meta,
+		Spec:       corev1.ServiceSpec{Type: corev1.ServiceTypeClusterIP, Selector: SelectorLabels(app)},
+	}
+	for _, p := range app.Ports {
+		svc.Spec.Ports = append(svc.Spec.Ports, corev1.ServicePort{
+			Name: p.Name, Port: int32(p.Port), TargetPort: intstr.FromString(p.Name),
+			Protocol: corev1.Protocol(strings.ToUpper(p.Protocol)),
+		})
+	}
+	if app.Expose == "public" {
+		// An internet-facing NLB by the AWS Load Balancer Controller, targeting pod IPs.
+		svc.Spec.Type = corev1.ServiceTypeLoadBalancer
+		svc.Annotations["service.beta.kubernetes.io/aws-load-balancer-type"] = "external"
+		svc.Annotations["service.beta.kubernetes.io/aws-load-balancer-nlb-target-type"] = "ip"
+		svc.Annotations["service.beta.kubernetes.io/aws-load-balancer-scheme"] = "internet-facing"
+	}
+	return svc
+}
+
+func hpa(app *spec.App, meta metav1.ObjectMeta) *autoscalingv2.HorizontalPodAutoscaler {
+	as := app.Autoscale
+	minR := int32(as.Min)
+	h := &autoscalingv2.HorizontalPodAutoscaler{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "autoscaling/v2", Kind: "HorizontalPodAutoscaler"},
+		ObjectMeta: meta,
+		Spec: autoscalingv2.HorizontalPodAutoscalerSpec{
+			ScaleTargetRef: autoscalingv2.CrossVersionObjectReference{APIVersion: "apps/v1", Kind: "Deployment", Name: app.Name},
+			MinReplicas:    &minR,
+			MaxReplicas:    int32(as.Max),
+		},
+	}
+	add := func(name corev1.ResourceName, pct int) {
+		if pct == 0 {
+			return
+		}
+		v := int32(pct)
+		h.Spec.Metrics = append(h.Spec.Metrics, autoscalingv2.MetricSpec{
+			Type: autoscalingv2.ResourceMetricSourceType,
+			Resource: &autoscalingv2.ResourceMetricSource{Name: name, Target: autoscalingv2.MetricTarget{
+				Type: autoscalingv2.UtilizationMetricType, AverageUtilization: &v,
+			}},
+		})
+	}
+	add(corev1.ResourceCPU, as.CPU)
+	add(corev1.ResourceMemory, as.Memory)
+	return h
+}
+
+func volumeName(app *spec.App, v spec.Volume) string { return app.Name + "-" + v.Name }
+
+// efsVolume statically provisions an EFS file system (or access point) through the EFS CSI
+// driver: a PersistentVolume bound to one claim in the app's namespace.
+func efsVolume(app *spec.App, v spec.Volume, meta func(string, bool) metav1.ObjectMeta) (*corev1.PersistentVolume, *corev1.PersistentVolumeClaim) {
+	name := volumeName(app, v)
+	if app.EKS.Namespace != spec.DefaultNamespace {
+		name = app.EKS.Namespace + "-" + name // PVs are cluster-wide
+	}
+	handle := v.EFS.FileSystem
+	if v.EFS.AccessPoint != "" {
+		handle += "::" + v.EFS.AccessPoint
+	}
+	// EFS is elastic; Kubernetes still wants a capacity, which the driver ignores.
+	capacity := corev1.ResourceList{corev1.ResourceStorage: resource.MustParse("5Gi")}
+	empty := ""
+	pv := &corev1.PersistentVolume{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "PersistentVolume"},
+		ObjectMeta: meta(name, false),
+		Spec: corev1.PersistentVolumeSpec{
+			Capacity:                      capacity,
+			AccessModes:                   []corev1.PersistentVolumeAccessMode{corev1.ReadWriteMany},
+			PersistentVolumeReclaimPolicy: corev1.PersistentVolumeReclaimRetain,
+			StorageClassName:              "",
+			PersistentVolumeSource: corev1.PersistentVolumeSource{CSI: &corev1.CSIPersistentVolumeSource{
+				Driver: "efs.csi.aws.com", VolumeHandle: handle,
+			}},
+			ClaimRef: &corev1.ObjectReference{Namespace: app.EKS.Namespace, Name: volumeName(app, v)},
+		},
+	}
+	pvc := &corev1.PersistentVolumeClaim{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "PersistentVolumeClaim"},
+		ObjectMeta: meta(volumeName(app, v), true),
+		Spec: corev1.PersistentVolumeClaimSpec{
+			AccessModes:      []corev1.PersistentVolumeAccessMode{corev1.ReadWriteMany},
+			StorageClassName: &empty,
+			VolumeName:       name,
+			Resources:        corev1.VolumeResourceRequirements{Requests: capacity},
+		},
+	}
+	return pv, pvc
+}
+
+// externalSecret feeds AWS secret references into a Secret named after the app, through the
+// External Secrets Operator (external-secrets.io/v1). SSM parameters come from the parameter
+// store's ClusterSecretStore unless eks.secretStore names one store for everything.
+func externalSecret(app *spec.App, meta metav1.ObjectMeta) *unstructured.Unstructured {
+	var data []any
+	defaultStore := app.EKS.SecretStore
+	if defaultStore == "" {
+		defaultStore = SecretsManagerStore
+	}
+	for _, k := range sortedKeys(app.Secrets) {
+		ref := app.Secrets[k]
+		if strings.HasPrefix(ref, "k8s:") {
+			continue
+		}
+		item := map[string]any{"secretKey": k, "remoteRef": map[string]any{"key": ref}}
+		if strings.Contains(ref, ":ssm:") {
+			// The parameter store provider takes the parameter's name, not its ARN.
+			_, param, _ := strings.Cut(ref, ":parameter")
+			item["remoteRef"] = map[string]any{"key": param}
+			if app.EKS.SecretStore == "" {
+				item["sourceRef"] = map[string]any{"storeRef": map[string]any{"kind": "ClusterSecretStore", "name": ParameterStore}}
+			}
+		}
+		data = append(data, item)
+	}
+	if len(data) == 0 {
+		return nil
+	}
+	labels := map[string]any{}
+	for k, v := range meta.Labels {
+		labels[k] = v
+	}
+	return &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": "external-secrets.io/v1",
+		"kind":       "ExternalSecret",
+		"metadata": map[string]any{
+			"name": meta.Name, "namespace": meta.Namespace, "labels": labels,
+			"annotations": map[string]any{spec.HashAnnotation: meta.Annotations[spec.HashAnnotation]},
+		},
+		"spec": map[string]any{
+			"refreshInterval": "1h",
+			"secretStoreRef":  map[string]any{"kind": "ClusterSecretStore", "name": defaultStore},
+			"target":          map[string]any{"name": app.Name, "creationPolicy": "Owner"},
+			"data":            data,
+		},
+	}}
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

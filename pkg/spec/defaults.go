@@ -1,0 +1,105 @@
+package spec
+
+import "fmt"
+
+// Defaults of §4 of the design, in one place.
+const (
+	DefaultCPU            = "0.25"
+	DefaultMemory         = "512Mi"
+	DefaultTimeout        = "10m"
+	DefaultMaxSurge       = "100%"
+	DefaultMaxUnavailable = "0%"
+	DefaultLogRetention   = "30d"
+	DefaultNamespace      = "default"
+	DefaultCluster        = "default"
+	DefaultCapacity       = "FARGATE"
+	DefaultHealthInterval = "10s"
+	DefaultHealthTimeout  = "5s"
+	DefaultHealthFailures = 3
+)
+
+// applyDefaults fills in every field the user may leave out, so renderers never guess.
+func applyDefaults(a *App) {
+	if a.Port > 0 && len(a.Ports) == 0 {
+		a.Ports = []Port{{Name: "http", Port: a.Port, Protocol: "tcp"}}
+		a.Port = 0
+	}
+	for i := range a.Ports {
+		p := &a.Ports[i]
+		if p.Protocol == "" {
+			p.Protocol = "tcp"
+		}
+		if p.Name == "" {
+			if i == 0 {
+				p.Name = "http"
+			} else {
+				p.Name = fmt.Sprintf("port-%d", p.Port)
+			}
+		}
+	}
+	if a.CPU == "" {
+		a.CPU = DefaultCPU
+	}
+	if a.Memory == "" {
+		a.Memory = DefaultMemory
+	}
+	if a.Expose == "" {
+		a.Expose = "none"
+		if len(a.Ports) > 0 || a.Port > 0 {
+			a.Expose = "internal"
+		}
+	}
+	if a.Replicas == nil && a.Autoscale == nil {
+		one := 1
+		a.Replicas = &one
+	}
+	if h := a.Health; h != nil {
+		if h.Interval == "" {
+			h.Interval = DefaultHealthInterval
+		}
+		if h.Timeout == "" {
+			h.Timeout = DefaultHealthTimeout
+		}
+		if h.Failures == 0 {
+			h.Failures = DefaultHealthFailures
+		}
+		if h.Path != "" && h.Port == 0 && len(a.Ports) > 0 {
+			h.Port = a.Ports[0].Port
+		}
+	}
+	r := &a.Rollout
+	if r.Timeout == "" {
+		r.Timeout = DefaultTimeout
+	}
+	if r.AutoRollback == nil {
+		t := true
+		r.AutoRollback = &t
+	}
+	if r.MaxSurge == "" {
+		r.MaxSurge = DefaultMaxSurge
+	}
+	if r.MaxUnavailable == "" {
+		r.MaxUnavailable = DefaultMaxUnavailable
+	}
+	if a.Logs.Retention == "" {
+		a.Logs.Retention = DefaultLogRetention
+	}
+	if a.ECS.Cluster == "" {
+		a.ECS.Cluster = DefaultCluster
+	}
+	if a.ECS.Capacity == "" {
+		a.ECS.Capacity = DefaultCapacity
+	}
+	if a.EKS.Namespace == "" {
+		a.EKS.Namespace = DefaultNamespace
+	}
+	if a.EKS.ServiceAccount == "" && a.Role != "" {
+		a.EKS.ServiceAccount = a.Name
+	}
+	for i := range a.Sidecars {
+		if a.Sidecars[i].Essential == nil {
+			t := true
+			a.Sidecars[i].Essential = &t
+		}
+	}
+}

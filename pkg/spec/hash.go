@@ -1,0 +1,25 @@
+package spec
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+)
+
+// HashAnnotation is the tag/annotation key under which every rendered object carries the
+// spec's content hash: the same hash live means nothing changed, so nothing is written.
+const HashAnnotation = "shipit.dev/spec-hash"
+
+// ManagedBy marks what shipit created, so destroy never touches anything else.
+const ManagedBy = "shipit"
+
+// Hash is a short, stable digest of the resolved spec (after environment, defaults and image
+// overrides): equal specs hash equal, whatever their formatting or key order in the file.
+func (a *App) Hash() string {
+	b, err := json.Marshal(a) // maps marshal with sorted keys; Source is excluded
+	if err != nil {
+		panic("spec.App is always marshalable: " + err.Error())
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])[:16]
+}

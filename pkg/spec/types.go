@@ -1,0 +1,146 @@
+// Package spec holds shipit's neutral app spec (shipit.yaml, version 1): its types, the loader
+// (strict parsing, ${VAR} expansion, environment overlay, defaults) and target-aware validation.
+package spec
+
+// App is a loaded spec: one app, as written, with the chosen environment merged in and the
+// defaults applied. The yaml tags are the file's field names; the json tags mirror them so the
+// resolved spec can be printed and hashed.
+type App struct {
+	Version   int               `yaml:"version" json:"version"`
+	Name      string            `yaml:"name" json:"name"`
+	Image     string            `yaml:"image" json:"image"`
+	Command   []string          `yaml:"command,omitempty" json:"command,omitempty"`
+	Args      []string          `yaml:"args,omitempty" json:"args,omitempty"`
+	Port      int               `yaml:"port,omitempty" json:"port,omitempty"`
+	Ports     []Port            `yaml:"ports,omitempty" json:"ports,omitempty"`
+	CPU       string            `yaml:"cpu,omitempty" json:"cpu,omitempty"`
+	Memory    string            `yaml:"memory,omitempty" json:"memory,omitempty"`
+	Replicas  *int              `yaml:"replicas,omitempty" json:"replicas,omitempty"`
+	Autoscale *Autoscale        `yaml:"autoscale,omitempty" json:"autoscale,omitempty"`
+	Env       map[string]string `yaml:"env,omitempty" json:"env,omitempty"`
+	Secrets   map[string]string `yaml:"secrets,omitempty" json:"secrets,omitempty"`
+	Health    *Health           `yaml:"health,omitempty" json:"health,omitempty"`
+	Expose    string            `yaml:"expose,omitempty" json:"expose,omitempty"`
+	Role      string            `yaml:"role,omitempty" json:"role,omitempty"`
+	Labels    map[string]string `yaml:"labels,omitempty" json:"labels,omitempty"`
+	Volumes   []Volume          `yaml:"volumes,omitempty" json:"volumes,omitempty"`
+	Sidecars  []Sidecar         `yaml:"sidecars,omitempty" json:"sidecars,omitempty"`
+	Rollout   Rollout           `yaml:"rollout,omitempty" json:"rollout"`
+	Logs      Logs              `yaml:"logs,omitempty" json:"logs"`
+	ECS       ECS               `yaml:"ecs,omitempty" json:"ecs"`
+	EKS       EKS               `yaml:"eks,omitempty" json:"eks"`
+
+	// Environments are overlays merged by Load; they never reach the resolved App. The field
+	// exists so the strict decoder and the JSON Schema know the key.
+	Environments map[string]map[string]any `yaml:"environments,omitempty" json:"environments,omitempty"`
+
+	// Where the spec came from, for messages; not part of the spec itself.
+	Source Source `yaml:"-" json:"-"`
+}
+
+// Port is one container port.
+type Port struct {
+	Name     string `yaml:"name,omitempty" json:"name,omitempty"`
+	Port     int    `yaml:"port" json:"port"`
+	Protocol string `yaml:"protocol,omitempty" json:"protocol,omitempty"`
+}
+
+// Autoscale bounds the replica count and sets target average utilisation in percent.
+type Autoscale struct {
+	Min    int `yaml:"min" json:"min"`
+	Max    int `yaml:"max" json:"max"`
+	CPU    int `yaml:"cpu,omitempty" json:"cpu,omitempty"`
+	Memory int `yaml:"memory,omitempty" json:"memory,omitempty"`
+}
+
+// Health is the app's health check: an HTTP path (probes, load balancer) and/or a command
+// (ECS container health check, Kubernetes exec probe).
+type Health struct {
+	Path     string   `yaml:"path,omitempty" json:"path,omitempty"`
+	Port     int      `yaml:"port,omitempty" json:"port,omitempty"`
+	Command  []string `yaml:"command,omitempty" json:"command,omitempty"`
+	Interval string   `yaml:"interval,omitempty" json:"interval,omitempty"`
+	Timeout  string   `yaml:"timeout,omitempty" json:"timeout,omitempty"`
+	Failures int      `yaml:"failures,omitempty" json:"failures,omitempty"`
+	Grace    string   `yaml:"grace,omitempty" json:"grace,omitempty"`
+}
+
+// Volume is a shared file system mounted into the app container.
+type Volume struct {
+	Name     string `yaml:"name" json:"name"`
+	Path     string `yaml:"path" json:"path"`
+	ReadOnly bool   `yaml:"readOnly,omitempty" json:"readOnly,omitempty"`
+	EFS      *EFS   `yaml:"efs,omitempty" json:"efs,omitempty"`
+}
+
+// EFS names an Amazon EFS file system and, optionally, an access point.
+type EFS struct {
+	FileSystem  string `yaml:"fileSystem" json:"fileSystem"`
+	AccessPoint string `yaml:"accessPoint,omitempty" json:"accessPoint,omitempty"`
+}
+
+// Sidecar is an extra container in the same task or pod. Its cpu and memory are carved out of
+// the app's size (see README: the app's cpu/memory are the whole task's).
+type Sidecar struct {
+	Name      string            `yaml:"name" json:"name"`
+	Image     string            `yaml:"image" json:"image"`
+	CPU       string            `yaml:"cpu" json:"cpu"`
+	Memory    string            `yaml:"memory" json:"memory"`
+	Command   []string          `yaml:"command,omitempty" json:"command,omitempty"`
+	Args      []string          `yaml:"args,omitempty" json:"args,omitempty"`
+	Env       map[string]string `yaml:"env,omitempty" json:"env,omitempty"`
+	Essential *bool             `yaml:"essential,omitempty" json:"essential,omitempty"`
+}
+
+// Rollout tunes how a new version replaces the old one and how long shipit waits for it.
+type Rollout struct {
+	Timeout        string `yaml:"timeout,omitempty" json:"timeout,omitempty"`
+	AutoRollback   *bool  `yaml:"autoRollback,omitempty" json:"autoRollback,omitempty"`
+	MaxSurge       string `yaml:"maxSurge,omitempty" json:"maxSurge,omitempty"`
+	MaxUnavailable string `yaml:"maxUnavailable,omitempty" json:"maxUnavailable,omitempty"`
+}
+
+// Logs configures log retention (ECS: the CloudWatch log group).
+type Logs struct {
+	Retention string `yaml:"retention,omitempty" json:"retention,omitempty"`
+}
+
+// ECS holds what only the ECS target needs.
+type ECS struct {
+	Region         string     `yaml:"region,omitempty" json:"region,omitempty"`
+	Cluster        string     `yaml:"cluster,omitempty" json:"cluster,omitempty"`
+	ExecutionRole  string     `yaml:"executionRole,omitempty" json:"executionRole,omitempty"`
+	Subnets        []string   `yaml:"subnets,omitempty" json:"subnets,omitempty"`
+	SecurityGroups []string   `yaml:"securityGroups,omitempty" json:"securityGroups,omitempty"`
+	AssignPublicIP bool       `yaml:"assignPublicIp,omitempty" json:"assignPublicIp,omitempty"`
+	Capacity       string     `yaml:"capacity,omitempty" json:"capacity,omitempty"`
+	TargetGroup    string     `yaml:"targetGroup,omitempty" json:"targetGroup,omitempty"`
+	Discovery      *Discovery `yaml:"discovery,omitempty" json:"discovery,omitempty"`
+}
+
+// Discovery registers the ECS service in an AWS Cloud Map namespace.
+type Discovery struct {
+	Namespace string `yaml:"namespace" json:"namespace"`
+}
+
+// EKS holds what only the Kubernetes target needs.
+type EKS struct {
+	Cluster        string `yaml:"cluster,omitempty" json:"cluster,omitempty"`
+	Context        string `yaml:"context,omitempty" json:"context,omitempty"`
+	Namespace      string `yaml:"namespace,omitempty" json:"namespace,omitempty"`
+	ServiceAccount string `yaml:"serviceAccount,omitempty" json:"serviceAccount,omitempty"`
+	SecretStore    string `yaml:"secretStore,omitempty" json:"secretStore,omitempty"`
+}
+
+// Source records where a spec was loaded from and the position of every field, so that
+// validation can point at the line that needs fixing.
+type Source struct {
+	File        string
+	Environment string
+	// Environments are the names under environments:, sorted.
+	Environments []string
+	positions    map[string]Pos
+}
+
+// Pos is a 1-based line and column in the spec file.
+type Pos struct{ Line, Column int }

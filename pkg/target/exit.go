@@ -1,0 +1,61 @@
+package target
+
+import (
+	"context"
+	"errors"
+
+	"github.com/shipit-dev/shipit/pkg/spec"
+)
+
+// Exit codes of every command (design §3).
+const (
+	ExitOK          = 0   // success, or no differences
+	ExitError       = 1   // API, auth or network error
+	ExitInvalid     = 2   // invalid spec or usage
+	ExitFailed      = 3   // rollout failed
+	ExitRolledBack  = 4   // rollout failed and was rolled back
+	ExitTimedOut    = 5   // rollout timed out
+	ExitDiff        = 6   // diff found differences
+	ExitInterrupted = 130 // Ctrl-C
+)
+
+// UsageError is a bad flag or argument: exit 2, like an invalid spec.
+type UsageError struct{ Msg string }
+
+func (e *UsageError) Error() string { return e.Msg }
+
+// RolloutError carries a rollout's terminal phase out of a command.
+type RolloutError struct {
+	Phase   Phase
+	Message string
+}
+
+func (e *RolloutError) Error() string { return e.Message }
+
+// ExitCode maps an error from any command to its exit code.
+func ExitCode(err error) int {
+	var specErrs spec.Errors
+	var usage *UsageError
+	var rollout *RolloutError
+	switch {
+	case err == nil:
+		return ExitOK
+	case errors.As(err, &specErrs), errors.As(err, &usage):
+		return ExitInvalid
+	case errors.As(err, &rollout):
+		switch rollout.Phase {
+		case RolledBack:
+			return ExitRolledBack
+		case TimedOut:
+			return ExitTimedOut
+		case Canceled:
+			return ExitInterrupted
+		case Succeeded:
+			return ExitOK
+		}
+		return ExitFailed
+	case errors.Is(err, context.Canceled):
+		return ExitInterrupted
+	}
+	return ExitError
+}
