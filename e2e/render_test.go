@@ -89,7 +89,9 @@ func TestRenderedECSFilesAcceptedByAWSCLI(t *testing.T) {
 		}
 		awsCLI(t, region, nil, "ecs", "create-cluster", "--cluster-name", ex.cluster)
 
-		var td struct{ TaskDefinition struct{ TaskDefinitionArn, NetworkMode, Cpu, Memory string } }
+		var td struct {
+			TaskDefinition struct{ TaskDefinitionArn, NetworkMode, Cpu, Memory string }
+		}
 		awsCLI(t, region, &td, "ecs", "register-task-definition", "--cli-input-json", "file://"+filepath.Join(out, "task-definition.json"))
 		if td.TaskDefinition.NetworkMode != "awsvpc" || td.TaskDefinition.TaskDefinitionArn == "" {
 			t.Errorf("%s: registered %+v", ex.file, td.TaskDefinition)
@@ -134,7 +136,9 @@ func TestRenderedECSFilesAcceptedByAWSCLI(t *testing.T) {
 			writeJSON(t, f, p)
 			awsCLI(t, region, nil, "application-autoscaling", "put-scaling-policy", "--cli-input-json", "file://"+f)
 		}
-		var targets struct{ ScalableTargets []struct{ MinCapacity, MaxCapacity int } }
+		var targets struct {
+			ScalableTargets []struct{ MinCapacity, MaxCapacity int }
+		}
 		awsCLI(t, region, &targets, "application-autoscaling", "describe-scalable-targets", "--service-namespace", "ecs")
 		if len(targets.ScalableTargets) != 1 || targets.ScalableTargets[0].MinCapacity != 2 || targets.ScalableTargets[0].MaxCapacity != 10 {
 			t.Errorf("scalable targets %+v", targets)

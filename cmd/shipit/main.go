@@ -2,12 +2,22 @@
 package main
 
 import (
+	"context"
 	"os"
+	"os/signal"
+	"syscall"
 
 	"github.com/shipit-dev/shipit/pkg/cmd/root"
 	"github.com/shipit-dev/shipit/pkg/cmdutil"
 )
 
 func main() {
-	os.Exit(root.Execute(cmdutil.System(), os.Args[1:]))
+	// Ctrl-C (or SIGTERM from a CI runner) cancels the context: a watch stops, says what was
+	// applied and how to check it, and shipit exits 130. A second Ctrl-C kills at once.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-ctx.Done()
+		stop()
+	}()
+	os.Exit(root.Execute(ctx, cmdutil.System(), os.Args[1:]))
 }

@@ -107,3 +107,60 @@ func PrintDiagnostics(w io.Writer, prefix string, ds []spec.FieldError) {
 		fmt.Fprintf(w, "%s%s\n", prefix, d.Error())
 	}
 }
+
+// LoadFor loads the spec and validates it for one target, printing warnings to ErrOut. A
+// spec with errors never reaches a target.
+func (g *GlobalOptions) LoadFor(io *IOStreams, targetName string, imageFlags []string) (target.Target, *spec.App, error) {
+	if err := g.CheckOutput(); err != nil {
+		return nil, nil, err
+	}
+	t, err := LookupTarget(targetName)
+	if err != nil {
+		return nil, nil, err
+	}
+	images, err := ParseImages(imageFlags)
+	if err != nil {
+		return nil, nil, err
+	}
+	app, err := g.LoadSpec(images)
+	if err != nil {
+		return nil, nil, err
+	}
+	errs, warns := app.Validate(t.Name())
+	PrintDiagnostics(io.ErrOut, "warning: ", append(app.Warnings(), warns...))
+	if len(errs) > 0 {
+		return nil, nil, errs
+	}
+	return t, app, nil
+}
+
+// ConnectOptions are the access flags as the targets take them.
+func (g *GlobalOptions) ConnectOptions() target.ConnectOptions {
+	return target.ConnectOptions{Region: g.Region, Profile: g.Profile, Kubeconfig: g.Kubeconfig, Context: g.Context}
+}
+
+// Reporter prints rollout progress: JSON Lines on Out with -o json, else text on ErrOut
+// (a live line on a terminal unless CI=true or --no-color).
+func (g *GlobalOptions) Reporter(io *IOStreams) target.Reporter {
+	if g.JSON() {
+		return target.NewReporter(io.Out, "json", false)
+	}
+	return target.NewReporter(io.ErrOut, "text", !g.NoColor && IsTerminal(io.ErrOut) && os.Getenv("CI") != "true")
+}
+
+// PrintVerdict prints how a deploy or rollback ended and returns the error carrying its exit
+// code.
+func (g *GlobalOptions) PrintVerdict(io *IOStreams, v *target.Verdict) error {
+	if g.JSON() {
+		if err := PrintJSON(io.Out, v); err != nil {
+			return err
+		}
+		return v.Err()
+	}
+	mark := "✗"
+	if v.Phase == target.Succeeded {
+		mark = "✓"
+	}
+	fmt.Fprintf(io.Out, "%s %s on %s: %s: %s\n", mark, v.App, v.Target, v.Phase, v.Message)
+	return v.Err()
+}

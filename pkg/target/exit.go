@@ -54,6 +54,8 @@ func ExitCode(err error) int {
 			return ExitOK
 		}
 		return ExitFailed
+	case errors.As(err, new(interface{ DiffExitCode() })):
+		return ExitDiff
 	case errors.Is(err, context.Canceled):
 		return ExitInterrupted
 	}

@@ -2,12 +2,18 @@
 package root
 
 import (
+	"context"
 	"errors"
 	"fmt"
 
 	"github.com/spf13/cobra"
 
+	"github.com/shipit-dev/shipit/pkg/cmd/deploy"
+	"github.com/shipit-dev/shipit/pkg/cmd/destroy"
+	"github.com/shipit-dev/shipit/pkg/cmd/diff"
 	"github.com/shipit-dev/shipit/pkg/cmd/render"
+	"github.com/shipit-dev/shipit/pkg/cmd/rollback"
+	"github.com/shipit-dev/shipit/pkg/cmd/status"
 	"github.com/shipit-dev/shipit/pkg/cmd/validate"
 	"github.com/shipit-dev/shipit/pkg/cmd/version"
 	"github.com/shipit-dev/shipit/pkg/cmdutil"
@@ -30,6 +36,7 @@ func NewCmd(io *cmdutil.IOStreams, g *cmdutil.GlobalOptions) *cobra.Command {
 	cmd.SetOut(io.Out)
 	cmd.SetErr(io.ErrOut)
 	// Usage mistakes (unknown flag, bad argument) exit 2 like an invalid spec.
+	cmd.PersistentPreRun = func(*cobra.Command, []string) { cmdutil.QuietKlog(io.ErrOut, g.Verbose) }
 	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return &target.UsageError{Msg: err.Error() + "\nsee '" + c.CommandPath() + " --help'"}
 	})
@@ -47,6 +54,11 @@ func NewCmd(io *cmdutil.IOStreams, g *cmdutil.GlobalOptions) *cobra.Command {
 	cmd.AddCommand(
 		validate.NewCmd(io, g),
 		render.NewCmd(io, g),
+		diff.NewCmd(io, g),
+		deploy.NewCmd(io, g),
+		status.NewCmd(io, g),
+		rollback.NewCmd(io, g),
+		destroy.NewCmd(io, g),
 		version.NewCmd(io, g),
 	)
 	return cmd
@@ -54,15 +66,18 @@ func NewCmd(io *cmdutil.IOStreams, g *cmdutil.GlobalOptions) *cobra.Command {
 
 // Execute runs shipit with args and returns the process exit code. Errors are printed here,
 // once: spec errors one per line as file:line:col: field: message (fix).
-func Execute(io *cmdutil.IOStreams, args []string) int {
+func Execute(ctx context.Context, io *cmdutil.IOStreams, args []string) int {
 	g := &cmdutil.GlobalOptions{}
 	cmd := NewCmd(io, g)
 	cmd.SetArgs(args)
-	err := cmd.Execute()
+	err := cmd.ExecuteContext(ctx)
 	if err != nil {
 		var specErrs spec.Errors
 		var usage *target.UsageError
+		var rollout *target.RolloutError
 		switch {
+		case errors.As(err, &rollout), target.ExitCode(err) == target.ExitDiff:
+			// The verdict or the diff is already printed.
 		case errors.As(err, &specErrs):
 			if !g.JSON() { // JSON output already carries them
 				cmdutil.PrintDiagnostics(io.ErrOut, "", specErrs)

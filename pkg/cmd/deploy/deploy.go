@@ -1,0 +1,71 @@
+// Package deploy is `shipit deploy`: apply the spec and watch the rollout to a verdict.
+package deploy
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/shipit-dev/shipit/pkg/cmd/diff"
+	"github.com/shipit-dev/shipit/pkg/cmdutil"
+	"github.com/shipit-dev/shipit/pkg/target"
+)
+
+// Options are deploy's inputs.
+type Options struct {
+	IO             *cmdutil.IOStreams
+	Global         *cmdutil.GlobalOptions
+	Target         string
+	Images         []string
+	NoWait         bool
+	DryRun         bool
+	Timeout        time.Duration
+	ForceConflicts bool
+}
+
+// NewCmd builds the cobra command.
+func NewCmd(io *cmdutil.IOStreams, g *cmdutil.GlobalOptions) *cobra.Command {
+	o := &Options{IO: io, Global: g}
+	cmd := &cobra.Command{
+		Use:   "deploy --target ecs|eks",
+		Short: "Apply the spec and watch the rollout until it succeeds, fails, rolls back or times out",
+		Example: "  shipit deploy --target eks -f examples/web-app/shipit.yaml\n" +
+			"  shipit deploy --target ecs --env production --image web-app=123456789012.dkr.ecr.ap-northeast-2.amazonaws.com/web:3f9c2e1",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if o.DryRun {
+				return diff.Run(cmd, &diff.Options{IO: io, Global: g, Target: o.Target, Images: o.Images, NoExitCode: true})
+			}
+			return Run(cmd, o)
+		},
+	}
+	cmd.Flags().StringVar(&o.Target, "target", "", "ecs or eks (required)")
+	cmd.Flags().StringArrayVar(&o.Images, "image", nil, "override a container's image: NAME=REF (repeatable)")
+	cmd.Flags().BoolVar(&o.NoWait, "no-wait", false, "apply and return without watching the rollout")
+	cmd.Flags().BoolVar(&o.DryRun, "dry-run", false, "render and diff against what is live; write nothing")
+	cmd.Flags().DurationVar(&o.Timeout, "timeout", 0, "give up watching after this long (default rollout.timeout)")
+	cmd.Flags().BoolVar(&o.ForceConflicts, "force-conflicts", false, "take over fields another field manager owns (eks)")
+	return cmd
+}
+
+// Run deploys.
+func Run(cmd *cobra.Command, o *Options) error {
+	t, app, err := o.Global.LoadFor(o.IO, o.Target, o.Images)
+	if err != nil {
+		return err
+	}
+	ctx := cmd.Context()
+	s, err := t.Connect(ctx, app, o.Global.ConnectOptions())
+	if err != nil {
+		return err
+	}
+	v, err := s.Deploy(ctx, app, target.DeployOptions{NoWait: o.NoWait, Timeout: o.Timeout, ForceConflicts: o.ForceConflicts}, o.Global.Reporter(o.IO))
+	if err != nil {
+		return err
+	}
+	if v.Phase == target.Canceled && !o.Global.JSON() {
+		fmt.Fprintf(o.IO.ErrOut, "interrupted: stopped watching; nothing is half-applied. Applied: %v\ncheck with: shipit status --target %s -f %s\n", v.Applied, o.Target, o.Global.File)
+	}
+	return o.Global.PrintVerdict(o.IO, v)
+}

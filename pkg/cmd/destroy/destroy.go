@@ -1,0 +1,87 @@
+// Package destroy is `shipit destroy`: remove what shipit created for the app, after asking.
+package destroy
+
+import (
+	"bufio"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/shipit-dev/shipit/pkg/cmdutil"
+	"github.com/shipit-dev/shipit/pkg/target"
+)
+
+// Options are destroy's inputs.
+type Options struct {
+	IO        *cmdutil.IOStreams
+	Global    *cmdutil.GlobalOptions
+	Target    string
+	Yes       bool
+	PurgeLogs bool
+}
+
+// NewCmd builds the cobra command.
+func NewCmd(io *cmdutil.IOStreams, g *cmdutil.GlobalOptions) *cobra.Command {
+	o := &Options{IO: io, Global: g}
+	cmd := &cobra.Command{
+		Use:   "destroy --target ecs|eks",
+		Short: "Remove what shipit created for the app (never anything it did not create)",
+		Args:  cobra.NoArgs,
+		RunE:  func(cmd *cobra.Command, args []string) error { return Run(cmd, o) },
+	}
+	cmd.Flags().StringVar(&o.Target, "target", "", "ecs or eks (required)")
+	cmd.Flags().BoolVarP(&o.Yes, "yes", "y", false, "do not ask for confirmation")
+	cmd.Flags().BoolVar(&o.PurgeLogs, "purge-logs", false, "also delete the log group (ecs)")
+	return cmd
+}
+
+// Run lists what would go, asks, then deletes.
+func Run(cmd *cobra.Command, o *Options) error {
+	t, app, err := o.Global.LoadFor(o.IO, o.Target, nil)
+	if err != nil {
+		return err
+	}
+	ctx := cmd.Context()
+	s, err := t.Connect(ctx, app, o.Global.ConnectOptions())
+	if err != nil {
+		return err
+	}
+	rep := o.Global.Reporter(o.IO)
+	if !o.Yes {
+		plan, err := s.Destroy(ctx, app, target.DestroyOptions{Plan: true, PurgeLogs: o.PurgeLogs}, rep)
+		if err != nil {
+			return err
+		}
+		if len(plan.Deleted) == 0 {
+			fmt.Fprintf(o.IO.ErrOut, "nothing of %s's on %s to delete\n", app.Name, t.Name())
+			return nil
+		}
+		if !cmdutil.IsTerminalReader(o.IO.In) {
+			return &target.UsageError{Msg: "destroy asks for confirmation and stdin is not a terminal: pass --yes to delete " + strings.Join(plan.Deleted, ", ")}
+		}
+		fmt.Fprintf(o.IO.ErrOut, "This deletes from %s:\n  %s\n", t.Name(), strings.Join(plan.Deleted, "\n  "))
+		if len(plan.Kept) > 0 {
+			fmt.Fprintf(o.IO.ErrOut, "and keeps:\n  %s\n", strings.Join(plan.Kept, "\n  "))
+		}
+		fmt.Fprintf(o.IO.ErrOut, "Type the app's name (%s) to continue: ", app.Name)
+		line, _ := bufio.NewReader(o.IO.In).ReadString('\n')
+		if strings.TrimSpace(line) != app.Name {
+			return &target.UsageError{Msg: "not confirmed; nothing deleted"}
+		}
+	}
+	res, err := s.Destroy(ctx, app, target.DestroyOptions{PurgeLogs: o.PurgeLogs}, rep)
+	if err != nil {
+		return err
+	}
+	if o.Global.JSON() {
+		return cmdutil.PrintJSON(o.IO.Out, res)
+	}
+	for _, d := range res.Deleted {
+		fmt.Fprintf(o.IO.Out, "deleted %s\n", d)
+	}
+	for _, k := range res.Kept {
+		fmt.Fprintf(o.IO.Out, "kept    %s\n", k)
+	}
+	return nil
+}

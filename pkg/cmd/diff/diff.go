@@ -1,0 +1,71 @@
+// Package diff is `shipit diff`: the render against what is live, normalised.
+package diff
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/shipit-dev/shipit/pkg/cmdutil"
+)
+
+// ErrDifferences makes diff exit 6 when the live app differs from the spec.
+type ErrDifferences struct{}
+
+func (ErrDifferences) Error() string { return "differences found" }
+
+// DiffExitCode marks the error for target.ExitCode (exit 6).
+func (ErrDifferences) DiffExitCode() {}
+
+// Options are diff's inputs.
+type Options struct {
+	IO     *cmdutil.IOStreams
+	Global *cmdutil.GlobalOptions
+	Target string
+	Images []string
+	// NoExitCode: deploy --dry-run shows the diff but differences are not a failure.
+	NoExitCode bool
+}
+
+// NewCmd builds the cobra command.
+func NewCmd(io *cmdutil.IOStreams, g *cmdutil.GlobalOptions) *cobra.Command {
+	o := &Options{IO: io, Global: g}
+	cmd := &cobra.Command{
+		Use:   "diff --target ecs|eks",
+		Short: "Show how the live app differs from the spec (exit 6 when it does)",
+		Args:  cobra.NoArgs,
+		RunE:  func(cmd *cobra.Command, args []string) error { return Run(cmd, o) },
+	}
+	cmd.Flags().StringVar(&o.Target, "target", "", "ecs or eks (required)")
+	cmd.Flags().StringArrayVar(&o.Images, "image", nil, "override a container's image: NAME=REF (repeatable)")
+	return cmd
+}
+
+// Run diffs.
+func Run(cmd *cobra.Command, o *Options) error {
+	t, app, err := o.Global.LoadFor(o.IO, o.Target, o.Images)
+	if err != nil {
+		return err
+	}
+	s, err := t.Connect(cmd.Context(), app, o.Global.ConnectOptions())
+	if err != nil {
+		return err
+	}
+	d, err := s.Diff(cmd.Context(), app)
+	if err != nil {
+		return err
+	}
+	if o.Global.JSON() {
+		if err := cmdutil.PrintJSON(o.IO.Out, d); err != nil {
+			return err
+		}
+	} else if d.Changed {
+		fmt.Fprint(o.IO.Out, d.Diff)
+	} else {
+		fmt.Fprintf(o.IO.ErrOut, "%s on %s: no differences\n", app.Name, t.Name())
+	}
+	if d.Changed && !o.NoExitCode {
+		return ErrDifferences{}
+	}
+	return nil
+}

@@ -1,0 +1,55 @@
+// Package rollback is `shipit rollback`: back to the previous (or a given) revision, watched
+// like a deploy.
+package rollback
+
+import (
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/shipit-dev/shipit/pkg/cmdutil"
+	"github.com/shipit-dev/shipit/pkg/target"
+)
+
+// Options are rollback's inputs.
+type Options struct {
+	IO      *cmdutil.IOStreams
+	Global  *cmdutil.GlobalOptions
+	Target  string
+	To      string
+	Timeout time.Duration
+	NoWait  bool
+}
+
+// NewCmd builds the cobra command.
+func NewCmd(io *cmdutil.IOStreams, g *cmdutil.GlobalOptions) *cobra.Command {
+	o := &Options{IO: io, Global: g}
+	cmd := &cobra.Command{
+		Use:   "rollback --target ecs|eks [--to REVISION]",
+		Short: "Return to the previous (or a given) revision and watch it",
+		Args:  cobra.NoArgs,
+		RunE:  func(cmd *cobra.Command, args []string) error { return Run(cmd, o) },
+	}
+	cmd.Flags().StringVar(&o.Target, "target", "", "ecs or eks (required)")
+	cmd.Flags().StringVar(&o.To, "to", "", "revision to return to (default: the previous one)")
+	cmd.Flags().DurationVar(&o.Timeout, "timeout", 0, "give up watching after this long (default rollout.timeout)")
+	cmd.Flags().BoolVar(&o.NoWait, "no-wait", false, "return without watching")
+	return cmd
+}
+
+// Run rolls back.
+func Run(cmd *cobra.Command, o *Options) error {
+	t, app, err := o.Global.LoadFor(o.IO, o.Target, nil)
+	if err != nil {
+		return err
+	}
+	s, err := t.Connect(cmd.Context(), app, o.Global.ConnectOptions())
+	if err != nil {
+		return err
+	}
+	v, err := s.Rollback(cmd.Context(), app, target.RollbackOptions{To: o.To, Timeout: o.Timeout, NoWait: o.NoWait}, o.Global.Reporter(o.IO))
+	if err != nil {
+		return err
+	}
+	return o.Global.PrintVerdict(o.IO, v)
+}

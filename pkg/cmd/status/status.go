@@ -1,0 +1,95 @@
+// Package status is `shipit status`: what is live for the app.
+package status
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/shipit-dev/shipit/pkg/cmdutil"
+	"github.com/shipit-dev/shipit/pkg/target"
+)
+
+// Options are status's inputs.
+type Options struct {
+	IO     *cmdutil.IOStreams
+	Global *cmdutil.GlobalOptions
+	Target string
+}
+
+// NewCmd builds the cobra command.
+func NewCmd(io *cmdutil.IOStreams, g *cmdutil.GlobalOptions) *cobra.Command {
+	o := &Options{IO: io, Global: g}
+	cmd := &cobra.Command{
+		Use:   "status --target ecs|eks",
+		Short: "Show what is live: revision, image, counts, conditions, last events",
+		Args:  cobra.NoArgs,
+		RunE:  func(cmd *cobra.Command, args []string) error { return Run(cmd, o) },
+	}
+	cmd.Flags().StringVar(&o.Target, "target", "", "ecs or eks (required)")
+	return cmd
+}
+
+// Run prints the status.
+func Run(cmd *cobra.Command, o *Options) error {
+	t, app, err := o.Global.LoadFor(o.IO, o.Target, nil)
+	if err != nil {
+		return err
+	}
+	s, err := t.Connect(cmd.Context(), app, o.Global.ConnectOptions())
+	if err != nil {
+		return err
+	}
+	st, err := s.Status(cmd.Context(), app)
+	if err != nil {
+		return err
+	}
+	if o.Global.JSON() {
+		return cmdutil.PrintJSON(o.IO.Out, st)
+	}
+	Print(o.IO.Out, st)
+	return nil
+}
+
+// Print writes a status for people.
+func Print(w io.Writer, st *target.Status) {
+	if !st.Exists {
+		fmt.Fprintf(w, "%s is not deployed on %s (%s)\n", st.App, st.Target, st.Where)
+		return
+	}
+	fmt.Fprintf(w, "app:       %s on %s (%s)\n", st.App, st.Target, st.Where)
+	fmt.Fprintf(w, "revision:  %s\n", st.Revision)
+	img := st.Image
+	if st.Digest != "" && !strings.Contains(img, "@") {
+		img += " (" + st.Digest + ")"
+	}
+	fmt.Fprintf(w, "image:     %s\n", img)
+	fmt.Fprintf(w, "replicas:  %d desired, %d updated, %d ready, %d available\n", st.Desired, st.Updated, st.Ready, st.Available)
+	if st.SpecHash != "" {
+		fmt.Fprintf(w, "spec hash: %s\n", st.SpecHash)
+	}
+	if len(st.Conditions) > 0 {
+		fmt.Fprintln(w, "conditions:")
+		for _, c := range st.Conditions {
+			fmt.Fprintf(w, "  %s\n", c)
+		}
+	}
+	if len(st.Rollouts) > 0 {
+		fmt.Fprintln(w, "rollouts:")
+		for _, r := range st.Rollouts {
+			extra := ""
+			if r.Rollout != "" {
+				extra = " " + r.Rollout
+			}
+			fmt.Fprintf(w, "  %-10s rev %-4s %d/%d running%s  %s\n", r.Status, r.Revision, r.Running, r.Desired, extra, r.ID)
+		}
+	}
+	if len(st.Events) > 0 {
+		fmt.Fprintln(w, "events:")
+		for _, e := range st.Events {
+			fmt.Fprintf(w, "  %s\n", e)
+		}
+	}
+}

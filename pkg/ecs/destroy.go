@@ -1,0 +1,122 @@
+package ecs
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	aas "github.com/aws/aws-sdk-go-v2/service/applicationautoscaling"
+	aastypes "github.com/aws/aws-sdk-go-v2/service/applicationautoscaling/types"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
+
+	"github.com/shipit-dev/shipit/pkg/spec"
+	"github.com/shipit-dev/shipit/pkg/target"
+)
+
+// Destroy removes what shipit created for the app, in an order that never fights itself: the
+// scalable target (so the scaler cannot scale the service back up), the service (scaled to 0,
+// then deleted), shipit's task definition revisions (deregistered), and the log group only with
+// PurgeLogs. It never touches the cluster, and refuses a service shipit did not create. With
+// Plan it only lists what it would delete.
+func (s *Session) Destroy(ctx context.Context, app *spec.App, opts target.DestroyOptions, r target.Reporter) (*target.DestroyResult, error) {
+	s.defaults()
+	res := &target.DestroyResult{Deleted: []string{}}
+	svc, err := s.describeService(ctx, app, true)
+	if err != nil {
+		return nil, err
+	}
+	if svc != nil && tagValue(svc.Tags, "managed-by") != spec.ManagedBy {
+		return nil, fmt.Errorf("ecs: service %s in %s has no managed-by=%s tag: shipit did not create it and will not delete it",
+			app.Name, s.where(app), spec.ManagedBy)
+	}
+	var tgt *aastypes.ScalableTarget
+	if svc != nil {
+		if tgt, err = s.scalableTarget(ctx, app); err != nil {
+			return nil, err
+		}
+	}
+	arns, err := s.revisions(ctx, app.Name, types.TaskDefinitionStatusActive)
+	if err != nil {
+		return nil, err
+	}
+	var mine []string
+	for _, a := range arns {
+		_, tags, err := s.taskDefinition(ctx, a)
+		if err != nil {
+			return nil, err
+		}
+		if tagValue(tags, "managed-by") == spec.ManagedBy {
+			mine = append(mine, a)
+		} else {
+			res.Kept = append(res.Kept, "task definition "+Revision(a)+" (not created by shipit)")
+		}
+	}
+	lg, err := s.logGroup(ctx, LogGroupName(app.Name))
+	if err != nil {
+		return nil, err
+	}
+
+	res2 := scalingResource(app)
+	if tgt != nil {
+		res.Deleted = append(res.Deleted, "scalable target "+res2+" and its scaling policies")
+	}
+	if svc != nil {
+		res.Deleted = append(res.Deleted, fmt.Sprintf("service %s in %s (scaled to 0, then deleted)", app.Name, s.where(app)))
+	}
+	for _, a := range mine {
+		res.Deleted = append(res.Deleted, "task definition "+Revision(a)+" (deregistered)")
+	}
+	if lg != nil {
+		if opts.PurgeLogs {
+			res.Deleted = append(res.Deleted, "log group "+LogGroupName(app.Name))
+		} else {
+			res.Kept = append(res.Kept, "log group "+LogGroupName(app.Name)+" (--purge-logs deletes it)")
+		}
+	}
+	if opts.Plan {
+		return res, nil
+	}
+
+	if tgt != nil {
+		if _, err := s.scaling.DeregisterScalableTarget(ctx, &aas.DeregisterScalableTargetInput{
+			ServiceNamespace: aastypes.ServiceNamespaceEcs, ResourceId: aws.String(res2),
+			ScalableDimension: aastypes.ScalableDimensionECSServiceDesiredCount,
+		}); err != nil && !isCode(err, "ObjectNotFoundException") {
+			return nil, apiError("application-autoscaling DeregisterScalableTarget", res2, err)
+		}
+		r.Report(s.event(app, target.Progressing, "deregistered scalable target "+res2))
+	}
+	if svc != nil {
+		if svc.DesiredCount > 0 {
+			if _, err := s.ecs.UpdateService(ctx, &ecs.UpdateServiceInput{
+				Cluster: aws.String(app.ECS.Cluster), Service: aws.String(app.Name), DesiredCount: aws.Int32(0),
+			}); err != nil {
+				return nil, apiError("ecs UpdateService", "service "+app.Name+" (scale to 0)", err)
+			}
+			r.Report(s.event(app, target.Progressing, fmt.Sprintf("scaled service %s from %d to 0 tasks", app.Name, svc.DesiredCount)))
+		}
+		if _, err := s.ecs.DeleteService(ctx, &ecs.DeleteServiceInput{
+			Cluster: aws.String(app.ECS.Cluster), Service: aws.String(app.Name),
+		}); err != nil {
+			return nil, apiError("ecs DeleteService", "service "+app.Name+" in "+s.where(app), err)
+		}
+		r.Report(s.event(app, target.Progressing, fmt.Sprintf("deleted service %s (draining; ECS stops its tasks)", app.Name)))
+	}
+	for _, a := range mine {
+		if _, err := s.ecs.DeregisterTaskDefinition(ctx, &ecs.DeregisterTaskDefinitionInput{TaskDefinition: aws.String(a)}); err != nil {
+			return nil, apiError("ecs DeregisterTaskDefinition", Revision(a), err)
+		}
+	}
+	if len(mine) > 0 {
+		r.Report(s.event(app, target.Progressing, fmt.Sprintf("deregistered %d task definition revisions of %s", len(mine), app.Name)))
+	}
+	if lg != nil && opts.PurgeLogs {
+		if _, err := s.logs.DeleteLogGroup(ctx, &cloudwatchlogs.DeleteLogGroupInput{LogGroupName: aws.String(LogGroupName(app.Name))}); err != nil {
+			return nil, apiError("logs DeleteLogGroup", LogGroupName(app.Name), err)
+		}
+		r.Report(s.event(app, target.Progressing, "deleted log group "+LogGroupName(app.Name)))
+	}
+	return res, nil
+}

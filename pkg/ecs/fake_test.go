@@ -1,0 +1,241 @@
+package ecs
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	aas "github.com/aws/aws-sdk-go-v2/service/applicationautoscaling"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	logtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
+	"github.com/aws/aws-sdk-go-v2/service/ecr"
+	ecrtypes "github.com/aws/aws-sdk-go-v2/service/ecr/types"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
+	"github.com/aws/smithy-go"
+
+	"github.com/shipit-dev/shipit/pkg/spec"
+	"github.com/shipit-dev/shipit/pkg/target"
+)
+
+// fakeECS answers DescribeServices from a script (the last answer repeats) and records the
+// writes. Calls it does not implement panic through the nil embedded interface.
+type fakeECS struct {
+	ecsAPI
+	mu        sync.Mutex
+	script    []func() (*types.Service, error)
+	n         int
+	times     []time.Time
+	taskDefs  map[string]*ecs.DescribeTaskDefinitionOutput
+	stopped   []types.Task
+	listed    []*ecs.ListTasksInput
+	registers []*ecs.RegisterTaskDefinitionInput
+	creates   []*ecs.CreateServiceInput
+	updates   []*ecs.UpdateServiceInput
+	onUpdate  func(*ecs.UpdateServiceInput) *types.Service
+	tagged    int
+}
+
+func (f *fakeECS) DescribeServices(ctx context.Context, in *ecs.DescribeServicesInput, _ ...func(*ecs.Options)) (*ecs.DescribeServicesOutput, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.times = append(f.times, time.Now())
+	if len(f.script) == 0 {
+		return &ecs.DescribeServicesOutput{}, nil
+	}
+	i := min(f.n, len(f.script)-1)
+	f.n++
+	svc, err := f.script[i]()
+	if err != nil {
+		return nil, err
+	}
+	if svc == nil {
+		return &ecs.DescribeServicesOutput{Failures: []types.Failure{{Reason: aws.String("MISSING")}}}, nil
+	}
+	return &ecs.DescribeServicesOutput{Services: []types.Service{*svc}}, nil
+}
+
+func (f *fakeECS) DescribeTaskDefinition(ctx context.Context, in *ecs.DescribeTaskDefinitionInput, _ ...func(*ecs.Options)) (*ecs.DescribeTaskDefinitionOutput, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if out, ok := f.taskDefs[aws.ToString(in.TaskDefinition)]; ok {
+		return out, nil
+	}
+	return nil, &types.ClientException{Message: aws.String("Unable to describe task definition.")}
+}
+
+func (f *fakeECS) RegisterTaskDefinition(ctx context.Context, in *ecs.RegisterTaskDefinitionInput, _ ...func(*ecs.Options)) (*ecs.RegisterTaskDefinitionOutput, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.registers = append(f.registers, in)
+	arn := fmt.Sprintf("arn:aws:ecs:us-east-1:123456789012:task-definition/%s:%d", aws.ToString(in.Family), 1+len(f.registers))
+	return &ecs.RegisterTaskDefinitionOutput{TaskDefinition: &types.TaskDefinition{TaskDefinitionArn: aws.String(arn), Family: in.Family}}, nil
+}
+
+func (f *fakeECS) CreateService(ctx context.Context, in *ecs.CreateServiceInput, _ ...func(*ecs.Options)) (*ecs.CreateServiceOutput, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.creates = append(f.creates, in)
+	return &ecs.CreateServiceOutput{Service: &types.Service{}}, nil
+}
+
+func (f *fakeECS) UpdateService(ctx context.Context, in *ecs.UpdateServiceInput, _ ...func(*ecs.Options)) (*ecs.UpdateServiceOutput, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.updates = append(f.updates, in)
+	var svc *types.Service
+	if f.onUpdate != nil {
+		svc = f.onUpdate(in)
+	}
+	return &ecs.UpdateServiceOutput{Service: svc}, nil
+}
+
+func (f *fakeECS) TagResource(ctx context.Context, in *ecs.TagResourceInput, _ ...func(*ecs.Options)) (*ecs.TagResourceOutput, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.tagged++
+	return &ecs.TagResourceOutput{}, nil
+}
+
+func (f *fakeECS) ListTasks(ctx context.Context, in *ecs.ListTasksInput, _ ...func(*ecs.Options)) (*ecs.ListTasksOutput, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.listed = append(f.listed, in)
+	var arns []string
+	for i := range f.stopped {
+		arns = append(arns, fmt.Sprintf("task/%d", i))
+	}
+	return &ecs.ListTasksOutput{TaskArns: arns}, nil
+}
+
+func (f *fakeECS) DescribeTasks(ctx context.Context, in *ecs.DescribeTasksInput, _ ...func(*ecs.Options)) (*ecs.DescribeTasksOutput, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return &ecs.DescribeTasksOutput{Tasks: f.stopped}, nil
+}
+
+// fakeLogs has the app's log group with the right retention.
+type fakeLogs struct {
+	logsAPI
+	retention int32
+	writes    int
+}
+
+func (f *fakeLogs) DescribeLogGroups(ctx context.Context, in *cloudwatchlogs.DescribeLogGroupsInput, _ ...func(*cloudwatchlogs.Options)) (*cloudwatchlogs.DescribeLogGroupsOutput, error) {
+	if f.retention == 0 {
+		return &cloudwatchlogs.DescribeLogGroupsOutput{}, nil
+	}
+	return &cloudwatchlogs.DescribeLogGroupsOutput{LogGroups: []logtypes.LogGroup{{LogGroupName: in.LogGroupNamePrefix, RetentionInDays: aws.Int32(f.retention)}}}, nil
+}
+
+func (f *fakeLogs) CreateLogGroup(ctx context.Context, in *cloudwatchlogs.CreateLogGroupInput, _ ...func(*cloudwatchlogs.Options)) (*cloudwatchlogs.CreateLogGroupOutput, error) {
+	f.writes++
+	return &cloudwatchlogs.CreateLogGroupOutput{}, nil
+}
+
+func (f *fakeLogs) PutRetentionPolicy(ctx context.Context, in *cloudwatchlogs.PutRetentionPolicyInput, _ ...func(*cloudwatchlogs.Options)) (*cloudwatchlogs.PutRetentionPolicyOutput, error) {
+	f.writes++
+	f.retention = aws.ToInt32(in.RetentionInDays)
+	return &cloudwatchlogs.PutRetentionPolicyOutput{}, nil
+}
+
+// fakeScaling records registrations.
+type fakeScaling struct {
+	scalingAPI
+	targets, policies int
+}
+
+func (f *fakeScaling) RegisterScalableTarget(ctx context.Context, in *aas.RegisterScalableTargetInput, _ ...func(*aas.Options)) (*aas.RegisterScalableTargetOutput, error) {
+	f.targets++
+	return &aas.RegisterScalableTargetOutput{}, nil
+}
+
+func (f *fakeScaling) PutScalingPolicy(ctx context.Context, in *aas.PutScalingPolicyInput, _ ...func(*aas.Options)) (*aas.PutScalingPolicyOutput, error) {
+	f.policies++
+	return &aas.PutScalingPolicyOutput{}, nil
+}
+
+func (f *fakeScaling) DescribeScalingPolicies(ctx context.Context, in *aas.DescribeScalingPoliciesInput, _ ...func(*aas.Options)) (*aas.DescribeScalingPoliciesOutput, error) {
+	return &aas.DescribeScalingPoliciesOutput{}, nil
+}
+
+func (f *fakeScaling) DescribeScalableTargets(ctx context.Context, in *aas.DescribeScalableTargetsInput, _ ...func(*aas.Options)) (*aas.DescribeScalableTargetsOutput, error) {
+	return &aas.DescribeScalableTargetsOutput{}, nil
+}
+
+// fakeECR knows one tag.
+type fakeECR struct {
+	tag, digest string
+	calls       int
+}
+
+func (f *fakeECR) DescribeImages(ctx context.Context, in *ecr.DescribeImagesInput, _ ...func(*ecr.Options)) (*ecr.DescribeImagesOutput, error) {
+	f.calls++
+	if aws.ToString(in.ImageIds[0].ImageTag) != f.tag {
+		return nil, &ecrtypes.ImageNotFoundException{Message: aws.String("not found")}
+	}
+	return &ecr.DescribeImagesOutput{ImageDetails: []ecrtypes.ImageDetail{{ImageDigest: aws.String(f.digest)}}}, nil
+}
+
+func throttled() error {
+	return &smithy.GenericAPIError{Code: "ThrottlingException", Message: "Rate exceeded"}
+}
+
+// newTestSession is a session on fakes with fast polling and no jitter.
+func newTestSession(e *fakeECS) *Session {
+	s := &Session{ecs: e, logs: &fakeLogs{retention: 30}, scaling: &fakeScaling{}, region: "us-east-1",
+		poll: 5 * time.Millisecond, maxPoll: 40 * time.Millisecond, jitter: func() float64 { return 0.5 }}
+	s.ecrFor = func(string) ecrAPI { return &fakeECR{} }
+	s.defaults()
+	return s
+}
+
+// events collects reported events.
+type events struct {
+	mu  sync.Mutex
+	all []target.Event
+}
+
+func (e *events) Report(ev target.Event) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.all = append(e.all, ev)
+}
+
+func (e *events) messages() []string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var out []string
+	for _, ev := range e.all {
+		out = append(out, ev.Message)
+	}
+	return out
+}
+
+const testSpec = `version: 1
+name: web
+image: nginx:1.27
+port: 80
+replicas: 2
+ecs:
+  region: us-east-1
+  cluster: c1
+  executionRole: arn:aws:iam::123456789012:role/ecsTaskExecutionRole
+  subnets: [subnet-1, subnet-2]
+  securityGroups: [sg-1]
+`
+
+func testApp(t *testing.T, extra string) *spec.App {
+	t.Helper()
+	app, err := spec.Parse("shipit.yaml", []byte(testSpec+extra), spec.Options{Getenv: func(string) (string, bool) { return "", false }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if errs, _ := app.Validate(spec.TargetECS); len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	return app
+}

@@ -1,0 +1,173 @@
+package ecs
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	aas "github.com/aws/aws-sdk-go-v2/service/applicationautoscaling"
+	aastypes "github.com/aws/aws-sdk-go-v2/service/applicationautoscaling/types"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	logtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
+
+	"github.com/shipit-dev/shipit/pkg/spec"
+	"github.com/shipit-dev/shipit/pkg/target"
+)
+
+// logGroup finds the app's log group (nil when there is none).
+func (s *Session) logGroup(ctx context.Context, name string) (*logtypes.LogGroup, error) {
+	var next *string
+	for {
+		out, err := s.logs.DescribeLogGroups(ctx, &cloudwatchlogs.DescribeLogGroupsInput{LogGroupNamePrefix: aws.String(name), NextToken: next})
+		if err != nil {
+			return nil, apiError("logs DescribeLogGroups", name, err)
+		}
+		for i := range out.LogGroups {
+			if aws.ToString(out.LogGroups[i].LogGroupName) == name {
+				return &out.LogGroups[i], nil
+			}
+		}
+		if aws.ToString(out.NextToken) == "" {
+			return nil, nil
+		}
+		next = out.NextToken
+	}
+}
+
+// ensureLogGroup creates the awslogs group when it is missing and sets its retention when it
+// differs; it writes nothing when both are right. user is the caller's context: an interrupt
+// before the first write stops the deploy with nothing written.
+func (s *Session) ensureLogGroup(ctx, user context.Context, app *spec.App, rd *Rendered, r target.Reporter, v *target.Verdict) error {
+	lg, err := s.logGroup(ctx, rd.LogGroup)
+	if err != nil {
+		return err
+	}
+	if lg != nil && aws.ToInt32(lg.RetentionInDays) == rd.LogRetention {
+		return nil
+	}
+	if user.Err() != nil && len(v.Applied) == 0 {
+		return errInterrupted
+	}
+	if lg == nil {
+		_, err := s.logs.CreateLogGroup(ctx, &cloudwatchlogs.CreateLogGroupInput{
+			LogGroupName: aws.String(rd.LogGroup),
+			Tags:         map[string]string{"managed-by": spec.ManagedBy},
+		})
+		if err != nil && !isCode(err, "ResourceAlreadyExistsException") {
+			return apiError("logs CreateLogGroup", rd.LogGroup, err)
+		}
+		v.Applied = append(v.Applied, "log group "+rd.LogGroup)
+		r.Report(s.event(app, target.Pending, "created log group "+rd.LogGroup))
+	}
+	if _, err := s.logs.PutRetentionPolicy(ctx, &cloudwatchlogs.PutRetentionPolicyInput{
+		LogGroupName: aws.String(rd.LogGroup), RetentionInDays: aws.Int32(rd.LogRetention),
+	}); err != nil {
+		return apiError("logs PutRetentionPolicy", rd.LogGroup, err)
+	}
+	if lg != nil {
+		v.Applied = append(v.Applied, fmt.Sprintf("log group %s retention %d days", rd.LogGroup, rd.LogRetention))
+	}
+	r.Report(s.event(app, target.Pending, fmt.Sprintf("log group %s keeps logs %d days", rd.LogGroup, rd.LogRetention)))
+	return nil
+}
+
+// scalingResource is the Application Auto Scaling resource id of the app's service.
+func scalingResource(app *spec.App) string {
+	return fmt.Sprintf("service/%s/%s", app.ECS.Cluster, app.Name)
+}
+
+// scalableTarget returns the service's scalable target, nil when there is none.
+func (s *Session) scalableTarget(ctx context.Context, app *spec.App) (*aastypes.ScalableTarget, error) {
+	out, err := s.scaling.DescribeScalableTargets(ctx, &aas.DescribeScalableTargetsInput{
+		ServiceNamespace:  aastypes.ServiceNamespaceEcs,
+		ResourceIds:       []string{scalingResource(app)},
+		ScalableDimension: aastypes.ScalableDimensionECSServiceDesiredCount,
+	})
+	if err != nil {
+		return nil, apiError("application-autoscaling DescribeScalableTargets", scalingResource(app), err)
+	}
+	for i := range out.ScalableTargets {
+		if aws.ToString(out.ScalableTargets[i].ResourceId) == scalingResource(app) {
+			return &out.ScalableTargets[i], nil
+		}
+	}
+	return nil, nil
+}
+
+// scalingPolicies lists the target's policies.
+func (s *Session) scalingPolicies(ctx context.Context, app *spec.App) ([]aastypes.ScalingPolicy, error) {
+	var all []aastypes.ScalingPolicy
+	var next *string
+	for {
+		out, err := s.scaling.DescribeScalingPolicies(ctx, &aas.DescribeScalingPoliciesInput{
+			ServiceNamespace:  aastypes.ServiceNamespaceEcs,
+			ResourceId:        aws.String(scalingResource(app)),
+			ScalableDimension: aastypes.ScalableDimensionECSServiceDesiredCount,
+			NextToken:         next,
+		})
+		if err != nil {
+			return nil, apiError("application-autoscaling DescribeScalingPolicies", scalingResource(app), err)
+		}
+		all = append(all, out.ScalingPolicies...)
+		if aws.ToString(out.NextToken) == "" {
+			return all, nil
+		}
+		next = out.NextToken
+	}
+}
+
+// applyScaling registers the scalable target and its target-tracking policies, removes the
+// policies the spec no longer has, and deregisters the target when the spec dropped autoscale.
+func (s *Session) applyScaling(ctx context.Context, app *spec.App, rd *Rendered, r target.Reporter, v *target.Verdict) error {
+	res := scalingResource(app)
+	if rd.Scaling == nil {
+		st, err := s.scalableTarget(ctx, app)
+		if err != nil || st == nil {
+			return err
+		}
+		if _, err := s.scaling.DeregisterScalableTarget(ctx, &aas.DeregisterScalableTargetInput{
+			ServiceNamespace: aastypes.ServiceNamespaceEcs, ResourceId: aws.String(res),
+			ScalableDimension: aastypes.ScalableDimensionECSServiceDesiredCount,
+		}); err != nil {
+			return apiError("application-autoscaling DeregisterScalableTarget", res, err)
+		}
+		v.Applied = append(v.Applied, "scalable target "+res+" (deregistered: the spec has no autoscale)")
+		r.Report(s.event(app, target.Progressing, "deregistered the scalable target "+res+": the spec has no autoscale"))
+		return nil
+	}
+	if _, err := s.scaling.RegisterScalableTarget(ctx, rd.Scaling.Target); err != nil {
+		return apiError("application-autoscaling RegisterScalableTarget", res, err)
+	}
+	v.Applied = append(v.Applied, "scalable target "+res)
+	want := map[string]bool{}
+	var names []string
+	for _, p := range rd.Scaling.Policies {
+		if _, err := s.scaling.PutScalingPolicy(ctx, p); err != nil {
+			return apiError("application-autoscaling PutScalingPolicy", aws.ToString(p.PolicyName), err)
+		}
+		want[aws.ToString(p.PolicyName)] = true
+		names = append(names, aws.ToString(p.PolicyName))
+		v.Applied = append(v.Applied, "scaling policy "+aws.ToString(p.PolicyName))
+	}
+	r.Report(s.event(app, target.Progressing, fmt.Sprintf("autoscaling %d–%d tasks (%s)",
+		aws.ToInt32(rd.Scaling.Target.MinCapacity), aws.ToInt32(rd.Scaling.Target.MaxCapacity), strings.Join(names, ", "))))
+	live, err := s.scalingPolicies(ctx, app)
+	if err != nil {
+		return err
+	}
+	for _, p := range live {
+		name := aws.ToString(p.PolicyName)
+		if want[name] || !strings.HasPrefix(name, app.Name+"-") {
+			continue
+		}
+		if _, err := s.scaling.DeleteScalingPolicy(ctx, &aas.DeleteScalingPolicyInput{
+			PolicyName: p.PolicyName, ServiceNamespace: aastypes.ServiceNamespaceEcs, ResourceId: aws.String(res),
+			ScalableDimension: aastypes.ScalableDimensionECSServiceDesiredCount,
+		}); err != nil {
+			return apiError("application-autoscaling DeleteScalingPolicy", name, err)
+		}
+		v.Applied = append(v.Applied, "scaling policy "+name+" (deleted)")
+	}
+	return nil
+}

@@ -1,0 +1,174 @@
+package ecs
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
+	"github.com/aws/smithy-go"
+
+	"github.com/shipit-dev/shipit/pkg/target"
+)
+
+func withEvents(s *types.Service, msgs ...string) *types.Service {
+	// ECS lists events newest first; msgs are given oldest first.
+	for i, m := range msgs {
+		at := time.Unix(int64(1000+i), 0)
+		s.Events = append([]types.ServiceEvent{{Id: aws.String(m), Message: aws.String(m), CreatedAt: &at}}, s.Events...)
+	}
+	return s
+}
+
+func returns(svc *types.Service) func() (*types.Service, error) {
+	return func() (*types.Service, error) { return svc, nil }
+}
+
+func TestWatchPrintsEachEventOnceOldestFirst(t *testing.T) {
+	ro := Rollout{TaskDefinition: td2, Previous: td1, Deployment: "ecs-svc/2"}
+	inProgress := func() *types.Service {
+		return svcOf(td2, 2,
+			dep{"ecs-svc/2", "PRIMARY", td2, types.DeploymentRolloutStateInProgress, "", 2, 0, 2, 0},
+			dep{"ecs-svc/1", "ACTIVE", td1, types.DeploymentRolloutStateCompleted, "", 2, 2, 0, 0})
+	}
+	f := &fakeECS{script: []func() (*types.Service, error){
+		returns(withEvents(inProgress(), "old", "started 2")),
+		returns(withEvents(inProgress(), "old", "started 2")),
+		returns(withEvents(inProgress(), "old", "started 2", "stopped 2")),
+		returns(withEvents(svcOf(td2, 2, dep{"ecs-svc/2", "PRIMARY", td2, types.DeploymentRolloutStateCompleted, "", 2, 2, 0, 0}),
+			"old", "started 2", "stopped 2", "completed", "steady")),
+	}}
+	s := newTestSession(f)
+	seen := eventLog{"old": true} // there before the deploy
+	var got events
+	dec, err := s.watch(context.Background(), testApp(t, ""), ro, time.Minute, seen, &got)
+	if err != nil || dec.Phase != target.Succeeded {
+		t.Fatalf("watch = %+v, %v", dec, err)
+	}
+	var evs []string
+	for _, m := range got.messages() {
+		if e, ok := strings.CutPrefix(m, "event: "); ok {
+			evs = append(evs, e)
+		}
+	}
+	if want := []string{"started 2", "stopped 2", "completed", "steady"}; !slices.Equal(evs, want) {
+		t.Errorf("events printed %q, want %q", evs, want)
+	}
+	var progress int
+	for _, e := range got.all {
+		if e.Phase == target.Progressing && strings.HasPrefix(e.Message, "waiting: ") {
+			progress++
+			if !strings.Contains(e.Message, "PRIMARY web:2 IN_PROGRESS 0/2 running, 2 pending · ACTIVE web:1 COMPLETED 2/2 running") || e.Desired != 2 || e.Updated != 2 {
+				t.Errorf("progress event %+v", e)
+			}
+		}
+	}
+	if progress != 1 {
+		t.Errorf("%d progress lines for one unchanged state, want 1 (one line per change)", progress)
+	}
+}
+
+func TestWatchBacksOffWhileThrottled(t *testing.T) {
+	done := svcOf(td2, 2, dep{"ecs-svc/2", "PRIMARY", td2, types.DeploymentRolloutStateCompleted, "", 2, 2, 0, 0})
+	going := svcOf(td2, 2, dep{"ecs-svc/2", "PRIMARY", td2, types.DeploymentRolloutStateInProgress, "", 2, 1, 1, 0})
+	thr := func() (*types.Service, error) { return nil, throttled() }
+	f := &fakeECS{script: []func() (*types.Service, error){returns(going), thr, thr, thr, thr, thr, returns(going), returns(going), returns(done)}}
+	s := newTestSession(f) // poll 5ms, backoff cap 40ms, jitter factor exactly 1
+	var got events
+	dec, err := s.watch(context.Background(), testApp(t, ""), Rollout{TaskDefinition: td2, Deployment: "ecs-svc/2"}, time.Minute, eventLog{}, &got)
+	if err != nil || dec.Phase != target.Succeeded {
+		t.Fatalf("watch = %+v, %v", dec, err)
+	}
+	// The wait before call i (i ≥ 1): 5ms, then doubling while throttled up to the cap,
+	// then the base interval again. Timers never fire early, so these are lower bounds.
+	want := []time.Duration{5, 10, 20, 40, 40, 40, 5, 5}
+	for i, w := range want {
+		gap := f.times[i+1].Sub(f.times[i])
+		if gap < w*time.Millisecond {
+			t.Errorf("wait before call %d: %s, want at least %dms", i+1, gap, w)
+		}
+	}
+	if gap := f.times[7].Sub(f.times[6]); gap >= 35*time.Millisecond {
+		t.Logf("wait after the throttling ended: %s (the base interval is 5ms; a loaded machine?)", gap)
+	}
+	msgs := strings.Join(got.messages(), "\n")
+	if strings.Count(msgs, "AWS is throttling DescribeServices") != 1 || !strings.Contains(msgs, "throttling over") {
+		t.Errorf("throttling reported as:\n%s", msgs)
+	}
+}
+
+func TestWatchTimesOut(t *testing.T) {
+	going := svcOf(td2, 2, dep{"ecs-svc/2", "PRIMARY", td2, types.DeploymentRolloutStateInProgress, "", 2, 0, 2, 0})
+	s := newTestSession(&fakeECS{script: []func() (*types.Service, error){returns(going)}})
+	dec, err := s.watch(context.Background(), testApp(t, ""), Rollout{TaskDefinition: td2}, 30*time.Millisecond, eventLog{}, &events{})
+	if err != nil || dec.Phase != target.TimedOut || !strings.Contains(dec.Message, "timed out after 30ms: waiting: PRIMARY web:2") {
+		t.Fatalf("watch = %+v, %v", dec, err)
+	}
+}
+
+func TestWatchCanceled(t *testing.T) {
+	going := svcOf(td2, 2, dep{"ecs-svc/2", "PRIMARY", td2, types.DeploymentRolloutStateInProgress, "", 2, 0, 2, 0})
+	ctx, cancel := context.WithCancel(context.Background())
+	f := &fakeECS{script: []func() (*types.Service, error){func() (*types.Service, error) { cancel(); return going, nil }}}
+	s := newTestSession(f)
+	dec, err := s.watch(ctx, testApp(t, ""), Rollout{TaskDefinition: td2}, time.Minute, eventLog{}, &events{})
+	if err != nil || dec.Phase != target.Canceled {
+		t.Fatalf("watch = %+v, %v", dec, err)
+	}
+}
+
+func TestWatchStopsOnAnAPIError(t *testing.T) {
+	denied := &smithy.GenericAPIError{Code: "AccessDeniedException", Message: "not allowed"}
+	s := newTestSession(&fakeECS{script: []func() (*types.Service, error){func() (*types.Service, error) { return nil, denied }}})
+	_, err := s.watch(context.Background(), testApp(t, ""), Rollout{TaskDefinition: td2}, time.Minute, eventLog{}, &events{})
+	if !errors.As(err, new(smithy.APIError)) || !strings.Contains(err.Error(), "ecs DescribeServices service web in cluster c1") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestWatchLooksAtStoppedTasksWhenOurDeploymentFails(t *testing.T) {
+	failing := func(n int32) func() (*types.Service, error) {
+		return returns(svcOf(td2, 2,
+			dep{"ecs-svc/2", "PRIMARY", td2, types.DeploymentRolloutStateInProgress, "", 2, 0, 2, n},
+			dep{"ecs-svc/1", "ACTIVE", td1, types.DeploymentRolloutStateCompleted, "", 2, 2, 0, 0}))
+	}
+	f := &fakeECS{
+		script: []func() (*types.Service, error){failing(0), failing(2)},
+		stopped: []types.Task{
+			stoppedTask("ecs-svc/2", td2, types.TaskStopCodeTaskFailedToStart, pullErr, 1),
+			stoppedTask("ecs-svc/2", td2, types.TaskStopCodeTaskFailedToStart, pullErr, 2),
+		},
+	}
+	s := newTestSession(f)
+	dec, err := s.watch(context.Background(), testApp(t, ""), Rollout{TaskDefinition: td2, Previous: td1, Deployment: "ecs-svc/2"}, time.Minute, eventLog{}, &events{})
+	if err != nil || dec.Phase != target.Failed || dec.StopReason != pullErr {
+		t.Fatalf("watch = %+v, %v", dec, err)
+	}
+	if len(f.listed) == 0 || aws.ToString(f.listed[0].StartedBy) != "ecs-svc/2" || f.listed[0].DesiredStatus != types.DesiredStatusStopped {
+		t.Errorf("ListTasks calls: %+v", f.listed)
+	}
+	if f.n != 2 {
+		t.Errorf("%d DescribeServices calls; stopped tasks should be read only once failures show", f.n)
+	}
+}
+
+func TestRetryable(t *testing.T) {
+	for _, c := range []struct {
+		err  error
+		want bool
+	}{
+		{throttled(), true},
+		{&smithy.GenericAPIError{Code: "AccessDeniedException"}, false},
+		{&types.ServerException{Message: aws.String("boom")}, true},
+		{errors.New("connection refused"), false},
+		{nil, false},
+	} {
+		if got := retryable(c.err); got != c.want {
+			t.Errorf("retryable(%v) = %v", c.err, got)
+		}
+	}
+}

@@ -1,0 +1,203 @@
+package eks
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/shipit-dev/shipit/pkg/spec"
+	"github.com/shipit-dev/shipit/pkg/target"
+)
+
+// rolledBackHash replaces the spec hash on a Deployment that was rolled back: the live state
+// no longer matches any spec, so the next deploy of the same spec applies again.
+const rolledBackHash = "rolled-back"
+
+// Deploy applies the render and watches the rollout (design §6).
+func (s *Session) Deploy(ctx context.Context, app *spec.App, opts target.DeployOptions, r target.Reporter) (*target.Verdict, error) {
+	objs, err := objects(Render(app))
+	if err != nil {
+		return nil, err
+	}
+	objs, notes, err := s.preflight(ctx, objs)
+	if err != nil {
+		return nil, err
+	}
+	for _, n := range notes {
+		r.Report(s.event(app, target.Pending, n))
+	}
+	ns := app.EKS.Namespace
+	v := &target.Verdict{Target: spec.TargetEKS, App: app.Name}
+	hash := app.Hash()
+	if s.unchanged(ctx, objs, hash) {
+		v.Unchanged = true
+		r.Report(s.event(app, target.Pending, fmt.Sprintf("nothing changed (spec %s is live in %s); nothing applied", hash, ns)))
+	} else {
+		r.Report(s.event(app, target.Pending, fmt.Sprintf("applying %d objects to namespace %s (%s)", len(objs), ns, s.where)))
+		_, applied, err := s.apply(ctx, objs, opts.ForceConflicts, false)
+		v.Applied = applied
+		if err != nil {
+			return nil, fmt.Errorf("%w\napplied before the failure: %v", err, applied)
+		}
+		r.Report(s.event(app, target.Progressing, "applied "+fmt.Sprint(applied)))
+	}
+	d, err := s.cs.AppsV1().Deployments(ns).Get(ctx, app.Name, metav1.GetOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("get deployment %s/%s: %w", ns, app.Name, err)
+	}
+	if opts.NoWait {
+		v.Phase, v.Message = target.Succeeded, "applied; not watching (--no-wait)"
+		v.Revision = d.Annotations[RevisionAnnotation]
+		return v, nil
+	}
+	timeout := opts.Timeout
+	if timeout <= 0 {
+		timeout = app.RolloutTimeout()
+	}
+	dec := s.watch(ctx, app, app.Name, ns, d.Generation, timeout, r)
+	s.fill(ctx, v, app, dec)
+	if dec.Phase == target.Failed && app.AutoRollback() && !v.Unchanged {
+		return s.autoRollback(ctx, app, v, dec, timeout, r)
+	}
+	return v, nil
+}
+
+// fill copies a decision into a verdict and records the live revision.
+func (s *Session) fill(ctx context.Context, v *target.Verdict, app *spec.App, dec Decision) {
+	v.Phase, v.Message, v.Desired, v.Ready = dec.Phase, dec.Message, dec.Desired, dec.Ready
+	if d, err := s.cs.AppsV1().Deployments(app.EKS.Namespace).Get(context.WithoutCancel(ctx), app.Name, metav1.GetOptions{}); err == nil {
+		v.Revision = d.Annotations[RevisionAnnotation]
+		if len(d.Spec.Template.Spec.Containers) > 0 {
+			v.Image = d.Spec.Template.Spec.Containers[0].Image
+		}
+	}
+	if dec.Phase == target.Canceled {
+		v.Message = "interrupted: stopped watching; the rollout goes on in the cluster"
+	}
+}
+
+// autoRollback returns to the previous revision after shipit declared the rollout failed,
+// and watches that rollback to its own verdict: RolledBack (exit 4) when it succeeds.
+func (s *Session) autoRollback(ctx context.Context, app *spec.App, v *target.Verdict, failed Decision, timeout time.Duration, r target.Reporter) (*target.Verdict, error) {
+	r.Report(s.event(app, target.Failed, failed.Message))
+	rev, gen, err := s.undo(ctx, app, "")
+	if err != nil {
+		v.Message = failed.Message + "; automatic rollback failed: " + err.Error()
+		return v, nil
+	}
+	r.Report(s.event(app, target.Progressing, "rolling back to revision "+rev))
+	dec := s.watch(ctx, app, app.Name, app.EKS.Namespace, gen, timeout, r)
+	s.fill(ctx, v, app, dec)
+	v.RolledBackTo = rev
+	switch dec.Phase {
+	case target.Succeeded:
+		v.Phase = target.RolledBack
+		v.Message = fmt.Sprintf("%s; rolled back to revision %s (%d/%d ready)", failed.Message, rev, dec.Ready, dec.Desired)
+	case target.Canceled:
+	default:
+		v.Phase = target.Failed
+		v.Message = fmt.Sprintf("%s; the rollback to revision %s did not finish either: %s", failed.Message, rev, dec.Message)
+	}
+	return v, nil
+}
+
+// undo puts a previous ReplicaSet's pod template back on the Deployment, as `kubectl rollout
+// undo` does: the revision `to`, or the newest one before the current. It returns the
+// revision and the Deployment's new generation.
+func (s *Session) undo(ctx context.Context, app *spec.App, to string) (string, int64, error) {
+	ns := app.EKS.Namespace
+	d, err := s.cs.AppsV1().Deployments(ns).Get(ctx, app.Name, metav1.GetOptions{})
+	if err != nil {
+		return "", 0, fmt.Errorf("get deployment %s/%s: %w", ns, app.Name, err)
+	}
+	sel, err := metav1.LabelSelectorAsSelector(d.Spec.Selector)
+	if err != nil {
+		return "", 0, err
+	}
+	list, err := s.cs.AppsV1().ReplicaSets(ns).List(ctx, metav1.ListOptions{LabelSelector: sel.String()})
+	if err != nil {
+		return "", 0, fmt.Errorf("list replicasets: %w", err)
+	}
+	current := revisionNumber(d)
+	var pick *appsv1.ReplicaSet
+	for i := range list.Items {
+		rs := &list.Items[i]
+		if !ownedBy(rs, d) {
+			continue
+		}
+		n := revisionNumber(rs)
+		if to != "" {
+			if rs.Annotations[RevisionAnnotation] == to {
+				pick = rs
+			}
+			continue
+		}
+		if n < current && (pick == nil || n > revisionNumber(pick)) {
+			pick = rs
+		}
+	}
+	if pick == nil {
+		if to != "" {
+			return "", 0, fmt.Errorf("revision %s of deployment %s not found (see `shipit status` for the revisions kept)", to, app.Name)
+		}
+		return "", 0, fmt.Errorf("deployment %s has no revision before %d to return to", app.Name, current)
+	}
+	tmpl := pick.Spec.Template.DeepCopy()
+	delete(tmpl.Labels, appsv1.DefaultDeploymentUniqueLabelKey)
+	patch, err := json.Marshal([]map[string]any{
+		{"op": "replace", "path": "/spec/template", "value": tmpl},
+		{"op": "replace", "path": "/metadata/annotations/" + jsonPointerEscape(spec.HashAnnotation), "value": rolledBackHash},
+	})
+	if err != nil {
+		return "", 0, err
+	}
+	nd, err := s.cs.AppsV1().Deployments(ns).Patch(ctx, app.Name, types.JSONPatchType, patch, metav1.PatchOptions{FieldManager: FieldManager})
+	if err != nil {
+		return "", 0, fmt.Errorf("roll back deployment %s: %w", app.Name, err)
+	}
+	return pick.Annotations[RevisionAnnotation], nd.Generation, nil
+}
+
+// Rollback is `shipit rollback`: undo, then watch.
+func (s *Session) Rollback(ctx context.Context, app *spec.App, opts target.RollbackOptions, r target.Reporter) (*target.Verdict, error) {
+	rev, gen, err := s.undo(ctx, app, opts.To)
+	if err != nil {
+		return nil, err
+	}
+	v := &target.Verdict{Target: spec.TargetEKS, App: app.Name, RolledBackTo: rev, Applied: []string{"Deployment/" + app.Name}}
+	r.Report(s.event(app, target.Progressing, "rolling back to revision "+rev))
+	if opts.NoWait {
+		v.Phase, v.Message = target.Succeeded, "rollback to revision "+rev+" applied; not watching (--no-wait)"
+		return v, nil
+	}
+	timeout := opts.Timeout
+	if timeout <= 0 {
+		timeout = app.RolloutTimeout()
+	}
+	dec := s.watch(ctx, app, app.Name, app.EKS.Namespace, gen, timeout, r)
+	s.fill(ctx, v, app, dec)
+	if dec.Phase == target.Succeeded {
+		v.Message = fmt.Sprintf("rolled back to the template of revision %s (now revision %s): %d/%d ready", rev, v.Revision, dec.Ready, dec.Desired)
+	}
+	return v, nil
+}
+
+func jsonPointerEscape(s string) string {
+	out := ""
+	for _, c := range s {
+		switch c {
+		case '~':
+			out += "~0"
+		case '/':
+			out += "~1"
+		default:
+			out += string(c)
+		}
+	}
+	return out
+}

@@ -1,0 +1,180 @@
+package eks
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+
+	"github.com/shipit-dev/shipit/pkg/target"
+)
+
+// RevisionAnnotation is where the Deployment controller numbers Deployments and ReplicaSets.
+const RevisionAnnotation = "deployment.kubernetes.io/revision"
+
+// failFastReasons are container waiting reasons that will not fix themselves within the
+// progress deadline: shipit fails the rollout at once rather than waiting it out.
+var failFastReasons = map[string]bool{
+	"ImagePullBackOff":           true,
+	"ErrImagePull":               true,
+	"InvalidImageName":           true,
+	"CreateContainerConfigError": true,
+	"CrashLoopBackOff":           true,
+}
+
+// Decision is what the rollout looks like now.
+type Decision struct {
+	Phase     target.Phase
+	Message   string
+	Desired   int
+	Updated   int
+	Ready     int
+	Available int
+	// FailedPod is the pod that made a fail-fast decision, for its events.
+	FailedPod string
+}
+
+// Evaluate decides a rollout's state from the Deployment, its ReplicaSets and its pods, with
+// the same rule as `kubectl rollout status` plus fail-fast on pods of the new ReplicaSet. It
+// is a pure function: the watch loop only feeds it what the API returned.
+func Evaluate(d *appsv1.Deployment, rss []*appsv1.ReplicaSet, pods []*corev1.Pod) Decision {
+	desired := 1
+	if d.Spec.Replicas != nil {
+		desired = int(*d.Spec.Replicas)
+	}
+	st := d.Status
+	dec := Decision{Phase: target.Progressing, Desired: desired, Updated: int(st.UpdatedReplicas),
+		Ready: int(st.ReadyReplicas), Available: int(st.AvailableReplicas)}
+	if d.Generation > st.ObservedGeneration {
+		dec.Message = fmt.Sprintf("waiting for the Deployment controller to see generation %d", d.Generation)
+		return dec
+	}
+	for _, c := range st.Conditions {
+		if c.Type == appsv1.DeploymentProgressing && c.Reason == "ProgressDeadlineExceeded" {
+			dec.Phase = target.Failed
+			dec.Message = fmt.Sprintf("deployment %q exceeded its progress deadline: %s", d.Name, c.Message)
+			return dec
+		}
+	}
+	newRS := NewReplicaSet(d, rss)
+	if newRS != nil {
+		hash := newRS.Labels[appsv1.DefaultDeploymentUniqueLabelKey]
+		for _, p := range sortedPods(pods) {
+			if p.Labels[appsv1.DefaultDeploymentUniqueLabelKey] != hash || p.DeletionTimestamp != nil {
+				continue
+			}
+			if reason, msg, ok := stuck(p); ok {
+				dec.Phase = target.Failed
+				dec.FailedPod = p.Name
+				dec.Message = fmt.Sprintf("pod %s: %s", p.Name, reason)
+				if msg != "" {
+					dec.Message += ": " + msg
+				}
+				return dec
+			}
+		}
+	}
+	phases := podPhases(pods, newRS)
+	switch {
+	case st.UpdatedReplicas < int32(desired):
+		dec.Message = fmt.Sprintf("waiting: %d of %d new replicas updated%s", st.UpdatedReplicas, desired, phases)
+	case st.Replicas > st.UpdatedReplicas:
+		dec.Message = fmt.Sprintf("waiting: %d old replicas pending termination%s", st.Replicas-st.UpdatedReplicas, phases)
+	case st.AvailableReplicas < st.UpdatedReplicas:
+		dec.Message = fmt.Sprintf("waiting: %d of %d updated replicas available%s", st.AvailableReplicas, st.UpdatedReplicas, phases)
+	default:
+		dec.Phase = target.Succeeded
+		dec.Message = fmt.Sprintf("deployment %q successfully rolled out: %d/%d ready", d.Name, st.ReadyReplicas, desired)
+	}
+	return dec
+}
+
+// NewReplicaSet is the ReplicaSet of the Deployment's current revision, or nil before the
+// controller has made it.
+func NewReplicaSet(d *appsv1.Deployment, rss []*appsv1.ReplicaSet) *appsv1.ReplicaSet {
+	rev := d.Annotations[RevisionAnnotation]
+	if rev == "" {
+		return nil
+	}
+	for _, rs := range rss {
+		if rs.Annotations[RevisionAnnotation] == rev && ownedBy(rs, d) {
+			return rs
+		}
+	}
+	return nil
+}
+
+func ownedBy(rs *appsv1.ReplicaSet, d *appsv1.Deployment) bool {
+	for _, o := range rs.OwnerReferences {
+		if o.Kind == "Deployment" && o.Name == d.Name && (d.UID == "" || o.UID == d.UID) {
+			return true
+		}
+	}
+	return false
+}
+
+// stuck reports a container of the pod waiting for a reason that will not fix itself.
+func stuck(p *corev1.Pod) (reason, message string, ok bool) {
+	for _, list := range [][]corev1.ContainerStatus{p.Status.InitContainerStatuses, p.Status.ContainerStatuses} {
+		for _, cs := range list {
+			if w := cs.State.Waiting; w != nil && failFastReasons[w.Reason] {
+				detail := w.Message
+				if cs.Image != "" && (w.Reason == "ImagePullBackOff" || w.Reason == "ErrImagePull" || w.Reason == "InvalidImageName") && !strings.Contains(detail, cs.Image) {
+					detail = strings.TrimSpace("image " + cs.Image + " " + detail)
+				}
+				if w.Reason == "CrashLoopBackOff" {
+					detail = strings.TrimSpace(fmt.Sprintf("container %s restarted %d times %s", cs.Name, cs.RestartCount, detail))
+				}
+				return w.Reason, detail, true
+			}
+		}
+	}
+	return "", "", false
+}
+
+// podPhases summarises the new pods' phases: " (pods: 2 Running, 1 Pending)".
+func podPhases(pods []*corev1.Pod, newRS *appsv1.ReplicaSet) string {
+	if newRS == nil {
+		return ""
+	}
+	hash := newRS.Labels[appsv1.DefaultDeploymentUniqueLabelKey]
+	counts := map[string]int{}
+	for _, p := range pods {
+		if p.Labels[appsv1.DefaultDeploymentUniqueLabelKey] != hash {
+			continue
+		}
+		phase := string(p.Status.Phase)
+		if phase == "" {
+			phase = "Pending"
+		}
+		if p.DeletionTimestamp != nil {
+			phase = "Terminating"
+		}
+		counts[phase]++
+	}
+	if len(counts) == 0 {
+		return ""
+	}
+	var parts []string
+	for _, ph := range []string{"Pending", "Running", "Succeeded", "Failed", "Unknown", "Terminating"} {
+		if n := counts[ph]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n, ph))
+		}
+	}
+	return " (new pods: " + strings.Join(parts, ", ") + ")"
+}
+
+func sortedPods(pods []*corev1.Pod) []*corev1.Pod {
+	out := append([]*corev1.Pod(nil), pods...)
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// revisionNumber parses a revision annotation (0 when absent).
+func revisionNumber(o interface{ GetAnnotations() map[string]string }) int64 {
+	n, _ := strconv.ParseInt(o.GetAnnotations()[RevisionAnnotation], 10, 64)
+	return n
+}

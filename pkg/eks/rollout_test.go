@@ -1,0 +1,96 @@
+package eks
+
+import (
+	"strings"
+	"testing"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/shipit-dev/shipit/pkg/target"
+)
+
+func deploy(gen, observed int64, replicas, updated, total, ready, available int32, rev string, conds ...appsv1.DeploymentCondition) *appsv1.Deployment {
+	return &appsv1.Deployment{
+		ObjectMeta: metav1.ObjectMeta{Name: "web", UID: types.UID("d1"), Generation: gen, Annotations: map[string]string{RevisionAnnotation: rev}},
+		Spec:       appsv1.DeploymentSpec{Replicas: &replicas},
+		Status: appsv1.DeploymentStatus{ObservedGeneration: observed, UpdatedReplicas: updated, Replicas: total,
+			ReadyReplicas: ready, AvailableReplicas: available, Conditions: conds},
+	}
+}
+
+func rs(rev, hash string) *appsv1.ReplicaSet {
+	return &appsv1.ReplicaSet{ObjectMeta: metav1.ObjectMeta{
+		Name: "web-" + hash, Annotations: map[string]string{RevisionAnnotation: rev},
+		Labels:          map[string]string{appsv1.DefaultDeploymentUniqueLabelKey: hash},
+		OwnerReferences: []metav1.OwnerReference{{Kind: "Deployment", Name: "web", UID: "d1"}},
+	}}
+}
+
+func pod(name, hash string, phase corev1.PodPhase, waiting string) *corev1.Pod {
+	p := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: name, Labels: map[string]string{appsv1.DefaultDeploymentUniqueLabelKey: hash}},
+		Status: corev1.PodStatus{Phase: phase}}
+	if waiting != "" {
+		p.Status.ContainerStatuses = []corev1.ContainerStatus{{Name: "web", Image: "web:bad", RestartCount: 4,
+			State: corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: waiting, Message: "Back-off pulling image"}}}}
+	}
+	return p
+}
+
+func TestEvaluate(t *testing.T) {
+	deadline := appsv1.DeploymentCondition{Type: appsv1.DeploymentProgressing, Status: corev1.ConditionFalse,
+		Reason: "ProgressDeadlineExceeded", Message: `ReplicaSet "web-b" has timed out progressing.`}
+	rss := []*appsv1.ReplicaSet{rs("1", "a"), rs("2", "b")}
+	cases := []struct {
+		name  string
+		d     *appsv1.Deployment
+		pods  []*corev1.Pod
+		phase target.Phase
+		msg   string
+	}{
+		{"controller has not seen the new generation", deploy(3, 2, 3, 3, 3, 3, 3, "2"), nil,
+			target.Progressing, "waiting for the Deployment controller to see generation 3"},
+		{"new replicas not all updated", deploy(2, 2, 3, 1, 4, 3, 3, "2"), []*corev1.Pod{pod("p1", "b", corev1.PodRunning, ""), pod("p2", "b", corev1.PodPending, "")},
+			target.Progressing, "waiting: 1 of 3 new replicas updated (new pods: 1 Pending, 1 Running)"},
+		{"old replicas still terminating", deploy(2, 2, 3, 3, 4, 3, 3, "2"), nil,
+			target.Progressing, "waiting: 1 old replicas pending termination"},
+		{"updated but not available", deploy(2, 2, 3, 3, 3, 2, 2, "2"), nil,
+			target.Progressing, "waiting: 2 of 3 updated replicas available"},
+		{"done", deploy(2, 2, 3, 3, 3, 3, 3, "2"), nil,
+			target.Succeeded, `deployment "web" successfully rolled out: 3/3 ready`},
+		{"zero replicas is done at once", deploy(2, 2, 0, 0, 0, 0, 0, "2"), nil,
+			target.Succeeded, `deployment "web" successfully rolled out: 0/0 ready`},
+		{"progress deadline", deploy(2, 2, 3, 1, 4, 3, 3, "2", deadline), nil,
+			target.Failed, `deployment "web" exceeded its progress deadline: ReplicaSet "web-b" has timed out progressing.`},
+		{"image pull backoff in a new pod fails fast", deploy(2, 2, 3, 1, 4, 3, 3, "2"), []*corev1.Pod{pod("p1", "b", corev1.PodPending, "ImagePullBackOff")},
+			target.Failed, "pod p1: ImagePullBackOff: image web:bad Back-off pulling image"},
+		{"crash loop fails fast", deploy(2, 2, 3, 1, 4, 3, 3, "2"), []*corev1.Pod{pod("p1", "b", corev1.PodRunning, "CrashLoopBackOff")},
+			target.Failed, "pod p1: CrashLoopBackOff: container web restarted 4 times Back-off pulling image"},
+		{"a stuck OLD pod is not our failure", deploy(2, 2, 3, 3, 4, 3, 3, "2"), []*corev1.Pod{pod("p0", "a", corev1.PodPending, "ImagePullBackOff")},
+			target.Progressing, "waiting: 1 old replicas pending termination"},
+		{"benign waiting reason is not a failure", deploy(2, 2, 3, 3, 3, 2, 2, "2"), []*corev1.Pod{pod("p1", "b", corev1.PodPending, "ContainerCreating")},
+			target.Progressing, "waiting: 2 of 3 updated replicas available (new pods: 1 Pending)"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got := Evaluate(c.d, rss, c.pods)
+			if got.Phase != c.phase || got.Message != c.msg {
+				t.Errorf("got %s %q\nwant %s %q", got.Phase, got.Message, c.phase, c.msg)
+			}
+		})
+	}
+}
+
+func TestNewReplicaSetIgnoresOtherOwners(t *testing.T) {
+	d := deploy(1, 1, 1, 1, 1, 1, 1, "2")
+	other := rs("2", "x")
+	other.OwnerReferences[0].UID = "someone-else"
+	if got := NewReplicaSet(d, []*appsv1.ReplicaSet{other}); got != nil {
+		t.Errorf("picked a ReplicaSet of another Deployment: %v", got.Name)
+	}
+	if got := NewReplicaSet(d, []*appsv1.ReplicaSet{rs("1", "a"), rs("2", "b")}); got == nil || !strings.HasSuffix(got.Name, "b") {
+		t.Errorf("new RS = %v", got)
+	}
+}

@@ -1,0 +1,147 @@
+package eks
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/client-go/informers"
+	"k8s.io/client-go/tools/cache"
+
+	"github.com/shipit-dev/shipit/pkg/spec"
+	"github.com/shipit-dev/shipit/pkg/target"
+)
+
+// watch follows a Deployment's rollout to a verdict. It is driven by informers (a list, then a
+// watch that the reflector re-establishes after a dropped connection or an API server
+// restart, re-listing when its resource version is gone), not by polling; every change to the
+// Deployment, its ReplicaSets or its pods re-runs Evaluate.
+func (s *Session) watch(ctx context.Context, app *spec.App, name, ns string, generation int64, timeout time.Duration, r target.Reporter) Decision {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	selector := labels.Set(SelectorLabels(app)).String()
+	factory := informers.NewSharedInformerFactoryWithOptions(s.cs, 0, informers.WithNamespace(ns),
+		informers.WithTweakListOptions(func(o *metav1.ListOptions) { o.LabelSelector = selector }))
+	deps := factory.Apps().V1().Deployments()
+	rss := factory.Apps().V1().ReplicaSets()
+	pods := factory.Core().V1().Pods()
+	changed := make(chan struct{}, 1)
+	poke := func() {
+		select {
+		case changed <- struct{}{}:
+		default:
+		}
+	}
+	handler := cache.ResourceEventHandlerFuncs{
+		AddFunc:    func(any) { poke() },
+		UpdateFunc: func(any, any) { poke() },
+		DeleteFunc: func(any) { poke() },
+	}
+	// A watch that cannot reach the API server keeps retrying (with backoff) until the
+	// timeout; say so once per distinct error instead of going quiet.
+	var errMu sync.Mutex
+	lastErr := ""
+	onWatchError := func(_ *cache.Reflector, err error) {
+		errMu.Lock()
+		defer errMu.Unlock()
+		if msg := err.Error(); msg != lastErr {
+			lastErr = msg
+			r.Report(s.event(app, target.Progressing, "watch interrupted, retrying: "+msg))
+		}
+	}
+	for _, inf := range []cache.SharedIndexInformer{deps.Informer(), rss.Informer(), pods.Informer()} {
+		if _, err := inf.AddEventHandler(handler); err != nil {
+			return Decision{Phase: target.Failed, Message: "watch: " + err.Error()}
+		}
+		if err := inf.SetWatchErrorHandler(onWatchError); err != nil {
+			return Decision{Phase: target.Failed, Message: "watch: " + err.Error()}
+		}
+	}
+	factory.Start(ctx.Done())
+	// Stop the informers before waiting for them: Shutdown blocks until they have ended.
+	defer func() {
+		cancel()
+		factory.Shutdown()
+	}()
+
+	deadline := time.NewTimer(timeout)
+	defer deadline.Stop()
+	// A heartbeat re-evaluates now and then, so a quiet rollout still shows it is alive.
+	tick := time.NewTicker(15 * time.Second)
+	defer tick.Stop()
+	var last Decision
+	for {
+		select {
+		case <-ctx.Done():
+			last.Phase, last.Message = target.Canceled, "stopped watching (interrupted)"
+			return last
+		case <-deadline.C:
+			last.Phase = target.TimedOut
+			last.Message = fmt.Sprintf("timed out after %s: %s", timeout, last.Message)
+			return last
+		case <-tick.C:
+		case <-changed:
+		}
+		if !deps.Informer().HasSynced() || !rss.Informer().HasSynced() || !pods.Informer().HasSynced() {
+			continue
+		}
+		d, err := deps.Lister().Deployments(ns).Get(name)
+		if err != nil {
+			last = Decision{Phase: target.Progressing, Message: "waiting for deployment " + name}
+			continue
+		}
+		if d.Generation < generation {
+			continue // the cache has not caught up with our own write yet
+		}
+		rsList, _ := rss.Lister().ReplicaSets(ns).List(labels.Everything())
+		podList, _ := pods.Lister().Pods(ns).List(labels.Everything())
+		dec := Evaluate(d, rsList, podList)
+		if dec.Phase == target.Failed && dec.FailedPod != "" {
+			if ev := s.podEvents(ctx, ns, dec.FailedPod, 3); ev != "" {
+				dec.Message += "; last events: " + ev
+			}
+		}
+		if dec != last {
+			r.Report(target.Event{Time: s.now(), Target: spec.TargetEKS, App: app.Name, Phase: dec.Phase,
+				Message: dec.Message, Desired: dec.Desired, Updated: dec.Updated, Ready: dec.Ready})
+		}
+		last = dec
+		if dec.Phase.Terminal() {
+			return dec
+		}
+	}
+}
+
+// podEvents returns a pod's last n events, oldest first, as one line.
+func (s *Session) podEvents(ctx context.Context, ns, pod string, n int) string {
+	evs, err := s.cs.CoreV1().Events(ns).List(ctx, metav1.ListOptions{FieldSelector: "involvedObject.name=" + pod})
+	if err != nil || len(evs.Items) == 0 {
+		return ""
+	}
+	items := evs.Items
+	sort.Slice(items, func(i, j int) bool { return eventTime(items[i]).Before(eventTime(items[j])) })
+	if len(items) > n {
+		items = items[len(items)-n:]
+	}
+	var parts []string
+	for _, e := range items {
+		parts = append(parts, fmt.Sprintf("%s: %s", e.Reason, strings.TrimSpace(e.Message)))
+	}
+	return strings.Join(parts, " | ")
+}
+
+func eventTime(e corev1.Event) time.Time {
+	switch {
+	case !e.LastTimestamp.IsZero():
+		return e.LastTimestamp.Time
+	case !e.EventTime.IsZero():
+		return e.EventTime.Time
+	}
+	return e.CreationTimestamp.Time
+}

@@ -1,0 +1,83 @@
+package target
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"sync"
+	"time"
+)
+
+// Reporter receives rollout events. Implementations print them for people or machines.
+type Reporter interface {
+	Report(e Event)
+}
+
+// ReporterFunc adapts a function (tests collect events with it).
+type ReporterFunc func(Event)
+
+// Report calls f.
+func (f ReporterFunc) Report(e Event) { f(e) }
+
+// NewReporter prints events as JSON Lines (json), as a redrawn status line on a terminal, or
+// as one timestamped line per change otherwise (CI logs: never a redraw).
+func NewReporter(w io.Writer, format string, live bool) Reporter {
+	if format == "json" {
+		return &jsonReporter{w: w}
+	}
+	return &textReporter{w: w, live: live, now: time.Now}
+}
+
+type jsonReporter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (r *jsonReporter) Report(e Event) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	b, _ := json.Marshal(e)
+	fmt.Fprintf(r.w, "%s\n", b)
+}
+
+type textReporter struct {
+	mu      sync.Mutex
+	w       io.Writer
+	live    bool
+	now     func() time.Time
+	last    string
+	pending bool // a live line is on screen without its newline
+}
+
+func (r *textReporter) Report(e Event) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	line := e.Message
+	if e.Desired > 0 || e.Updated > 0 || e.Ready > 0 {
+		line = fmt.Sprintf("%s  [%d/%d updated, %d/%d ready]", e.Message, e.Updated, e.Desired, e.Ready, e.Desired)
+	}
+	if line == r.last {
+		return // one line per change
+	}
+	r.last = line
+	t := e.Time
+	if t.IsZero() {
+		t = r.now()
+	}
+	text := fmt.Sprintf("%s %-11s %s", t.Format("15:04:05"), e.Phase, line)
+	if !r.live {
+		fmt.Fprintln(r.w, text)
+		return
+	}
+	// A progress line redraws in place; anything else (events, verdicts) is kept on screen.
+	if r.pending {
+		fmt.Fprint(r.w, "\r\033[K")
+	}
+	if e.Phase == Progressing && e.Desired > 0 {
+		fmt.Fprint(r.w, text)
+		r.pending = true
+		return
+	}
+	fmt.Fprintln(r.w, text)
+	r.pending = false
+}
