@@ -121,7 +121,9 @@ func TestRenderedECSFilesAcceptedByAWSCLI(t *testing.T) {
 			continue
 		}
 		// scaling.json is register-scalable-target's input plus "policies", each a whole
-		// put-scaling-policy input.
+		// put-scaling-policy input, in the lowerCamel style of the other files. The
+		// application-autoscaling CLI spells its keys in PascalCase: upper-case the first
+		// letter of every key and its content must be accepted as it is.
 		var doc map[string]any
 		b, _ := os.ReadFile(scaling)
 		if err := json.Unmarshal(b, &doc); err != nil {
@@ -129,11 +131,11 @@ func TestRenderedECSFilesAcceptedByAWSCLI(t *testing.T) {
 		}
 		policies := doc["policies"].([]any)
 		delete(doc, "policies")
-		writeJSON(t, filepath.Join(out, "target.json"), doc)
+		writeJSON(t, filepath.Join(out, "target.json"), pascalKeys(doc))
 		awsCLI(t, region, nil, "application-autoscaling", "register-scalable-target", "--cli-input-json", "file://"+filepath.Join(out, "target.json"))
 		for i, p := range policies {
 			f := filepath.Join(out, "policy"+string(rune('0'+i))+".json")
-			writeJSON(t, f, p)
+			writeJSON(t, f, pascalKeys(p))
 			awsCLI(t, region, nil, "application-autoscaling", "put-scaling-policy", "--cli-input-json", "file://"+f)
 		}
 		var targets struct {
@@ -179,6 +181,27 @@ func TestRenderedManifestAppliesOnKubernetes(t *testing.T) {
 	if err != nil || o != "ClusterIP 80" {
 		t.Errorf("service = %q (%v)", o, err)
 	}
+}
+
+// pascalKeys upper-cases the first letter of every object key (tag maps are data: kept).
+func pascalKeys(v any) any {
+	switch t := v.(type) {
+	case map[string]any:
+		out := map[string]any{}
+		for k, c := range t {
+			if k == "tags" {
+				out["Tags"] = c
+				continue
+			}
+			out[strings.ToUpper(k[:1])+k[1:]] = pascalKeys(c)
+		}
+		return out
+	case []any:
+		for i := range t {
+			t[i] = pascalKeys(t[i])
+		}
+	}
+	return v
 }
 
 func writeJSON(t *testing.T, p string, v any) {

@@ -146,7 +146,7 @@ func (s *Session) apply(ctx, user context.Context, app *spec.App, rd *Rendered, 
 	// The task definition: the newest revision of the family when it already is this spec
 	// (e.g. after a rollback), else a new revision.
 	tdArn := ""
-	if latest, tags, err := s.taskDefinition(ctx, app.Name); err == nil && sameRevision(latest, tags, rd) {
+	if latest, tags, err := s.taskDefinition(ctx, app.Name); err == nil && latest.Status != types.TaskDefinitionStatusInactive && sameRevision(latest, tags, rd) {
 		tdArn = aws.ToString(latest.TaskDefinitionArn)
 		r.Report(s.event(app, target.Pending, fmt.Sprintf("task definition %s already holds spec %s; not registering another", Revision(tdArn), rd.Hash)))
 	} else {
@@ -162,10 +162,15 @@ func (s *Session) apply(ctx, user context.Context, app *spec.App, rd *Rendered, 
 		r.Report(s.event(app, target.Pending, "registered task definition "+Revision(tdArn)))
 	}
 
+	regs, err := s.ensureDiscovery(ctx, app, r, v)
+	if err != nil {
+		return Rollout{}, nil, err
+	}
 	ro := Rollout{TaskDefinition: tdArn}
 	if live == nil {
 		in := *rd.Service
 		in.TaskDefinition = aws.String(tdArn)
+		in.ServiceRegistries = regs
 		out, err := s.ecs.CreateService(ctx, &in)
 		if err != nil {
 			return Rollout{}, nil, apiError("ecs CreateService", "service "+app.Name+" in "+s.where(app), err)
@@ -177,6 +182,10 @@ func (s *Session) apply(ctx, user context.Context, app *spec.App, rd *Rendered, 
 	} else {
 		ro.Previous = aws.ToString(live.TaskDefinition)
 		in := updateInput(rd, live, tdArn, app.Autoscale != nil)
+		in.ServiceRegistries = regs
+		if regs == nil && len(live.ServiceRegistries) > 0 {
+			in.ServiceRegistries = []types.ServiceRegistry{} // the spec no longer registers it
+		}
 		out, err := s.ecs.UpdateService(ctx, in)
 		if err != nil {
 			return Rollout{}, nil, apiError("ecs UpdateService", "service "+app.Name+" in "+s.where(app), err)

@@ -3,6 +3,7 @@ package ecs
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	aas "github.com/aws/aws-sdk-go-v2/service/applicationautoscaling"
@@ -10,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
+	sd "github.com/aws/aws-sdk-go-v2/service/servicediscovery"
 
 	"github.com/shipit-dev/shipit/pkg/spec"
 	"github.com/shipit-dev/shipit/pkg/target"
@@ -57,6 +59,10 @@ func (s *Session) Destroy(ctx context.Context, app *spec.App, opts target.Destro
 	if err != nil {
 		return nil, err
 	}
+	cloudMap, err := s.ownedDiscovery(ctx, app)
+	if err != nil {
+		return nil, err
+	}
 
 	res2 := scalingResource(app)
 	if tgt != nil {
@@ -67,6 +73,11 @@ func (s *Session) Destroy(ctx context.Context, app *spec.App, opts target.Destro
 	}
 	for _, a := range mine {
 		res.Deleted = append(res.Deleted, "task definition "+Revision(a)+" (deregistered)")
+	}
+	cloudMapName := ""
+	if cloudMap != nil {
+		cloudMapName = fmt.Sprintf("Cloud Map service %s (%s) in namespace %s", app.Name, aws.ToString(cloudMap.Id), app.ECS.Discovery.Namespace)
+		res.Deleted = append(res.Deleted, cloudMapName)
 	}
 	if lg != nil {
 		if opts.PurgeLogs {
@@ -111,6 +122,18 @@ func (s *Session) Destroy(ctx context.Context, app *spec.App, opts target.Destro
 	}
 	if len(mine) > 0 {
 		r.Report(s.event(app, target.Progressing, fmt.Sprintf("deregistered %d task definition revisions of %s", len(mine), app.Name)))
+	}
+	if cloudMap != nil {
+		if _, err := s.discovery.DeleteService(ctx, &sd.DeleteServiceInput{Id: cloudMap.Id}); err != nil {
+			if !isCode(err, "ResourceInUse") {
+				return nil, apiError("servicediscovery DeleteService", aws.ToString(cloudMap.Id), err)
+			}
+			// ECS deregisters the instances as the tasks stop; until then Cloud Map keeps it.
+			res.Deleted = slices.DeleteFunc(res.Deleted, func(s string) bool { return s == cloudMapName })
+			res.Kept = append(res.Kept, cloudMapName+" (it still has instances while the tasks stop; run destroy again to delete it)")
+		} else {
+			r.Report(s.event(app, target.Progressing, "deleted "+cloudMapName))
+		}
 	}
 	if lg != nil && opts.PurgeLogs {
 		if _, err := s.logs.DeleteLogGroup(ctx, &cloudwatchlogs.DeleteLogGroupInput{LogGroupName: aws.String(LogGroupName(app.Name))}); err != nil {

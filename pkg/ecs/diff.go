@@ -30,6 +30,16 @@ func (s *Session) Diff(ctx context.Context, app *spec.App) (*target.DiffResult, 
 	if _, err := s.pinImages(ctx, rd.TaskDefinition.ContainerDefinitions); err != nil {
 		return nil, err
 	}
+	if wantsDiscovery(app) {
+		// The registry exists once deploy has created it; compare with it when it does.
+		svc, err := s.discoveryService(ctx, app)
+		if err != nil {
+			return nil, err
+		}
+		if svc != nil {
+			rd.Service.ServiceRegistries = []types.ServiceRegistry{{RegistryArn: svc.Arn}}
+		}
+	}
 	want := renderedDocs(rd, app)
 	have, err := s.liveDocs(ctx, app)
 	if err != nil {

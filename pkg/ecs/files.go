@@ -14,9 +14,10 @@ const (
 
 // Files renders the inputs as the CLI-input JSON files of `shipit render`.
 //
-// scaling.json is the `aws application-autoscaling register-scalable-target` input
-// (serviceNamespace, resourceId, scalableDimension, minCapacity, maxCapacity, tags) with one
-// extra key, "policies": a list of complete `put-scaling-policy` inputs.
+// scaling.json holds the Application Auto Scaling calls deploy makes, in the lowerCamel style
+// of the other two files: the register-scalable-target input (serviceNamespace, resourceId,
+// scalableDimension, minCapacity, maxCapacity, tags) plus "policies", a list of complete
+// put-scaling-policy inputs. (That service's CLI spells the same keys in PascalCase.)
 func (r *Rendered) Files() ([]target.File, error) {
 	var files []target.File
 	add := func(name string, v any) error {

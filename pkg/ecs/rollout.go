@@ -77,7 +77,7 @@ func Evaluate(svc *types.Service, ro Rollout, stopped []types.Task) Decision {
 			// Our deployment already left the list: the circuit breaker's rollback completed.
 			dec.Phase = target.RolledBack
 			dec.RolledBackTo = current
-			dec.Message = fmt.Sprintf("the deployment of %s failed and ECS rolled the service back to %s", Revision(ro.TaskDefinition), Revision(current))
+			dec.Message = fmt.Sprintf("the deployment of %s failed (ECS deployment circuit breaker); ECS rolled the service back to %s", Revision(ro.TaskDefinition), Revision(current))
 			if reason, n := repeatedStopReason(stopped, ro, ro.Deployment); n > 0 {
 				dec.StopReason = reason
 				dec.Message += fmt.Sprintf(" (%d tasks stopped: %q)", n, reason)

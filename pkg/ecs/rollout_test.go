@@ -122,7 +122,7 @@ func TestEvaluate(t *testing.T) {
 			name:  "circuit breaker rollback already completed: our deployment is gone",
 			svc:   svcOf(td1, 2, dep{"ecs-svc/3", "PRIMARY", td1, types.DeploymentRolloutStateCompleted, "", 2, 2, 0, 0}),
 			ro:    update,
-			phase: target.RolledBack, back: td1, want: []string{"web:2 failed and ECS rolled the service back to web:1"},
+			phase: target.RolledBack, back: td1, want: []string{"web:2 failed (ECS deployment circuit breaker); ECS rolled the service back to web:1"},
 		},
 		{
 			name: "breaker without rollback: FAILED and still on our task definition",

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	sd "github.com/aws/aws-sdk-go-v2/service/servicediscovery"
 	"github.com/aws/smithy-go"
 
 	"github.com/shipit-dev/shipit/pkg/spec"
@@ -64,6 +65,8 @@ type Session struct {
 	ecs     ecsAPI
 	logs    logsAPI
 	scaling scalingAPI
+	// discovery is Cloud Map, for expose: internal with ecs.discovery.
+	discovery discoveryAPI
 	// ecrFor returns an ECR client for a registry's region (an image may live in another
 	// region than the cluster).
 	ecrFor func(region string) ecrAPI
@@ -120,10 +123,11 @@ func (Target) Connect(ctx context.Context, app *spec.App, opts target.ConnectOpt
 
 func newSession(cfg aws.Config) *Session {
 	s := &Session{
-		ecs:     ecs.NewFromConfig(cfg),
-		logs:    cloudwatchlogs.NewFromConfig(cfg),
-		scaling: aas.NewFromConfig(cfg),
-		region:  cfg.Region,
+		ecs:       ecs.NewFromConfig(cfg),
+		logs:      cloudwatchlogs.NewFromConfig(cfg),
+		scaling:   aas.NewFromConfig(cfg),
+		discovery: sd.NewFromConfig(cfg),
+		region:    cfg.Region,
 	}
 	s.ecrFor = func(region string) ecrAPI {
 		return ecr.NewFromConfig(cfg, func(o *ecr.Options) {

@@ -74,6 +74,9 @@ func (s *Session) Status(ctx context.Context, app *spec.App) (*target.Status, er
 	} else if len(svc.Deployments) > 0 {
 		st.Conditions = append(st.Conditions, "rolling out: "+DeploymentSummary(svc))
 	}
+	for _, reg := range svc.ServiceRegistries {
+		st.Conditions = append(st.Conditions, "discovery: Cloud Map "+aws.ToString(reg.RegistryArn))
+	}
 	if tgt, err := s.scalableTarget(ctx, app); err == nil && tgt != nil {
 		c := fmt.Sprintf("autoscaling: %d–%d tasks", aws.ToInt32(tgt.MinCapacity), aws.ToInt32(tgt.MaxCapacity))
 		if ps, err := s.scalingPolicies(ctx, app); err == nil && len(ps) > 0 {

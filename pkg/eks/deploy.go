@@ -61,6 +61,9 @@ func (s *Session) Deploy(ctx context.Context, app *spec.App, opts target.DeployO
 	}
 	dec := s.watch(ctx, app, app.Name, ns, d.Generation, timeout, r)
 	s.fill(ctx, v, app, dec)
+	if v.Unchanged && dec.Phase == target.Succeeded {
+		v.Message = "nothing changed; " + v.Message
+	}
 	if dec.Phase == target.Failed && app.AutoRollback() && !v.Unchanged {
 		return s.autoRollback(ctx, app, v, dec, timeout, r)
 	}

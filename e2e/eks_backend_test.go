@@ -1,0 +1,381 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/shipit-dev/shipit/e2e/harness"
+)
+
+// eksApp writes a spec for one app in namespace ns; extra is appended verbatim.
+func eksApp(t *testing.T, ns, image, extra string) string {
+	t.Helper()
+	src := fmt.Sprintf(`version: 1
+name: web
+image: %s
+port: 80
+cpu: 0.25
+memory: 512Mi
+replicas: 3
+env: {APP_ENV: e2e}
+eks: {namespace: %s}
+%s`, image, ns, extra)
+	p := filepath.Join(t.TempDir(), "shipit.yaml")
+	if err := os.WriteFile(p, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+type result struct {
+	code           int
+	stdout, stderr string
+	took           time.Duration
+}
+
+// runShipit runs the real binary against the sandbox's cluster.
+func runShipit(t *testing.T, args ...string) result {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	return runShipitCmd(t, exec.CommandContext(ctx, shipit(t), args...), nil)
+}
+
+// syncBuffer is a bytes.Buffer a test may read while the process writes to it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func runShipitCmd(t *testing.T, cmd *exec.Cmd, started func(*exec.Cmd, *syncBuffer)) result {
+	t.Helper()
+	var out, errOut syncBuffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	cmd.Env = append(os.Environ(), "KUBECONFIG="+harness.Kubeconfig(t), "CI=true")
+	start := time.Now()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	if started != nil {
+		started(cmd, &errOut)
+	}
+	err := cmd.Wait()
+	res := result{stdout: out.String(), stderr: errOut.String(), took: time.Since(start)}
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		res.code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatalf("shipit %v: %v", cmd.Args, err)
+	}
+	t.Logf("shipit %s → exit %d in %s\nstdout:\n%s\nstderr:\n%s", strings.Join(cmd.Args[1:], " "), res.code, res.took.Round(time.Millisecond), res.stdout, res.stderr)
+	return res
+}
+
+func kubectlOut(t *testing.T, args ...string) string {
+	t.Helper()
+	out, err := harness.Kubectl(t, args...)
+	if err != nil {
+		t.Fatalf("kubectl %v: %v\n%s", args, err, out)
+	}
+	return strings.TrimSpace(out)
+}
+
+func replicaSets(t *testing.T, ns string) int {
+	t.Helper()
+	out := kubectlOut(t, "-n", ns, "get", "rs", "-l", "app.kubernetes.io/name=web", "-o", "name")
+	if out == "" {
+		return 0
+	}
+	return len(strings.Split(out, "\n"))
+}
+
+func TestEKSDeployUpdateAndNoChange(t *testing.T) {
+	ns := harness.Namespace(t)
+	spec := eksApp(t, ns, "registry.local/web:v1", "")
+
+	r := runShipit(t, "deploy", "--target", "eks", "-f", spec)
+	if r.code != 0 || !strings.Contains(r.stdout, "Succeeded") || !strings.Contains(r.stderr, "[3/3 updated, 3/3 ready]") {
+		t.Fatalf("first deploy: exit %d", r.code)
+	}
+	if got := kubectlOut(t, "-n", ns, "get", "deploy", "web", "-o", "jsonpath={.status.readyReplicas}/{.spec.replicas} {.spec.template.spec.containers[0].image}"); got != "3/3 registry.local/web:v1" {
+		t.Errorf("kubectl after first deploy: %q", got)
+	}
+	if got := kubectlOut(t, "-n", ns, "get", "deploy", "web", "-o", "jsonpath={.metadata.managedFields[0].manager}/{.metadata.managedFields[0].operation}"); got != "shipit/Apply" {
+		t.Errorf("field manager: %q, want shipit/Apply", got)
+	}
+
+	// Update: a new image rolls out as revision 2.
+	spec = eksApp(t, ns, "registry.local/web:v2", "")
+	r = runShipit(t, "deploy", "--target", "eks", "-f", spec, "-o", "json")
+	if r.code != 0 || !strings.Contains(r.stdout, `"phase":"Progressing"`) || !strings.Contains(r.stdout, `"phase": "Succeeded"`) || !strings.Contains(r.stdout, `"revision": "2"`) {
+		t.Fatalf("update: exit %d", r.code)
+	}
+	if got := kubectlOut(t, "-n", ns, "rollout", "status", "deploy/web", "--timeout=5s"); !strings.Contains(got, "successfully rolled out") {
+		t.Errorf("kubectl rollout status: %q", got)
+	}
+	if got := kubectlOut(t, "-n", ns, "get", "deploy", "web", "-o", "jsonpath={.spec.template.spec.containers[0].image}"); got != "registry.local/web:v2" {
+		t.Errorf("image after update: %q", got)
+	}
+
+	// No change: nothing written, no new ReplicaSet, verdict at once.
+	before := replicaSets(t, ns)
+	gen := kubectlOut(t, "-n", ns, "get", "deploy", "web", "-o", "jsonpath={.metadata.generation}")
+	r = runShipit(t, "deploy", "--target", "eks", "-f", spec)
+	if r.code != 0 || !strings.Contains(r.stderr, "nothing applied") || !strings.Contains(r.stdout, "nothing changed") {
+		t.Fatalf("no-change deploy: exit %d", r.code)
+	}
+	if after := replicaSets(t, ns); after != before {
+		t.Errorf("no-change deploy: %d ReplicaSets, had %d", after, before)
+	}
+	if g := kubectlOut(t, "-n", ns, "get", "deploy", "web", "-o", "jsonpath={.metadata.generation}"); g != gen {
+		t.Errorf("no-change deploy wrote the Deployment: generation %s → %s", gen, g)
+	}
+	if r.took > 10*time.Second {
+		t.Errorf("no-change deploy took %s", r.took)
+	}
+
+	// status and diff read the same thing back.
+	r = runShipit(t, "status", "--target", "eks", "-f", spec)
+	if r.code != 0 || !strings.Contains(r.stdout, "revision:  2") || !strings.Contains(r.stdout, "3 ready") {
+		t.Errorf("status: exit %d", r.code)
+	}
+	if r = runShipit(t, "diff", "--target", "eks", "-f", spec); r.code != 0 {
+		t.Errorf("diff with nothing changed: exit %d", r.code)
+	}
+	r = runShipit(t, "diff", "--target", "eks", "-f", eksApp(t, ns, "registry.local/web:v3", ""))
+	if r.code != 6 || !strings.Contains(r.stdout, "-        image: registry.local/web:v2") || !strings.Contains(r.stdout, "+        image: registry.local/web:v3") || strings.Contains(r.stdout, "managedFields") {
+		t.Errorf("diff with a new image: exit %d", r.code)
+	}
+}
+
+func TestEKSAutoscaledAppKeepsHPAReplicas(t *testing.T) {
+	ns := harness.Namespace(t)
+	extra := "autoscale: {min: 2, max: 6, cpu: 70}\n"
+	spec := eksApp(t, ns, "registry.local/web:v1", extra)
+	// autoscale with replicas 3 is fine (3 within 2–6); the Deployment carries no replicas.
+	if r := runShipit(t, "deploy", "--target", "eks", "-f", spec); r.code != 0 {
+		t.Fatalf("deploy: exit %d", r.code)
+	}
+	if got := kubectlOut(t, "-n", ns, "get", "hpa", "web", "-o", "jsonpath={.spec.minReplicas}-{.spec.maxReplicas} {.spec.scaleTargetRef.name}"); got != "2-6 web" {
+		t.Errorf("hpa: %q", got)
+	}
+	// The HPA (here: kubectl, as the HPA would) scales to 5; a new deploy must not reset it.
+	kubectlOut(t, "-n", ns, "scale", "deploy/web", "--replicas=5")
+	spec2 := strings.Replace(spec, "APP_ENV: e2e", "APP_ENV: e2e-2", 1)
+	if r := runShipit(t, "deploy", "--target", "eks", "-f", spec2); r.code != 0 {
+		t.Fatalf("second deploy: exit %d", r.code)
+	}
+	if got := kubectlOut(t, "-n", ns, "get", "deploy", "web", "-o", "jsonpath={.spec.replicas}"); got != "5" {
+		t.Errorf("replicas after deploy = %s, want 5 (the autoscaler's)", got)
+	}
+}
+
+func TestEKSBadImageFailsFast(t *testing.T) {
+	ns := harness.Namespace(t)
+	// autoRollback off: the verdict is Failed (3). The rollout deadline is 10 minutes; the
+	// image-pull failure must end it long before.
+	spec := eksApp(t, ns, "registry.local/web:image-pull-backoff", "rollout: {autoRollback: false}\n")
+	r := runShipit(t, "deploy", "--target", "eks", "-f", spec)
+	if r.code != 3 || !strings.Contains(r.stdout, "ImagePullBackOff") || !strings.Contains(r.stdout, "registry.local/web:image-pull-backoff") {
+		t.Fatalf("bad image: exit %d, want 3 naming ImagePullBackOff and the image", r.code)
+	}
+	if r.took > 60*time.Second {
+		t.Errorf("fail-fast took %s", r.took)
+	}
+	reason := kubectlOut(t, "-n", ns, "get", "pods", "-l", "app.kubernetes.io/name=web", "-o", "jsonpath={.items[0].status.containerStatuses[0].state.waiting.reason}")
+	if reason != "ImagePullBackOff" {
+		t.Errorf("kubectl: pod waiting reason %q", reason)
+	}
+}
+
+func TestEKSCrashLoopAutoRollsBack(t *testing.T) {
+	ns := harness.Namespace(t)
+	if r := runShipit(t, "deploy", "--target", "eks", "-f", eksApp(t, ns, "registry.local/web:v1", "")); r.code != 0 {
+		t.Fatalf("v1: exit %d", r.code)
+	}
+	r := runShipit(t, "deploy", "--target", "eks", "-f", eksApp(t, ns, "registry.local/web:crash-loop", ""))
+	if r.code != 4 || !strings.Contains(r.stdout, "CrashLoopBackOff") || !strings.Contains(r.stdout, "rolled back to revision 1") {
+		t.Fatalf("crash loop with autoRollback: exit %d, want 4", r.code)
+	}
+	if got := kubectlOut(t, "-n", ns, "get", "deploy", "web", "-o", "jsonpath={.spec.template.spec.containers[0].image} {.status.readyReplicas}"); got != "registry.local/web:v1 3" {
+		t.Errorf("after auto-rollback: %q, want v1 with 3 ready", got)
+	}
+	// The same bad spec deploys again (the live state no longer claims its hash).
+	if r := runShipit(t, "diff", "--target", "eks", "-f", eksApp(t, ns, "registry.local/web:crash-loop", "")); r.code != 6 {
+		t.Errorf("diff after rollback: exit %d, want 6", r.code)
+	}
+}
+
+func TestEKSProgressDeadline(t *testing.T) {
+	ns := harness.Namespace(t)
+	// rollout.timeout sets progressDeadlineSeconds (15 s); --timeout gives the watch longer,
+	// so the verdict comes from the cluster's own ProgressDeadlineExceeded.
+	spec := eksApp(t, ns, "registry.local/web:never-ready", "rollout: {timeout: 15s, autoRollback: false}\n")
+	r := runShipit(t, "deploy", "--target", "eks", "-f", spec, "--timeout", "90s")
+	if r.code != 3 || !strings.Contains(r.stdout, "exceeded its progress deadline") {
+		t.Fatalf("never-ready: exit %d, want 3 with the progress deadline", r.code)
+	}
+	if got := kubectlOut(t, "-n", ns, "get", "deploy", "web", "-o", `jsonpath={.status.conditions[?(@.type=="Progressing")].reason}`); got != "ProgressDeadlineExceeded" {
+		t.Errorf("kubectl: Progressing reason %q", got)
+	}
+}
+
+func TestEKSTimeout(t *testing.T) {
+	ns := harness.Namespace(t)
+	spec := eksApp(t, ns, "registry.local/web:never-ready", "rollout: {autoRollback: false}\n")
+	r := runShipit(t, "deploy", "--target", "eks", "-f", spec, "--timeout", "4s")
+	if r.code != 5 || !strings.Contains(r.stdout, "timed out after 4s") {
+		t.Fatalf("timeout: exit %d, want 5", r.code)
+	}
+}
+
+func TestEKSManualRollback(t *testing.T) {
+	ns := harness.Namespace(t)
+	for _, img := range []string{"registry.local/web:v1", "registry.local/web:v2"} {
+		if r := runShipit(t, "deploy", "--target", "eks", "-f", eksApp(t, ns, img, "")); r.code != 0 {
+			t.Fatalf("deploy %s: exit %d", img, r.code)
+		}
+	}
+	spec := eksApp(t, ns, "registry.local/web:v2", "")
+	r := runShipit(t, "rollback", "--target", "eks", "-f", spec)
+	if r.code != 0 || !strings.Contains(r.stdout, "revision 1") {
+		t.Fatalf("rollback: exit %d", r.code)
+	}
+	if got := kubectlOut(t, "-n", ns, "get", "deploy", "web", "-o", "jsonpath={.spec.template.spec.containers[0].image} {.metadata.annotations.deployment\\.kubernetes\\.io/revision}"); got != "registry.local/web:v1 3" {
+		t.Errorf("after rollback: %q, want v1 as revision 3", got)
+	}
+	// --to a revision that does not exist is an error, not a guess.
+	if r := runShipit(t, "rollback", "--target", "eks", "-f", spec, "--to", "42"); r.code != 1 || !strings.Contains(r.stderr, "revision 42") {
+		t.Errorf("rollback --to 42: exit %d", r.code)
+	}
+	// --to 2 returns to v2.
+	if r := runShipit(t, "rollback", "--target", "eks", "-f", spec, "--to", "2"); r.code != 0 {
+		t.Fatalf("rollback --to 2: exit %d", r.code)
+	}
+	if got := kubectlOut(t, "-n", ns, "get", "deploy", "web", "-o", "jsonpath={.spec.template.spec.containers[0].image}"); got != "registry.local/web:v2" {
+		t.Errorf("after rollback --to 2: %q", got)
+	}
+}
+
+func TestEKSDestroy(t *testing.T) {
+	// A namespace shipit creates (and so may delete), and one it finds (and must keep).
+	own := fmt.Sprintf("e2e-own-%d", time.Now().UnixNano()%1e6)
+	t.Cleanup(func() { harness.Kubectl(t, "delete", "namespace", own, "--ignore-not-found", "--wait=false") })
+	spec := eksApp(t, own, "registry.local/web:v1", "autoscale: {min: 2, max: 4, cpu: 50}\nrole: arn:aws:iam::123456789012:role/web\n")
+	if r := runShipit(t, "deploy", "--target", "eks", "-f", spec); r.code != 0 {
+		t.Fatalf("deploy: exit %d", r.code)
+	}
+	// An object in the namespace that shipit did not create survives.
+	kubectlOut(t, "-n", own, "create", "configmap", "not-shipits")
+	// Without --yes and without a terminal, destroy refuses.
+	if r := runShipit(t, "destroy", "--target", "eks", "-f", spec); r.code != 2 || !strings.Contains(r.stderr, "--yes") {
+		t.Errorf("destroy without --yes: exit %d", r.code)
+	}
+	r := runShipit(t, "destroy", "--target", "eks", "-f", spec, "--yes", "-o", "json")
+	if r.code != 0 {
+		t.Fatalf("destroy: exit %d", r.code)
+	}
+	for _, want := range []string{"HorizontalPodAutoscaler/web", "Service/web", "Deployment/web", "ServiceAccount/web", "Namespace/" + own} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("destroy did not report %s", want)
+		}
+	}
+	if got := kubectlOut(t, "-n", own, "get", "deploy,svc,hpa,sa", "-l", "app.kubernetes.io/name=web", "-o", "name"); got != "" {
+		t.Errorf("left behind: %s", got)
+	}
+
+	found := harness.Namespace(t)
+	spec = eksApp(t, found, "registry.local/web:v1", "")
+	if r := runShipit(t, "deploy", "--target", "eks", "-f", spec); r.code != 0 || !strings.Contains(r.stderr, "is not shipit's") {
+		t.Fatalf("deploy into a found namespace: exit %d", r.code)
+	}
+	kubectlOut(t, "-n", found, "create", "configmap", "not-shipits")
+	r = runShipit(t, "destroy", "--target", "eks", "-f", spec, "--yes")
+	if r.code != 0 || !strings.Contains(r.stdout, "kept    Namespace/"+found) {
+		t.Fatalf("destroy: exit %d", r.code)
+	}
+	if got := kubectlOut(t, "-n", found, "get", "configmap", "not-shipits", "-o", "name"); got != "configmap/not-shipits" {
+		t.Errorf("destroy removed what was not shipit's: %q", got)
+	}
+}
+
+func TestEKSInterruptedWatch(t *testing.T) {
+	ns := harness.Namespace(t)
+	spec := eksApp(t, ns, "registry.local/web:never-ready", "")
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, shipit(t), "deploy", "--target", "eks", "-f", spec)
+	r := runShipitCmd(t, cmd, func(c *exec.Cmd, stderr *syncBuffer) {
+		waitFor(t, 60*time.Second, func() bool { return strings.Contains(stderr.String(), "Progressing") })
+		if err := c.Process.Signal(syscall.SIGINT); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if r.code != 130 || !strings.Contains(r.stderr, "shipit status") || !strings.Contains(r.stderr, "Deployment/web") {
+		t.Fatalf("Ctrl-C: exit %d, want 130 with what was applied and how to check", r.code)
+	}
+	// Nothing half-applied: the Deployment is there, whole, with shipit's spec.
+	if got := kubectlOut(t, "-n", ns, "get", "deploy", "web", "-o", "jsonpath={.spec.template.spec.containers[0].image}"); got != "registry.local/web:never-ready" {
+		t.Errorf("after Ctrl-C: %q", got)
+	}
+}
+
+// TestEKSWatchSurvivesAPIServerRestart: the rollout is held (the only node is cordoned, so new
+// pods stay Pending) while the API server restarts under the watch; once the node is back, the
+// watch, re-established by itself, must still reach the right verdict.
+func TestEKSWatchSurvivesAPIServerRestart(t *testing.T) {
+	ns := harness.Namespace(t)
+	node := kubectlOut(t, "get", "nodes", "-o", "jsonpath={.items[0].metadata.name}")
+	kubectlOut(t, "cordon", node)
+	t.Cleanup(func() { harness.Kubectl(t, "uncordon", node) })
+	spec := eksApp(t, ns, "registry.local/web:v1", "")
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, shipit(t), "deploy", "--target", "eks", "-f", spec)
+	r := runShipitCmd(t, cmd, func(c *exec.Cmd, stderr *syncBuffer) {
+		waitFor(t, 60*time.Second, func() bool { return strings.Contains(stderr.String(), "new pods: 3 Pending") })
+		harness.RestartAPIServer(t)
+		kubectlOut(t, "uncordon", node)
+	})
+	if r.code != 0 || !strings.Contains(r.stdout, "Succeeded") || !strings.Contains(r.stdout, "3/3 ready") {
+		t.Fatalf("deploy across an API server restart: exit %d", r.code)
+	}
+	if got := kubectlOut(t, "-n", ns, "get", "deploy", "web", "-o", "jsonpath={.status.readyReplicas}"); got != "3" {
+		t.Errorf("kubectl: ready %q", got)
+	}
+}
+
+func waitFor(t *testing.T, limit time.Duration, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(limit)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("condition not met within %s", limit)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
