@@ -32,6 +32,10 @@ golden: ## rewrite the golden render files of examples/ (review the diff!)
 fuzz: ## fuzz the spec loader for a minute
 	$(GO) test -run XXX -fuzz FuzzLoad -fuzztime 60s ./pkg/spec
 
+bench: ## benchmarks: render throughput, start-up, shipit vs kubectl / the AWS CLI on the sandbox
+	$(GO) test -run XXX -bench . -benchmem ./pkg/cmd/render
+	$(GO) test -tags e2e -run XXX -bench . -benchtime 5x -count=1 ./e2e/
+
 sandbox-build: ## build the sandbox's Kubernetes binaries (cached; ~20 min the first time)
 	e2e/sandbox/build.sh
 

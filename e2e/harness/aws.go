@@ -26,7 +26,8 @@ func ResetAWS(t testing.TB) {
 	if moto := strings.TrimRight(os.Getenv(EnvMotoEndpoint), "/"); moto == ep {
 		url = ep + "/moto-api/reset"
 	}
-	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	// Not t.Context(): that is already canceled when a t.Cleanup runs.
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, nil)
 	if err != nil {
