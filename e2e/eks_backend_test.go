@@ -369,6 +369,43 @@ func TestEKSWatchSurvivesAPIServerRestart(t *testing.T) {
 	}
 }
 
+// TestEKSConflictsAreReported: a field another manager set is never taken over silently.
+func TestEKSConflictsAreReported(t *testing.T) {
+	ns := harness.Namespace(t)
+	if r := runShipit(t, "deploy", "--target", "eks", "-f", eksApp(t, ns, "registry.local/web:v1", "")); r.code != 0 {
+		t.Fatalf("deploy: exit %d", r.code)
+	}
+	kubectlOut(t, "-n", ns, "set", "image", "deploy/web", "web=registry.local/web:hotfix")
+	spec := eksApp(t, ns, "registry.local/web:v2", "")
+	r := runShipit(t, "deploy", "--target", "eks", "-f", spec)
+	if r.code != 1 || !strings.Contains(r.stderr, "kubectl-set") || !strings.Contains(r.stderr, "image") || !strings.Contains(r.stderr, "--force-conflicts") {
+		t.Fatalf("conflicting deploy: exit %d, want 1 naming the field, the manager and --force-conflicts", r.code)
+	}
+	if got := kubectlOut(t, "-n", ns, "get", "deploy", "web", "-o", "jsonpath={.spec.template.spec.containers[0].image}"); got != "registry.local/web:hotfix" {
+		t.Errorf("image after refused deploy: %q", got)
+	}
+	if r := runShipit(t, "deploy", "--target", "eks", "-f", spec, "--force-conflicts"); r.code != 0 {
+		t.Fatalf("--force-conflicts: exit %d", r.code)
+	}
+	if got := kubectlOut(t, "-n", ns, "get", "deploy", "web", "-o", "jsonpath={.spec.template.spec.containers[0].image}"); got != "registry.local/web:v2" {
+		t.Errorf("image after --force-conflicts: %q", got)
+	}
+}
+
+// TestEKSMissingCRDWritesNothing: AWS secret references need the ExternalSecret CRD, which the
+// sandbox lacks; the deploy must stop before writing anything.
+func TestEKSMissingCRDWritesNothing(t *testing.T) {
+	ns := harness.Namespace(t)
+	spec := eksApp(t, ns, "registry.local/web:v1", "secrets: {DB_PASSWORD: 'arn:aws:secretsmanager:ap-northeast-2:123456789012:secret:db-AbCdEf'}\n")
+	r := runShipit(t, "deploy", "--target", "eks", "-f", spec)
+	if r.code != 1 || !strings.Contains(r.stderr, "ExternalSecret") || !strings.Contains(r.stderr, "nothing was applied") {
+		t.Fatalf("missing CRD: exit %d", r.code)
+	}
+	if got := kubectlOut(t, "-n", ns, "get", "deploy,svc", "-o", "name"); got != "" {
+		t.Errorf("written despite the missing CRD: %s", got)
+	}
+}
+
 func waitFor(t *testing.T, limit time.Duration, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(limit)
