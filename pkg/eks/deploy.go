@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -42,7 +43,10 @@ func (s *Session) Deploy(ctx context.Context, app *spec.App, opts target.DeployO
 		_, applied, err := s.apply(ctx, objs, opts.ForceConflicts, false)
 		v.Applied = applied
 		if err != nil {
-			return nil, fmt.Errorf("%w\napplied before the failure: %v", err, applied)
+			if len(applied) == 0 {
+				return nil, fmt.Errorf("%w\nnothing was applied", err)
+			}
+			return nil, fmt.Errorf("%w\napplied before the failure: %s", err, strings.Join(applied, ", "))
 		}
 		r.Report(s.event(app, target.Progressing, "applied "+fmt.Sprint(applied)))
 	}

@@ -3,6 +3,7 @@ package deploy
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -65,7 +66,11 @@ func Run(cmd *cobra.Command, o *Options) error {
 		return err
 	}
 	if v.Phase == target.Canceled && !o.Global.JSON() {
-		fmt.Fprintf(o.IO.ErrOut, "interrupted: stopped watching; nothing is half-applied. Applied: %v\ncheck with: shipit status --target %s -f %s\n", v.Applied, o.Target, o.Global.File)
+		applied := "nothing (the live app already matched the spec)"
+		if len(v.Applied) > 0 {
+			applied = strings.Join(v.Applied, ", ")
+		}
+		fmt.Fprintf(o.IO.ErrOut, "interrupted: stopped watching; every object was applied whole, the rollout goes on.\napplied: %s\ncheck it with: shipit status --target %s -f %s\n", applied, o.Target, o.Global.File)
 	}
 	return o.Global.PrintVerdict(o.IO, v)
 }
