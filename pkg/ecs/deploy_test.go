@@ -215,3 +215,40 @@ func TestAutoRollbackAfterFailFast(t *testing.T) {
 		t.Errorf("exit code %d", target.ExitCode(v.Err()))
 	}
 }
+
+func TestDeployInterrupted(t *testing.T) {
+	app := testApp(t, "")
+	// Before anything is written: nothing applied, no error.
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	f := &fakeECS{script: []func() (*types.Service, error){returns(nil)}}
+	s := newTestSession(f)
+	s.logs = &fakeLogs{}
+	v, err := s.Deploy(ctx, app, target.DeployOptions{}, &events{})
+	if err != nil || v.Phase != target.Canceled || len(v.Applied) != 0 || len(f.registers)+len(f.creates)+s.logs.(*fakeLogs).writes != 0 {
+		t.Fatalf("verdict %+v, %v; %d registers", v, err, len(f.registers))
+	}
+
+	// While watching: the change is applied whole, the verdict says what was written.
+	ctx, cancel = context.WithCancel(context.Background())
+	newTD := "arn:aws:ecs:us-east-1:123456789012:task-definition/web:2"
+	going := svcOf(newTD, 2, dep{"ecs-svc/2", "PRIMARY", newTD, types.DeploymentRolloutStateInProgress, "", 2, 0, 2, 0})
+	f = &fakeECS{script: []func() (*types.Service, error){returns(nil), func() (*types.Service, error) { cancel(); return going, nil }}}
+	v, err = newTestSession(f).Deploy(ctx, app, target.DeployOptions{}, &events{})
+	if err != nil || v.Phase != target.Canceled || strings.Join(v.Applied, ", ") != "task definition web:2, service web (created)" {
+		t.Fatalf("verdict %+v, %v", v, err)
+	}
+	if target.ExitCode(v.Err()) != target.ExitInterrupted {
+		t.Errorf("exit code %d", target.ExitCode(v.Err()))
+	}
+}
+
+func TestDestroyRefusesAServiceShipitDidNotCreate(t *testing.T) {
+	svc := svcOf(td1, 2, dep{"ecs-svc/1", "PRIMARY", td1, types.DeploymentRolloutStateCompleted, "", 2, 2, 0, 0})
+	svc.Tags = []types.Tag{{Key: aws.String("team"), Value: aws.String("web")}}
+	f := &fakeECS{script: []func() (*types.Service, error){returns(svc)}}
+	_, err := newTestSession(f).Destroy(context.Background(), testApp(t, ""), target.DestroyOptions{}, &events{})
+	if err == nil || !strings.Contains(err.Error(), "shipit did not create it and will not delete it") {
+		t.Fatalf("err = %v", err)
+	}
+}

@@ -20,6 +20,10 @@ import (
 
 func randFloat() float64 { return rand.Float64() }
 
+// lookEvery is how many polls pass, at most, between two looks at the stopped tasks of a
+// deployment that is short of running tasks.
+const lookEvery = 5
+
 // eventLog remembers which service events were already printed (or were there before the
 // deploy started), so each one is printed once.
 type eventLog map[string]bool
@@ -56,6 +60,7 @@ func (s *Session) watch(ctx context.Context, app *spec.App, ro Rollout, timeout 
 	var stopped []types.Task
 	var last Decision
 	last.Phase = target.Progressing
+	sinceLook := 0
 	throttledSince := time.Time{}
 	first := true
 	for {
@@ -100,12 +105,17 @@ func (s *Session) watch(ctx context.Context, app *spec.App, ro Rollout, timeout 
 		interval = s.poll
 
 		s.reportEvents(app, svc, seen, r)
-		if dep := findDeployment(orEmpty(svc), ro); dep != nil && int(dep.FailedTasks) > lastFailed {
+		sinceLook++
+		// Stopped tasks are read when ECS counts new failed tasks on our deployment, and now
+		// and then while it is short of tasks (in case failedTasks is not kept up to date).
+		if dep := findDeployment(orEmpty(svc), ro); dep != nil &&
+			(int(dep.FailedTasks) > lastFailed || (sinceLook >= lookEvery && dep.RunningCount < dep.DesiredCount)) {
 			tasks, err := s.stoppedTasks(ctx, app, aws.ToString(dep.Id))
 			switch {
 			case err == nil:
 				stopped = tasks
 				lastFailed = int(dep.FailedTasks)
+				sinceLook = 0
 			case ctx.Err() != nil:
 				return canceled(last), nil
 			case !retryable(err):
