@@ -45,5 +45,8 @@ sandbox-up: ## start the local sandbox (Kubernetes + moto + ECS rollout simulato
 sandbox-down: ## stop everything the sandbox started
 	e2e/sandbox/down.sh
 
+demo: build sandbox-up ## deploy examples/web-app to Kubernetes and ECS on the local sandbox and watch
+	e2e/sandbox/demo.sh
+
 clean: ## remove build output (not the sandbox cache)
 	rm -rf bin out

@@ -91,7 +91,6 @@ func (s *Session) fill(ctx context.Context, v *target.Verdict, app *spec.App, de
 // autoRollback returns to the previous revision after shipit declared the rollout failed,
 // and watches that rollback to its own verdict: RolledBack (exit 4) when it succeeds.
 func (s *Session) autoRollback(ctx context.Context, app *spec.App, v *target.Verdict, failed Decision, timeout time.Duration, r target.Reporter) (*target.Verdict, error) {
-	r.Report(s.event(app, target.Failed, failed.Message))
 	rev, gen, err := s.undo(ctx, app, "")
 	if err != nil {
 		v.Message = failed.Message + "; automatic rollback failed: " + err.Error()
