@@ -15,7 +15,7 @@ import (
 
 // BenchmarkStartup is the binary's start-up time (`shipit version`).
 func BenchmarkStartup(b *testing.B) {
-	bin := shipitB(b)
+	bin := shipit(b)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		if out, err := exec.Command(bin, "version").CombinedOutput(); err != nil {
@@ -28,7 +28,7 @@ func BenchmarkStartup(b *testing.B) {
 // by `shipit deploy` against `kubectl apply` + `kubectl rollout status` of the same manifest,
 // and reports the ratio (shipit/kubectl; below 1 means shipit is faster).
 func BenchmarkEKSRolloutVsKubectl(b *testing.B) {
-	bin := shipitB(b)
+	bin := shipit(b)
 	kc := harness.Kubeconfig(b)
 	nsShipit, nsKubectl := harness.Namespace(b), harness.Namespace(b)
 	dir := b.TempDir()
@@ -68,14 +68,4 @@ func BenchmarkEKSRolloutVsKubectl(b *testing.B) {
 	b.ReportMetric(tShipit.Seconds()/float64(b.N), "shipit-s/op")
 	b.ReportMetric(tKubectl.Seconds()/float64(b.N), "kubectl-s/op")
 	b.ReportMetric(tShipit.Seconds()/tKubectl.Seconds(), "shipit/kubectl")
-}
-
-func shipitB(b *testing.B) string {
-	b.Helper()
-	dir := b.TempDir()
-	bin := filepath.Join(dir, "shipit")
-	if out, err := exec.Command("go", "build", "-o", bin, "../cmd/shipit").CombinedOutput(); err != nil {
-		b.Fatalf("build: %v\n%s", err, out)
-	}
-	return bin
 }

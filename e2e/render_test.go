@@ -21,7 +21,7 @@ var (
 )
 
 // shipit builds the real binary once per test run.
-func shipit(t *testing.T) string {
+func shipit(t testing.TB) string {
 	t.Helper()
 	shipitOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "shipit-e2e-bin")

@@ -51,7 +51,7 @@ func Render(app *spec.App, opts RenderOptions) (*Rendered, error) {
 		return nil, spec.Errors{{File: app.Source.File, Field: "ecs.region", Target: spec.TargetECS,
 			Message: "unknown: awslogs needs the region", Fix: "set ecs.region, pass --region or set AWS_REGION"}}
 	}
-	hash := app.Hash()
+	hash := app.HashFor(spec.TargetECS)
 	tags := tagList(app, hash)
 	r := &Rendered{
 		LogGroup:     LogGroupName(app.Name),

@@ -34,7 +34,7 @@ func (s *Session) Deploy(ctx context.Context, app *spec.App, opts target.DeployO
 	}
 	ns := app.EKS.Namespace
 	v := &target.Verdict{Target: spec.TargetEKS, App: app.Name}
-	hash := app.Hash()
+	hash := app.HashFor(spec.TargetEKS)
 	if s.unchanged(ctx, objs, hash) {
 		v.Unchanged = true
 		r.Report(s.event(app, target.Pending, fmt.Sprintf("nothing changed (spec %s is live in %s); nothing applied", hash, ns)))

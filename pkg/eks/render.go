@@ -32,7 +32,7 @@ const (
 // Render maps a validated spec to Kubernetes objects in apply order: Namespace,
 // ServiceAccount, ExternalSecret, PersistentVolume/Claim, Deployment, Service, HPA.
 func Render(app *spec.App) []runtime.Object {
-	hash := app.Hash()
+	hash := app.HashFor(spec.TargetEKS)
 	ns := app.EKS.Namespace
 	meta := func(name string, namespaced bool) metav1.ObjectMeta {
 		m := metav1.ObjectMeta{

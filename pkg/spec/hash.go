@@ -15,7 +15,22 @@ const ManagedBy = "shipit"
 
 // Hash is a short, stable digest of the resolved spec (after environment, defaults and image
 // overrides): equal specs hash equal, whatever their formatting or key order in the file.
-func (a *App) Hash() string {
+func (a *App) Hash() string { return digest(a) }
+
+// HashFor is the hash of what one target deploys: the other target's block is left out, so
+// editing eks: never registers a new ECS task definition, and the reverse.
+func (a *App) HashFor(target string) string {
+	c := *a
+	switch target {
+	case TargetECS:
+		c.EKS = EKS{}
+	case TargetEKS:
+		c.ECS = ECS{}
+	}
+	return digest(&c)
+}
+
+func digest(a *App) string {
 	b, err := json.Marshal(a) // maps marshal with sorted keys; Source is excluded
 	if err != nil {
 		panic("spec.App is always marshalable: " + err.Error())

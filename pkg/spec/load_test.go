@@ -143,3 +143,14 @@ func TestHashIsStableAndSensitive(t *testing.T) {
 		t.Error("hash did not change with the image")
 	}
 }
+
+func TestHashForIgnoresTheOtherTarget(t *testing.T) {
+	a, _ := load(t, base, nil, "")
+	b, _ := load(t, base+"eks: {namespace: other}\n", nil, "")
+	if a.HashFor(TargetECS) != b.HashFor(TargetECS) {
+		t.Error("an eks: change moved the ECS hash")
+	}
+	if a.HashFor(TargetEKS) == b.HashFor(TargetEKS) {
+		t.Error("an eks: change left the EKS hash alone")
+	}
+}

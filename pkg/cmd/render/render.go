@@ -97,7 +97,7 @@ func writeFiles(o *Options, app *spec.App, r *target.Rendering) error {
 		written = append(written, p)
 	}
 	if o.Global.JSON() {
-		return cmdutil.PrintJSON(o.IO.Out, map[string]any{"app": app.Name, "target": o.Target, "specHash": app.Hash(), "files": written})
+		return cmdutil.PrintJSON(o.IO.Out, map[string]any{"app": app.Name, "target": o.Target, "specHash": app.HashFor(o.Target), "files": written})
 	}
 	for _, p := range written {
 		fmt.Fprintln(o.IO.Out, p)
