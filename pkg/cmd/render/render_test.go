@@ -3,6 +3,7 @@ package render
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"flag"
 	"os"
 	"path/filepath"
@@ -86,7 +87,7 @@ func compareDirs(t *testing.T, got, golden string) {
 			continue
 		}
 		if !bytes.Equal(b, want) {
-			t.Errorf("%s differs from the render (run make golden and review the diff):\n%s", gp, b)
+			t.Errorf("%s differs from the render (run make golden and review the diff): %s", gp, firstDifference(want, b))
 		}
 	}
 	wantFiles, _ := os.ReadDir(golden)
@@ -222,6 +223,24 @@ func TestSecretValuesNeverRendered(t *testing.T) {
 			t.Errorf("eks: no ExternalSecret/secretKeyRef:\n%s", out)
 		}
 	}
+}
+
+// firstDifference names the first line where two renders differ.
+func firstDifference(want, got []byte) string {
+	w, g := strings.Split(string(want), "\n"), strings.Split(string(got), "\n")
+	for i := 0; i < len(w) || i < len(g); i++ {
+		var a, b string
+		if i < len(w) {
+			a = w[i]
+		}
+		if i < len(g) {
+			b = g[i]
+		}
+		if a != b {
+			return fmt.Sprintf("line %d: golden %q, render %q", i+1, a, b)
+		}
+	}
+	return "same lines, different bytes"
 }
 
 func readJSON(t *testing.T, p string, v any) {
