@@ -228,6 +228,13 @@ func TestEKSCrashLoopAutoRollsBack(t *testing.T) {
 	if r := runShipit(t, "diff", "--target", "eks", "-f", eksApp(t, ns, "registry.local/web:crash-loop", "")); r.code != 6 {
 		t.Errorf("diff after rollback: exit %d, want 6", r.code)
 	}
+	// The fix deploys cleanly after the rollback: shipit does not conflict with itself.
+	if r := runShipit(t, "deploy", "--target", "eks", "-f", eksApp(t, ns, "registry.local/web:v3", "")); r.code != 0 {
+		t.Fatalf("deploy after the rollback: exit %d", r.code)
+	}
+	if got := kubectlOut(t, "-n", ns, "get", "deploy", "web", "-o", "jsonpath={.spec.template.spec.containers[0].image}"); got != "registry.local/web:v3" {
+		t.Errorf("after the fix: %q", got)
+	}
 }
 
 func TestEKSProgressDeadline(t *testing.T) {
@@ -250,6 +257,10 @@ func TestEKSTimeout(t *testing.T) {
 	r := runShipit(t, "deploy", "--target", "eks", "-f", spec, "--timeout", "4s")
 	if r.code != 5 || !strings.Contains(r.stdout, "timed out after 4s") {
 		t.Fatalf("timeout: exit %d, want 5", r.code)
+	}
+	// kubectl agrees the rollout had not finished: the pods run but none is ready.
+	if got := kubectlOut(t, "-n", ns, "get", "deploy", "web", "-o", "jsonpath={.status.updatedReplicas}/{.status.readyReplicas}"); got != "3/" && got != "3/0" {
+		t.Errorf("kubectl after the timeout: updated/ready = %q", got)
 	}
 }
 
@@ -282,18 +293,25 @@ func TestEKSManualRollback(t *testing.T) {
 }
 
 func TestEKSDestroy(t *testing.T) {
-	// A namespace shipit creates (and so may delete), and one it finds (and must keep).
-	own := fmt.Sprintf("e2e-own-%d", time.Now().UnixNano()%1e6)
-	t.Cleanup(func() { harness.Kubectl(t, "delete", "namespace", own, "--ignore-not-found", "--wait=false") })
-	spec := eksApp(t, own, "registry.local/web:v1", "autoscale: {min: 2, max: 4, cpu: 50}\nrole: arn:aws:iam::123456789012:role/web\n")
+	newNS := func() string {
+		ns := fmt.Sprintf("e2e-own-%d", time.Now().UnixNano()%1e9)
+		t.Cleanup(func() { harness.Kubectl(t, "delete", "namespace", ns, "--ignore-not-found", "--wait=false") })
+		return ns
+	}
+	extra := "autoscale: {min: 2, max: 4, cpu: 50}\nrole: arn:aws:iam::123456789012:role/web\n"
+
+	// 1. A namespace shipit created for the app, holding only the app: all of it goes.
+	own := newNS()
+	spec := eksApp(t, own, "registry.local/web:v1", extra)
 	if r := runShipit(t, "deploy", "--target", "eks", "-f", spec); r.code != 0 {
 		t.Fatalf("deploy: exit %d", r.code)
 	}
-	// An object in the namespace that shipit did not create survives.
-	kubectlOut(t, "-n", own, "create", "configmap", "not-shipits")
-	// Without --yes and without a terminal, destroy refuses.
+	// Without --yes and without a terminal, destroy refuses and deletes nothing.
 	if r := runShipit(t, "destroy", "--target", "eks", "-f", spec); r.code != 2 || !strings.Contains(r.stderr, "--yes") {
 		t.Errorf("destroy without --yes: exit %d", r.code)
+	}
+	if got := kubectlOut(t, "-n", own, "get", "deploy", "web", "-o", "name"); got != "deployment.apps/web" {
+		t.Fatalf("refused destroy deleted the Deployment: %q", got)
 	}
 	r := runShipit(t, "destroy", "--target", "eks", "-f", spec, "--yes", "-o", "json")
 	if r.code != 0 {
@@ -304,22 +322,43 @@ func TestEKSDestroy(t *testing.T) {
 			t.Errorf("destroy did not report %s", want)
 		}
 	}
-	if got := kubectlOut(t, "-n", own, "get", "deploy,svc,hpa,sa", "-l", "app.kubernetes.io/name=web", "-o", "name"); got != "" {
-		t.Errorf("left behind: %s", got)
+	if got := kubectlOut(t, "get", "namespace", own, "-o", "jsonpath={.status.phase}", "--ignore-not-found"); got != "" && got != "Terminating" {
+		t.Errorf("namespace %s is %q after destroy", own, got)
 	}
 
+	// 2. A namespace shipit created, which since holds something else: the namespace stays.
+	shared := newNS()
+	spec = eksApp(t, shared, "registry.local/web:v1", "")
+	if r := runShipit(t, "deploy", "--target", "eks", "-f", spec); r.code != 0 {
+		t.Fatalf("deploy: exit %d", r.code)
+	}
+	kubectlOut(t, "-n", shared, "create", "configmap", "not-shipits")
+	r = runShipit(t, "destroy", "--target", "eks", "-f", spec, "--yes")
+	if r.code != 0 || !strings.Contains(r.stdout, "kept    Namespace/"+shared+" (still holds configmap/not-shipits)") {
+		t.Fatalf("destroy: exit %d", r.code)
+	}
+	if got := kubectlOut(t, "-n", shared, "get", "deploy,svc", "-l", "app.kubernetes.io/name=web", "-o", "name"); got != "" {
+		t.Errorf("left behind: %s", got)
+	}
+	if got := kubectlOut(t, "-n", shared, "get", "configmap", "not-shipits", "-o", "name"); got != "configmap/not-shipits" {
+		t.Errorf("destroy removed what was not shipit's: %q", got)
+	}
+
+	// 3. A namespace shipit found: used, never adopted, never deleted.
 	found := harness.Namespace(t)
 	spec = eksApp(t, found, "registry.local/web:v1", "")
-	if r := runShipit(t, "deploy", "--target", "eks", "-f", spec); r.code != 0 || !strings.Contains(r.stderr, "is not shipit's") {
+	if r := runShipit(t, "deploy", "--target", "eks", "-f", spec); r.code != 0 || !strings.Contains(r.stderr, "is not this app's") {
 		t.Fatalf("deploy into a found namespace: exit %d", r.code)
 	}
-	kubectlOut(t, "-n", found, "create", "configmap", "not-shipits")
+	if got := kubectlOut(t, "get", "namespace", found, "-o", "jsonpath={.metadata.labels.app\\.kubernetes\\.io/managed-by}"); got != "" {
+		t.Errorf("found namespace adopted: managed-by=%q", got)
+	}
 	r = runShipit(t, "destroy", "--target", "eks", "-f", spec, "--yes")
 	if r.code != 0 || !strings.Contains(r.stdout, "kept    Namespace/"+found) {
 		t.Fatalf("destroy: exit %d", r.code)
 	}
-	if got := kubectlOut(t, "-n", found, "get", "configmap", "not-shipits", "-o", "name"); got != "configmap/not-shipits" {
-		t.Errorf("destroy removed what was not shipit's: %q", got)
+	if got := kubectlOut(t, "get", "namespace", found, "-o", "name"); got != "namespace/"+found {
+		t.Errorf("found namespace deleted: %q", got)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -77,9 +78,12 @@ func (s *Session) preflight(ctx context.Context, objs []object) ([]object, []str
 				return nil, nil, fmt.Errorf("checking for the ExternalSecret CRD: %w", err)
 			}
 		case "Namespace":
+			// Only a namespace shipit created for this very app is shipit's to apply (and,
+			// later, to delete): one made by anyone else, or by shipit for another app, is
+			// used as it is.
 			ns, err := s.cs.CoreV1().Namespaces().Get(ctx, o.u.GetName(), metav1.GetOptions{})
-			if err == nil && ns.Labels[ManagedByLabel] != spec.ManagedBy {
-				notes = append(notes, fmt.Sprintf("namespace %s exists and is not shipit's: using it as is", ns.Name))
+			if err == nil && (ns.Labels[ManagedByLabel] != spec.ManagedBy || ns.Labels[NameLabel] != o.u.GetLabels()[NameLabel]) {
+				notes = append(notes, fmt.Sprintf("namespace %s exists and is not this app's: using it as is", ns.Name))
 				continue
 			}
 			if err != nil && !apierrors.IsNotFound(err) {
@@ -91,15 +95,43 @@ func (s *Session) preflight(ctx context.Context, objs []object) ([]object, []str
 	return out, notes, nil
 }
 
-// unchanged reports whether every object is live with the same spec hash.
+// unchanged reports whether every object is live with the same spec hash. The Namespace is
+// left out: it holds nothing of the spec.
 func (s *Session) unchanged(ctx context.Context, objs []object, hash string) bool {
 	for _, o := range objs {
+		if o.u.GetKind() == "Namespace" {
+			continue
+		}
 		live, err := o.client(s.dyn).Get(ctx, o.u.GetName(), metav1.GetOptions{})
 		if err != nil || live.GetAnnotations()[spec.HashAnnotation] != hash {
 			return false
 		}
 	}
 	return true
+}
+
+// applyAll applies the objects for real after a server-side dry run of every one of them has
+// passed, so a conflict or an invalid field stops the deploy before anything is written. The
+// real apply is not cut short by Ctrl-C (it takes a moment): nothing is left half-applied.
+func (s *Session) applyAll(ctx context.Context, objs []object, force bool) ([]string, error) {
+	// Objects of a namespace that does not exist yet cannot be dry-run; nothing in it can
+	// conflict either.
+	var check []object
+	for _, o := range objs {
+		if ns := o.u.GetNamespace(); ns != "" {
+			if _, err := s.cs.CoreV1().Namespaces().Get(ctx, ns, metav1.GetOptions{}); apierrors.IsNotFound(err) {
+				continue
+			}
+		}
+		check = append(check, o)
+	}
+	if _, _, err := s.apply(ctx, check, force, true); err != nil {
+		return nil, err
+	}
+	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
+	defer cancel()
+	_, applied, err := s.apply(actx, objs, force, false)
+	return applied, err
 }
 
 // apply server-side applies the objects in order with field manager "shipit".

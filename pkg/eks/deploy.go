@@ -2,14 +2,15 @@ package eks
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/shipit-dev/shipit/pkg/spec"
 	"github.com/shipit-dev/shipit/pkg/target"
@@ -40,7 +41,7 @@ func (s *Session) Deploy(ctx context.Context, app *spec.App, opts target.DeployO
 		r.Report(s.event(app, target.Pending, fmt.Sprintf("nothing changed (spec %s is live in %s); nothing applied", hash, ns)))
 	} else {
 		r.Report(s.event(app, target.Pending, fmt.Sprintf("applying %d objects to namespace %s (%s)", len(objs), ns, s.where)))
-		_, applied, err := s.apply(ctx, objs, opts.ForceConflicts, false)
+		applied, err := s.applyAll(ctx, objs, opts.ForceConflicts)
 		v.Applied = applied
 		if err != nil {
 			if len(applied) == 0 {
@@ -63,7 +64,7 @@ func (s *Session) Deploy(ctx context.Context, app *spec.App, opts target.DeployO
 	if timeout <= 0 {
 		timeout = app.RolloutTimeout()
 	}
-	dec := s.watch(ctx, app, app.Name, ns, d.Generation, timeout, r)
+	dec := s.watch(ctx, app, app.Name, ns, d.Generation, hash, timeout, r)
 	s.fill(ctx, v, app, dec)
 	if v.Unchanged && dec.Phase == target.Succeeded {
 		v.Message = "nothing changed; " + v.Message
@@ -97,7 +98,7 @@ func (s *Session) autoRollback(ctx context.Context, app *spec.App, v *target.Ver
 		return v, nil
 	}
 	r.Report(s.event(app, target.Progressing, "rolling back to revision "+rev))
-	dec := s.watch(ctx, app, app.Name, app.EKS.Namespace, gen, timeout, r)
+	dec := s.watch(ctx, app, app.Name, app.EKS.Namespace, gen, rolledBackHash, timeout, r)
 	s.fill(ctx, v, app, dec)
 	v.RolledBackTo = rev
 	switch dec.Phase {
@@ -105,6 +106,7 @@ func (s *Session) autoRollback(ctx context.Context, app *spec.App, v *target.Ver
 		v.Phase = target.RolledBack
 		v.Message = fmt.Sprintf("%s; rolled back to revision %s (%d/%d ready)", failed.Message, rev, dec.Ready, dec.Desired)
 	case target.Canceled:
+		v.Message = fmt.Sprintf("%s; the rollback to revision %s was started, then the watch was interrupted: it goes on in the cluster", failed.Message, rev)
 	default:
 		v.Phase = target.Failed
 		v.Message = fmt.Sprintf("%s; the rollback to revision %s did not finish either: %s", failed.Message, rev, dec.Message)
@@ -155,18 +157,41 @@ func (s *Session) undo(ctx context.Context, app *spec.App, to string) (string, i
 	}
 	tmpl := pick.Spec.Template.DeepCopy()
 	delete(tmpl.Labels, appsv1.DefaultDeploymentUniqueLabelKey)
-	patch, err := json.Marshal([]map[string]any{
-		{"op": "replace", "path": "/spec/template", "value": tmpl},
-		{"op": "replace", "path": "/metadata/annotations/" + jsonPointerEscape(spec.HashAnnotation), "value": rolledBackHash},
-	})
+	gen, err := s.applyTemplate(ctx, app, tmpl)
 	if err != nil {
 		return "", 0, err
 	}
-	nd, err := s.cs.AppsV1().Deployments(ns).Patch(ctx, app.Name, types.JSONPatchType, patch, metav1.PatchOptions{FieldManager: FieldManager})
+	return pick.Annotations[RevisionAnnotation], gen, nil
+}
+
+// applyTemplate server-side applies the app's Deployment with another pod template, as field
+// manager "shipit" like every deploy: a JSON patch would record a second owner ("shipit",
+// Update) and the next deploy would conflict with it. The spec hash is replaced, since the
+// live state now matches no spec.
+func (s *Session) applyTemplate(ctx context.Context, app *spec.App, tmpl *corev1.PodTemplateSpec) (int64, error) {
+	objs, err := objects(Render(app))
 	if err != nil {
-		return "", 0, fmt.Errorf("roll back deployment %s: %w", app.Name, err)
+		return 0, err
 	}
-	return pick.Annotations[RevisionAnnotation], nd.Generation, nil
+	d := deploymentOf(objs)
+	t, err := runtime.DefaultUnstructuredConverter.ToUnstructured(tmpl)
+	if err != nil {
+		return 0, err
+	}
+	unstructured.RemoveNestedField(t, "metadata", "creationTimestamp")
+	if err := unstructured.SetNestedMap(d.u.Object, t, "spec", "template"); err != nil {
+		return 0, err
+	}
+	ann := d.u.GetAnnotations()
+	ann[spec.HashAnnotation] = rolledBackHash
+	d.u.SetAnnotations(ann)
+	// Force: the template is shipit's own; a rollback must not stop on a field someone
+	// edited by hand since.
+	res, err := d.client(s.dyn).Apply(ctx, app.Name, d.u, metav1.ApplyOptions{FieldManager: FieldManager, Force: true})
+	if err != nil {
+		return 0, fmt.Errorf("roll back deployment %s: %w", app.Name, err)
+	}
+	return res.GetGeneration(), nil
 }
 
 // Rollback is `shipit rollback`: undo, then watch.
@@ -185,25 +210,10 @@ func (s *Session) Rollback(ctx context.Context, app *spec.App, opts target.Rollb
 	if timeout <= 0 {
 		timeout = app.RolloutTimeout()
 	}
-	dec := s.watch(ctx, app, app.Name, app.EKS.Namespace, gen, timeout, r)
+	dec := s.watch(ctx, app, app.Name, app.EKS.Namespace, gen, rolledBackHash, timeout, r)
 	s.fill(ctx, v, app, dec)
 	if dec.Phase == target.Succeeded {
 		v.Message = fmt.Sprintf("rolled back to the template of revision %s (now revision %s): %d/%d ready", rev, v.Revision, dec.Ready, dec.Desired)
 	}
 	return v, nil
-}
-
-func jsonPointerEscape(s string) string {
-	out := ""
-	for _, c := range s {
-		switch c {
-		case '~':
-			out += "~0"
-		case '/':
-			out += "~1"
-		default:
-			out += string(c)
-		}
-	}
-	return out
 }

@@ -3,9 +3,11 @@ package eks
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
@@ -36,6 +38,12 @@ func (s *Session) Destroy(ctx context.Context, app *spec.App, opts target.Destro
 			return nil, fmt.Errorf("list %s: %w", gvr.Resource, err)
 		}
 		for _, item := range list.Items {
+			// PersistentVolumes are cluster-wide: only those bound for this namespace.
+			if kind == "PersistentVolume" {
+				if claimNS, _, _ := unstructured.NestedString(item.Object, "spec", "claimRef", "namespace"); claimNS != ns {
+					continue
+				}
+			}
 			name := kind + "/" + item.GetName()
 			res.Deleted = append(res.Deleted, name)
 			if opts.Plan {
@@ -60,6 +68,14 @@ func (s *Session) Destroy(ctx context.Context, app *spec.App, opts target.Destro
 		case err != nil:
 			return res, fmt.Errorf("get namespace %s: %w", ns, err)
 		case n.Labels[ManagedByLabel] == spec.ManagedBy && n.Labels[NameLabel] == app.Name:
+			// Created by shipit for this app, but it may hold things since put there by
+			// others: deleting it would take them along.
+			if others, err := s.othersIn(ctx, ns, app.Name); err != nil {
+				return res, err
+			} else if len(others) > 0 {
+				res.Kept = append(res.Kept, "Namespace/"+ns+" (still holds "+strings.Join(others, ", ")+")")
+				break
+			}
 			res.Deleted = append(res.Deleted, "Namespace/"+ns)
 			if !opts.Plan {
 				if err := s.cs.CoreV1().Namespaces().Delete(ctx, ns, metav1.DeleteOptions{}); err != nil && !apierrors.IsNotFound(err) {
@@ -72,6 +88,42 @@ func (s *Session) Destroy(ctx context.Context, app *spec.App, opts target.Destro
 		}
 	}
 	return res, nil
+}
+
+// othersIn lists what a namespace holds that is not this app's (the namespace's automatic
+// contents aside): workloads, services, config maps and secrets.
+func (s *Session) othersIn(ctx context.Context, ns, app string) ([]string, error) {
+	mine := func(labels map[string]string) bool {
+		return labels[NameLabel] == app && labels[ManagedByLabel] == spec.ManagedBy
+	}
+	var out []string
+	lists := []struct {
+		kind string
+		gvr  schema.GroupVersionResource
+	}{
+		{"deployment", schema.GroupVersionResource{Group: "apps", Version: "v1", Resource: "deployments"}},
+		{"statefulset", schema.GroupVersionResource{Group: "apps", Version: "v1", Resource: "statefulsets"}},
+		{"daemonset", schema.GroupVersionResource{Group: "apps", Version: "v1", Resource: "daemonsets"}},
+		{"service", schema.GroupVersionResource{Version: "v1", Resource: "services"}},
+		{"configmap", schema.GroupVersionResource{Version: "v1", Resource: "configmaps"}},
+		{"secret", schema.GroupVersionResource{Version: "v1", Resource: "secrets"}},
+	}
+	for _, l := range lists {
+		items, err := s.dyn.Resource(l.gvr).Namespace(ns).List(ctx, metav1.ListOptions{})
+		if err != nil {
+			return nil, fmt.Errorf("list %s in %s: %w", l.gvr.Resource, ns, err)
+		}
+		for _, it := range items.Items {
+			if mine(it.GetLabels()) || it.GetDeletionTimestamp() != nil || (l.kind == "configmap" && it.GetName() == "kube-root-ca.crt") {
+				continue
+			}
+			if t, _, _ := unstructured.NestedString(it.Object, "type"); l.kind == "secret" && t == "kubernetes.io/service-account-token" {
+				continue
+			}
+			out = append(out, l.kind+"/"+it.GetName())
+		}
+	}
+	return out, nil
 }
 
 func (s *Session) hasResource(gvr schema.GroupVersionResource) bool {

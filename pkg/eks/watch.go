@@ -22,7 +22,10 @@ import (
 // watch that the reflector re-establishes after a dropped connection or an API server
 // restart, re-listing when its resource version is gone), not by polling; every change to the
 // Deployment, its ReplicaSets or its pods re-runs Evaluate.
-func (s *Session) watch(ctx context.Context, app *spec.App, name, ns string, generation int64, timeout time.Duration, r target.Reporter) Decision {
+//
+// hash is the spec hash this rollout wrote: when the live Deployment carries another one,
+// another deploy replaced ours and this rollout's verdict would be someone else's.
+func (s *Session) watch(ctx context.Context, app *spec.App, name, ns string, generation int64, hash string, timeout time.Duration, r target.Reporter) Decision {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	selector := labels.Set(SelectorLabels(app)).String()
@@ -76,15 +79,19 @@ func (s *Session) watch(ctx context.Context, app *spec.App, name, ns string, gen
 	tick := time.NewTicker(15 * time.Second)
 	defer tick.Stop()
 	var last Decision
+	end := func(phase target.Phase, msg string) Decision {
+		last.Phase, last.Message = phase, msg
+		// Report the end too, so a live progress line is closed before the verdict prints.
+		r.Report(target.Event{Time: s.now(), Target: spec.TargetEKS, App: app.Name, Phase: phase,
+			Message: msg, Desired: last.Desired, Updated: last.Updated, Ready: last.Ready})
+		return last
+	}
 	for {
 		select {
 		case <-ctx.Done():
-			last.Phase, last.Message = target.Canceled, "stopped watching (interrupted)"
-			return last
+			return end(target.Canceled, "stopped watching (interrupted)")
 		case <-deadline.C:
-			last.Phase = target.TimedOut
-			last.Message = fmt.Sprintf("timed out after %s: %s", timeout, last.Message)
-			return last
+			return end(target.TimedOut, fmt.Sprintf("timed out after %s: %s", timeout, last.Message))
 		case <-tick.C:
 		case <-changed:
 		}
@@ -98,6 +105,11 @@ func (s *Session) watch(ctx context.Context, app *spec.App, name, ns string, gen
 		}
 		if d.Generation < generation {
 			continue // the cache has not caught up with our own write yet
+		}
+		// A newer generation with another spec hash is another deploy's write. (An older
+		// hash at our generation is only a cache behind our own write.)
+		if live := d.Annotations[spec.HashAnnotation]; d.Generation > generation && live != hash {
+			return end(target.Failed, fmt.Sprintf("another deploy replaced this one while it rolled out (the Deployment now carries spec %s, not %s); its rollout is not this deploy's verdict", live, hash))
 		}
 		rsList, _ := rss.Lister().ReplicaSets(ns).List(labels.Everything())
 		podList, _ := pods.Lister().Pods(ns).List(labels.Everything())
