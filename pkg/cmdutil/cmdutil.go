@@ -10,6 +10,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/spf13/cobra"
+
 	"github.com/shipit-dev/shipit/pkg/ecs"
 	"github.com/shipit-dev/shipit/pkg/eks"
 	"github.com/shipit-dev/shipit/pkg/spec"
@@ -40,6 +42,8 @@ type GlobalOptions struct {
 	Verbose    int
 	// Getenv looks up ${VAR} in specs; nil means the process environment.
 	Getenv func(string) (string, bool)
+	// ErrorsInOutput is set by a command whose JSON result already lists the spec errors.
+	ErrorsInOutput bool
 }
 
 // JSON reports whether -o json was asked for.
@@ -163,4 +167,12 @@ func (g *GlobalOptions) PrintVerdict(io *IOStreams, v *target.Verdict) error {
 	}
 	fmt.Fprintf(io.Out, "%s %s on %s: %s: %s\n", mark, v.App, v.Target, v.Phase, v.Message)
 	return v.Err()
+}
+
+// NoArgs rejects positional arguments as a usage error (exit 2).
+func NoArgs(cmd *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		return &target.UsageError{Msg: fmt.Sprintf("%s takes no arguments, got %q (the spec is given with -f)", cmd.CommandPath(), args)}
+	}
+	return nil
 }

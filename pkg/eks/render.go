@@ -319,8 +319,7 @@ func externalSecret(app *spec.App, meta metav1.ObjectMeta) *unstructured.Unstruc
 		item := map[string]any{"secretKey": k, "remoteRef": map[string]any{"key": ref}}
 		if strings.Contains(ref, ":ssm:") {
 			// The parameter store provider takes the parameter's name, not its ARN.
-			_, param, _ := strings.Cut(ref, ":parameter")
-			item["remoteRef"] = map[string]any{"key": param}
+			item["remoteRef"] = map[string]any{"key": ssmParameterName(ref)}
 			if app.EKS.SecretStore == "" {
 				item["sourceRef"] = map[string]any{"storeRef": map[string]any{"kind": "ClusterSecretStore", "name": ParameterStore}}
 			}
@@ -357,4 +356,15 @@ func sortedKeys(m map[string]string) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// ssmParameterName turns an SSM parameter ARN into the parameter's name: hierarchical names
+// keep their leading slash ("…:parameter/web/key" → "/web/key"), flat ones have none
+// ("…:parameter/key" → "key").
+func ssmParameterName(arn string) string {
+	_, rest, _ := strings.Cut(arn, ":parameter/")
+	if strings.Contains(rest, "/") {
+		return "/" + rest
+	}
+	return rest
 }

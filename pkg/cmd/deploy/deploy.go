@@ -33,7 +33,7 @@ func NewCmd(io *cmdutil.IOStreams, g *cmdutil.GlobalOptions) *cobra.Command {
 		Short: "Apply the spec and watch the rollout until it succeeds, fails, rolls back or times out",
 		Example: "  shipit deploy --target eks -f examples/web-app/shipit.yaml\n" +
 			"  shipit deploy --target ecs --env production --image web-app=123456789012.dkr.ecr.ap-northeast-2.amazonaws.com/web:3f9c2e1",
-		Args: cobra.NoArgs,
+		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if o.DryRun {
 				return diff.Run(cmd, &diff.Options{IO: io, Global: g, Target: o.Target, Images: o.Images, NoExitCode: true})

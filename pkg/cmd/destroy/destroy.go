@@ -27,7 +27,7 @@ func NewCmd(io *cmdutil.IOStreams, g *cmdutil.GlobalOptions) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "destroy --target ecs|eks",
 		Short: "Remove what shipit created for the app (never anything it did not create)",
-		Args:  cobra.NoArgs,
+		Args:  cmdutil.NoArgs,
 		RunE:  func(cmd *cobra.Command, args []string) error { return Run(cmd, o) },
 	}
 	cmd.Flags().StringVar(&o.Target, "target", "", "ecs or eks (required)")

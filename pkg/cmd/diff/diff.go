@@ -33,7 +33,7 @@ func NewCmd(io *cmdutil.IOStreams, g *cmdutil.GlobalOptions) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "diff --target ecs|eks",
 		Short: "Show how the live app differs from the spec (exit 6 when it does)",
-		Args:  cobra.NoArgs,
+		Args:  cmdutil.NoArgs,
 		RunE:  func(cmd *cobra.Command, args []string) error { return Run(cmd, o) },
 	}
 	cmd.Flags().StringVar(&o.Target, "target", "", "ecs or eks (required)")

@@ -35,7 +35,7 @@ func NewCmd(io *cmdutil.IOStreams, g *cmdutil.GlobalOptions) *cobra.Command {
 			"  eks: one multi-document YAML that `kubectl apply -f` accepts (kubernetes.yaml).",
 		Example: "  shipit render --target ecs -f examples/web-app/shipit.yaml --output-dir out/\n" +
 			"  shipit render --target eks --env staging",
-		Args: cobra.NoArgs,
+		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error { return Run(opts) },
 	}
 	cmd.Flags().StringVar(&opts.Target, "target", "", "ecs or eks (required)")
@@ -46,25 +46,9 @@ func NewCmd(io *cmdutil.IOStreams, g *cmdutil.GlobalOptions) *cobra.Command {
 
 // Run renders and prints or writes.
 func Run(o *Options) error {
-	if err := o.Global.CheckOutput(); err != nil {
-		return err
-	}
-	t, err := cmdutil.LookupTarget(o.Target)
+	t, app, err := o.Global.LoadFor(o.IO, o.Target, o.Images)
 	if err != nil {
 		return err
-	}
-	images, err := cmdutil.ParseImages(o.Images)
-	if err != nil {
-		return err
-	}
-	app, err := o.Global.LoadSpec(images)
-	if err != nil {
-		return err
-	}
-	errs, warns := app.Validate(t.Name())
-	cmdutil.PrintDiagnostics(o.IO.ErrOut, "warning: ", append(app.Warnings(), warns...))
-	if len(errs) > 0 {
-		return errs
 	}
 	region := o.Global.Region
 	if region == "" {

@@ -27,7 +27,7 @@ func NewCmd(io *cmdutil.IOStreams, g *cmdutil.GlobalOptions) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "rollback --target ecs|eks [--to REVISION]",
 		Short: "Return to the previous (or a given) revision and watch it",
-		Args:  cobra.NoArgs,
+		Args:  cmdutil.NoArgs,
 		RunE:  func(cmd *cobra.Command, args []string) error { return Run(cmd, o) },
 	}
 	cmd.Flags().StringVar(&o.Target, "target", "", "ecs or eks (required)")

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -79,11 +80,15 @@ func Execute(ctx context.Context, io *cmdutil.IOStreams, args []string) int {
 		case errors.As(err, &rollout), target.ExitCode(err) == target.ExitDiff:
 			// The verdict or the diff is already printed.
 		case errors.As(err, &specErrs):
-			if !g.JSON() { // JSON output already carries them
+			if !g.ErrorsInOutput {
 				cmdutil.PrintDiagnostics(io.ErrOut, "", specErrs)
 			}
 		case errors.As(err, &usage):
 			fmt.Fprintf(io.ErrOut, "error: %s\n", usage.Msg)
+		case strings.HasPrefix(err.Error(), "unknown command"):
+			// cobra's own error for a mistyped subcommand: a usage error.
+			fmt.Fprintf(io.ErrOut, "error: %s\n", err)
+			return target.ExitInvalid
 		default:
 			fmt.Fprintf(io.ErrOut, "error: %s\n", err)
 		}

@@ -86,6 +86,9 @@ func TestUsageErrorsExit2(t *testing.T) {
 		{"render", "--target", "ecs", "-o", "xml"}, // bad output format
 		{"validate", "-f", p, "--env", "nope"},     // unknown environment
 		{"render", "--target", "ecs", "-f", p, "--image", "noequals"},
+		{"render", "--target", "ecs", "-f", p, "extra-argument"},
+		{"deploy", "extra-argument"},
+		{"bogus-command"},
 	} {
 		if code, _, stderr := execute(t, args...); code != 2 {
 			t.Errorf("%v: exit %d, want 2 (%s)", args, code, stderr)
@@ -93,6 +96,17 @@ func TestUsageErrorsExit2(t *testing.T) {
 	}
 	if code, _, _ := execute(t, "validate", "-f", filepath.Join(t.TempDir(), "missing.yaml")); code != 1 {
 		t.Errorf("missing file: exit %d, want 1", code)
+	}
+}
+
+// With -o json, commands other than validate still say what is wrong with the spec.
+func TestJSONOutputKeepsSpecErrorsOnStderr(t *testing.T) {
+	p := write(t, good+"replcas: 3\n")
+	for _, cmd := range []string{"render", "deploy", "diff", "status"} {
+		code, out, stderr := execute(t, cmd, "--target", "ecs", "-f", p, "-o", "json")
+		if code != 2 || !strings.Contains(stderr, "replcas: unknown field") || out != "" {
+			t.Errorf("%s -o json: exit %d, stdout %q, stderr %q", cmd, code, out, stderr)
+		}
 	}
 }
 

@@ -25,7 +25,7 @@ func NewCmd(io *cmdutil.IOStreams, g *cmdutil.GlobalOptions) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "status --target ecs|eks",
 		Short: "Show what is live: revision, image, counts, conditions, last events",
-		Args:  cobra.NoArgs,
+		Args:  cmdutil.NoArgs,
 		RunE:  func(cmd *cobra.Command, args []string) error { return Run(cmd, o) },
 	}
 	cmd.Flags().StringVar(&o.Target, "target", "", "ecs or eks (required)")

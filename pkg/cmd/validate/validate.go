@@ -41,7 +41,7 @@ func NewCmd(io *cmdutil.IOStreams, g *cmdutil.GlobalOptions) *cobra.Command {
 		Long: "Loads shipit.yaml (strict fields, ${VAR} expansion, environments, defaults) and checks it for\n" +
 			"each target it configures: the ecs: and eks: blocks, or both when it has neither. Without\n" +
 			"--env, the base spec and every environment are checked.",
-		Args: cobra.NoArgs,
+		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if tgt != "" {
 				if _, err := cmdutil.LookupTarget(tgt); err != nil {
@@ -129,6 +129,7 @@ func (o *Options) report(res *Result, warns []spec.FieldError, err error) error 
 		res.Errors = errs
 	}
 	if o.Global.JSON() {
+		o.Global.ErrorsInOutput = true
 		if perr := cmdutil.PrintJSON(o.IO.Out, res); perr != nil {
 			return perr
 		}

@@ -41,7 +41,7 @@ func NewCmd(io *cmdutil.IOStreams, g *cmdutil.GlobalOptions) *cobra.Command {
 	return &cobra.Command{
 		Use:   "version",
 		Short: "Print shipit's version",
-		Args:  cobra.NoArgs,
+		Args:  cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := g.CheckOutput(); err != nil {
 				return err
