@@ -2,36 +2,35 @@
 
 package e2e
 
-// Helpers of the ECS backend tests (ecs_backend_test.go): each test gets a clean AWS (moto
-// behind the rollout simulator), its own cluster and a spec file of its own, drives the real
-// shipit binary with AWS_ENDPOINT_URL from the harness, and reads the results back with the
-// real aws CLI.
+// Helpers of the ECS tests (ecs_backend_test.go, ecs_sandbox_test.go): each test gets a clean
+// AWS (moto behind the rollout simulator), its own cluster and spec files of its own, drives
+// the real shipit binary through runShipit (eks_backend_test.go; AWS_ENDPOINT_URL and the
+// credentials come from the environment the harness exported), and reads the results back
+// with the real aws CLI (awsCLI, render_test.go).
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"os"
 	"os/exec"
+	"path"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/shipit-dev/shipit/e2e/harness"
 )
 
-// ebRegion is where the tests deploy (the examples' region).
-const ebRegion = "ap-northeast-2"
+// ecsRegion is where the tests deploy (the examples' region).
+const ecsRegion = "ap-northeast-2"
 
-// ebApp is one test's app: its cluster, subnet and spec files.
-type ebApp struct {
+// ecsApp is one test's AWS: its cluster, a subnet of moto's default VPC, and a folder for its
+// spec files.
+type ecsApp struct {
 	t       *testing.T
 	cluster string
 	subnet  string
@@ -39,39 +38,48 @@ type ebApp struct {
 	repos   map[string]string // ECR repository → URI
 }
 
-// ebSpec is what varies between the tests' specs.
-type ebSpec struct {
+// ecsSpec is what varies between the tests' specs.
+type ecsSpec struct {
 	Image        string
 	Replicas     int    // default 2; ignored with Autoscale
 	Autoscale    string // e.g. "{min: 2, max: 5, cpu: 60}"
 	AutoRollback *bool
+	Cluster      string // default the test's cluster
 	Extra        string // more top-level YAML
 	ECSExtra     string // more YAML under ecs:, indented by two spaces
 }
 
-var nonCluster = regexp.MustCompile(`[^a-z0-9-]+`)
+var (
+	testPrefix = regexp.MustCompile(`^TestECS(Backend|Sandbox)?`)
+	nonCluster = regexp.MustCompile(`[^a-z0-9-]+`)
+)
 
-// newEBApp resets AWS, sets the simulator's step and failure threshold, and creates the test's
-// cluster. The simulator's start-up settings are restored when the test ends.
-func newEBApp(t *testing.T, simSettings string) *ebApp {
+// newECSApp resets AWS, sets the simulator's settings and creates the test's cluster. AWS is
+// reset again when the test ends, which also restores the simulator's start-up settings.
+func newECSApp(t *testing.T, simSettings string) *ecsApp {
 	t.Helper()
 	harness.ResetAWS(t)
-	t.Cleanup(func() { ebSimReset(t) })
-	ebSimConfig(t, simSettings)
-	name := strings.Trim(nonCluster.ReplaceAllString(strings.ToLower(strings.TrimPrefix(t.Name(), "TestECSBackend")), "-"), "-")
-	a := &ebApp{t: t, cluster: "shipit-e2e-" + name, dir: t.TempDir()}
-	awsCLI(t, ebRegion, nil, "ecs", "create-cluster", "--cluster-name", a.cluster)
+	t.Cleanup(func() { harness.ResetAWS(t) })
+	simConfig(t, simSettings)
+	name := strings.Trim(nonCluster.ReplaceAllString(strings.ToLower(testPrefix.ReplaceAllString(t.Name(), "")), "-"), "-")
+	a := &ecsApp{t: t, cluster: "shipit-e2e-" + name, dir: t.TempDir()}
+	a.createCluster(a.cluster)
 	var subnets struct{ Subnets []struct{ SubnetId string } }
-	awsCLI(t, ebRegion, &subnets, "ec2", "describe-subnets")
+	awsCLI(t, ecsRegion, &subnets, "ec2", "describe-subnets")
 	if len(subnets.Subnets) == 0 {
-		t.Fatalf("moto has no default subnets in %s", ebRegion)
+		t.Fatalf("moto has no default subnets in %s", ecsRegion)
 	}
 	a.subnet = subnets.Subnets[0].SubnetId
 	return a
 }
 
+func (a *ecsApp) createCluster(name string) {
+	a.t.Helper()
+	awsCLI(a.t, ecsRegion, nil, "ecs", "create-cluster", "--cluster-name", name)
+}
+
 // spec writes a spec file for the app "web" and returns its path.
-func (a *ebApp) spec(s ebSpec) string {
+func (a *ecsApp) spec(s ecsSpec) string {
 	a.t.Helper()
 	var b strings.Builder
 	fmt.Fprintf(&b, "version: 1\nname: web\nimage: %q\nport: 80\n", s.Image)
@@ -90,8 +98,12 @@ func (a *ebApp) spec(s ebSpec) string {
 	}
 	b.WriteString("}\n")
 	b.WriteString(s.Extra)
+	cluster := s.Cluster
+	if cluster == "" {
+		cluster = a.cluster
+	}
 	fmt.Fprintf(&b, "ecs:\n  region: %s\n  cluster: %s\n  executionRole: arn:aws:iam::123456789012:role/ecsTaskExecutionRole\n  subnets: [%s]\n",
-		ebRegion, a.cluster, a.subnet)
+		ecsRegion, cluster, a.subnet)
 	b.WriteString(s.ECSExtra)
 	f, err := os.CreateTemp(a.dir, "shipit-*.yaml")
 	if err != nil {
@@ -104,214 +116,154 @@ func (a *ebApp) spec(s ebSpec) string {
 	return f.Name()
 }
 
-// ebResult is one run of the shipit binary.
-type ebResult struct {
-	args           []string
-	stdout, stderr string
-	code           int
+// run runs shipit with args and --target ecs to its end.
+func (a *ecsApp) run(args ...string) result {
+	a.t.Helper()
+	return runShipit(a.t, append(args, "--target", "ecs")...)
 }
 
-func (r ebResult) String() string {
-	return fmt.Sprintf("shipit %s → exit %d\n--- stdout\n%s--- stderr\n%s", strings.Join(r.args, " "), r.code, r.stdout, r.stderr)
+// runWhile runs shipit with args and --target ecs; during is called once it has started, with
+// its stderr as it grows (see waitStderr), and the run is then waited for.
+func (a *ecsApp) runWhile(during func(cmd *exec.Cmd, stderr *syncBuffer), args ...string) result {
+	a.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel() // kills shipit when during fails the test
+	cmd := exec.CommandContext(ctx, shipit(a.t), append(args, "--target", "ecs")...)
+	return runShipitCmd(a.t, cmd, during)
+}
+
+// waitStderr waits until a running shipit's stderr holds s; on failure it logs what there is.
+func waitStderr(t *testing.T, stderr *syncBuffer, s string, within time.Duration) {
+	t.Helper()
+	defer func() {
+		if t.Failed() {
+			t.Logf("waiting for %q on stderr; stderr so far:\n%s", s, stderr.String())
+		}
+	}()
+	waitFor(t, within, func() bool { return strings.Contains(stderr.String(), s) })
 }
 
 // wantExit fails the test unless the run exited with code and its output (stdout and stderr)
 // holds every substring.
-func (r ebResult) wantExit(t *testing.T, code int, substrings ...string) {
+func (r result) wantExit(t *testing.T, code int, substrings ...string) {
 	t.Helper()
 	if r.code != code {
-		t.Fatalf("want exit %d:\n%s", code, r)
+		t.Fatalf("want exit %d, got %d\n--- stdout\n%s--- stderr\n%s", code, r.code, r.stdout, r.stderr)
 	}
 	out := r.stdout + r.stderr
 	for _, s := range substrings {
 		if !strings.Contains(out, s) {
-			t.Errorf("output lacks %q:\n%s", s, r)
+			t.Errorf("output lacks %q\n--- stdout\n%s--- stderr\n%s", s, r.stdout, r.stderr)
 		}
 	}
 }
 
-func ebEnv(extra ...string) []string {
-	// The harness exported AWS_ENDPOINT_URL and static credentials; CI=true asks for one line
-	// per change.
-	return append(append(os.Environ(), "CI=true"), extra...)
-}
-
-// run runs shipit with args (and --target ecs) to its end.
-func (a *ebApp) run(args ...string) ebResult {
-	a.t.Helper()
-	return a.runEnv(nil, args...)
-}
-
-func (a *ebApp) runEnv(env []string, args ...string) ebResult {
-	a.t.Helper()
-	args = append(args, "--target", "ecs")
-	ctx, cancel := context.WithTimeout(a.t.Context(), 4*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, shipit(a.t), args...)
-	cmd.Env = ebEnv(env...)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
-	res := ebResult{args: args, stdout: stdout.String(), stderr: stderr.String()}
-	var ee *exec.ExitError
-	switch {
-	case err == nil:
-	case errors.As(err, &ee):
-		res.code = ee.ExitCode()
-	default:
-		a.t.Fatalf("shipit %s: %v", strings.Join(args, " "), err)
-	}
-	return res
-}
-
-// ebRun is a shipit run in the background whose stderr is read line by line.
-type ebRun struct {
-	cmd    *exec.Cmd
-	stdout bytes.Buffer
-	mu     sync.Mutex
-	stderr strings.Builder
-	lines  chan string
-	done   chan struct{}
-	args   []string
-}
-
-func (a *ebApp) start(env []string, args ...string) *ebRun {
-	a.t.Helper()
-	args = append(args, "--target", "ecs")
-	r := &ebRun{cmd: exec.Command(shipit(a.t), args...), lines: make(chan string, 1000), done: make(chan struct{}), args: args}
-	r.cmd.Env = ebEnv(env...)
-	r.cmd.Stdout = &r.stdout
-	pipe, err := r.cmd.StderrPipe()
-	if err != nil {
-		a.t.Fatal(err)
-	}
-	if err := r.cmd.Start(); err != nil {
-		a.t.Fatal(err)
-	}
-	a.t.Cleanup(func() {
-		if r.cmd.ProcessState == nil {
-			_ = r.cmd.Process.Kill()
-			_ = r.cmd.Wait()
-		}
-	})
-	go func() {
-		defer close(r.done)
-		sc := bufio.NewScanner(pipe)
-		for sc.Scan() {
-			r.mu.Lock()
-			r.stderr.WriteString(sc.Text() + "\n")
-			r.mu.Unlock()
-			select {
-			case r.lines <- sc.Text():
-			default:
-			}
-		}
-		_, _ = io.Copy(io.Discard, pipe)
-	}()
-	return r
-}
-
-// waitLine waits for a stderr line holding s.
-func (r *ebRun) waitLine(t *testing.T, s string, within time.Duration) {
-	t.Helper()
-	timeout := time.After(within)
-	for {
-		select {
-		case l := <-r.lines:
-			if strings.Contains(l, s) {
-				return
-			}
-		case <-r.done:
-			t.Fatalf("shipit ended before printing %q; stderr:\n%s", s, r.errText())
-		case <-timeout:
-			t.Fatalf("no %q on stderr after %s; stderr:\n%s", s, within, r.errText())
-		}
-	}
-}
-
-func (r *ebRun) errText() string {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.stderr.String()
-}
-
-// wait waits for the run to end.
-func (r *ebRun) wait(t *testing.T, within time.Duration) ebResult {
-	t.Helper()
-	exited := make(chan error, 1)
-	go func() { <-r.done; exited <- r.cmd.Wait() }()
-	var err error
-	select {
-	case err = <-exited:
-	case <-time.After(within):
-		_ = r.cmd.Process.Kill()
-		t.Fatalf("shipit still running after %s; stderr:\n%s", within, r.errText())
-	}
-	res := ebResult{args: r.args, stdout: r.stdout.String(), stderr: r.errText()}
-	var ee *exec.ExitError
-	if errors.As(err, &ee) {
-		res.code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatal(err)
-	}
-	return res
-}
-
-// ebService is the part of `aws ecs describe-services` the tests read.
-type ebService struct {
+// ecsService is the part of `aws ecs describe-services` output the tests read.
+type ecsService struct {
 	ServiceName    string
 	Status         string
 	TaskDefinition string
 	DesiredCount   int
 	RunningCount   int
+	PendingCount   int
 	Deployments    []struct {
-		ID             string `json:"id"`
-		Status         string
-		TaskDefinition string
-		RolloutState   string
-		DesiredCount   int
-		RunningCount   int
-		PendingCount   int
+		ID                 string `json:"id"`
+		Status             string
+		TaskDefinition     string
+		RolloutState       string
+		RolloutStateReason string
+		DesiredCount       int
+		RunningCount       int
+		PendingCount       int
+		FailedTasks        int
 	}
-	Events            []struct{ Message string }
-	Tags              []struct{ Key, Value string }
-	ServiceRegistries []struct{ RegistryArn string }
+	Events                  []struct{ Message string }
+	Tags                    []struct{ Key, Value string }
+	ServiceRegistries       []struct{ RegistryArn string }
+	NetworkConfiguration    struct{ AwsvpcConfiguration struct{ Subnets []string } }
+	DeploymentConfiguration struct {
+		DeploymentCircuitBreaker struct{ Enable, Rollback bool }
+	}
 }
 
-func (s ebService) String() string {
+func (s ecsService) String() string {
 	b, _ := json.MarshalIndent(s, "", "  ")
 	return string(b)
 }
 
-// steadyOn: one deployment, COMPLETED, on the task definition family:rev, all tasks running.
-func (s ebService) steadyOn(rev string) bool {
-	return len(s.Deployments) == 1 && s.Deployments[0].RolloutState == "COMPLETED" &&
-		strings.HasSuffix(s.TaskDefinition, ":task-definition/"+rev) && s.RunningCount == s.DesiredCount
+// isRevision reports whether a task definition ARN is ref: the same ARN, or family:rev.
+func isRevision(arn, ref string) bool {
+	return arn == ref || strings.HasSuffix(arn, ":task-definition/"+ref)
 }
 
-func (s ebService) hasEvent(sub string) bool {
+// steadyOn: one deployment, COMPLETED, on the task definition ref (an ARN or family:rev), which
+// the service points at, with all tasks running.
+func (s ecsService) steadyOn(ref string) bool {
+	return len(s.Deployments) == 1 && s.Deployments[0].RolloutState == "COMPLETED" &&
+		isRevision(s.Deployments[0].TaskDefinition, ref) && isRevision(s.TaskDefinition, ref) && s.RunningCount == s.DesiredCount
+}
+
+// hasEvent reports whether an event's whole message matches pattern, where * stands for any
+// text without a slash (path.Match): "(service web) has stopped 2 running tasks: *".
+func (s ecsService) hasEvent(pattern string) bool {
 	for _, e := range s.Events {
-		if strings.Contains(e.Message, sub) {
+		if ok, _ := path.Match(pattern, e.Message); ok {
 			return true
 		}
 	}
 	return false
 }
 
-// service reads the app's service back with `aws ecs describe-services`.
-func (a *ebApp) service() ebService {
+func (s ecsService) tag(key string) string {
+	for _, t := range s.Tags {
+		if t.Key == key {
+			return t.Value
+		}
+	}
+	return ""
+}
+
+// describe reads a service back with `aws ecs describe-services`.
+func (a *ecsApp) describe(cluster, name string) ecsService {
 	a.t.Helper()
-	var out struct{ Services []ebService }
-	awsCLI(a.t, ebRegion, &out, "ecs", "describe-services", "--cluster", a.cluster, "--services", "web", "--include", "TAGS")
+	var out struct{ Services []ecsService }
+	awsCLI(a.t, ecsRegion, &out, "ecs", "describe-services", "--cluster", cluster, "--services", name, "--include", "TAGS")
 	if len(out.Services) != 1 {
-		a.t.Fatalf("describe-services: %d services", len(out.Services))
+		a.t.Fatalf("describe-services %s in %s: %d services", name, cluster, len(out.Services))
 	}
 	return out.Services[0]
 }
 
-// ebTaskDef is the part of `aws ecs describe-task-definition` the tests read.
-type ebTaskDef struct {
+// service is the test's service "web" in its cluster.
+func (a *ecsApp) service() ecsService {
+	a.t.Helper()
+	return a.describe(a.cluster, "web")
+}
+
+// waitService polls the service until cond holds; seen, when not nil, is called with every
+// answer, so a test can record transient states.
+func (a *ecsApp) waitService(what string, within time.Duration, seen func(ecsService), cond func(ecsService) bool) ecsService {
+	a.t.Helper()
+	deadline := time.Now().Add(within)
+	for {
+		s := a.service()
+		if seen != nil {
+			seen(s)
+		}
+		if cond(s) {
+			return s
+		}
+		if time.Now().After(deadline) {
+			a.t.Fatalf("after %s, still not %s:\n%s", within, what, s)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// ecsTaskDef is the part of `aws ecs describe-task-definition` the tests read.
+type ecsTaskDef struct {
 	TaskDefinition struct {
+		TaskDefinitionArn    string
 		Family               string
 		Revision             int
 		Status               string
@@ -323,7 +275,7 @@ type ebTaskDef struct {
 	Tags []struct{ Key, Value string }
 }
 
-func (d ebTaskDef) tag(key string) string {
+func (d ecsTaskDef) tag(key string) string {
 	for _, t := range d.Tags {
 		if t.Key == key {
 			return t.Value
@@ -332,18 +284,29 @@ func (d ebTaskDef) tag(key string) string {
 	return ""
 }
 
-func (a *ebApp) taskDef(ref string) ebTaskDef {
+func (a *ecsApp) taskDef(ref string) ecsTaskDef {
 	a.t.Helper()
-	var out ebTaskDef
-	awsCLI(a.t, ebRegion, &out, "ecs", "describe-task-definition", "--task-definition", ref, "--include", "TAGS")
+	var out ecsTaskDef
+	awsCLI(a.t, ecsRegion, &out, "ecs", "describe-task-definition", "--task-definition", ref, "--include", "TAGS")
 	return out
 }
 
-// revisions lists the family's task definition revisions with a status, as family:rev.
-func (a *ebApp) revisions(status string) []string {
+// registerTaskDef registers a revision of family web with one container running image, as a
+// person would with the CLI (no shipit tags); it returns its ARN.
+func (a *ecsApp) registerTaskDef(image string) string {
+	a.t.Helper()
+	var td ecsTaskDef
+	awsCLI(a.t, ecsRegion, &td, "ecs", "register-task-definition", "--family", "web", "--network-mode", "awsvpc",
+		"--requires-compatibilities", "FARGATE", "--cpu", "256", "--memory", "512",
+		"--container-definitions", `[{"name":"web","image":"`+image+`","essential":true}]`)
+	return td.TaskDefinition.TaskDefinitionArn
+}
+
+// revisions lists the family web's task definition revisions with a status, as family:rev.
+func (a *ecsApp) revisions(status string) []string {
 	a.t.Helper()
 	var out struct{ TaskDefinitionArns []string }
-	awsCLI(a.t, ebRegion, &out, "ecs", "list-task-definitions", "--family-prefix", "web", "--status", status, "--sort", "ASC")
+	awsCLI(a.t, ecsRegion, &out, "ecs", "list-task-definitions", "--family-prefix", "web", "--status", status, "--sort", "ASC")
 	var revs []string
 	for _, arn := range out.TaskDefinitionArns {
 		revs = append(revs, arn[strings.LastIndex(arn, "/")+1:])
@@ -351,25 +314,23 @@ func (a *ebApp) revisions(status string) []string {
 	return revs
 }
 
-// waitService polls describe-services until cond holds.
-func (a *ebApp) waitService(what string, within time.Duration, cond func(ebService) bool) ebService {
+// logGroups lists the log groups whose name starts with prefix.
+func (a *ecsApp) logGroups(prefix string) []string {
 	a.t.Helper()
-	deadline := time.Now().Add(within)
-	for {
-		s := a.service()
-		if cond(s) {
-			return s
-		}
-		if time.Now().After(deadline) {
-			a.t.Fatalf("after %s, still not %s:\n%s", within, what, s)
-		}
-		time.Sleep(200 * time.Millisecond)
+	var out struct {
+		LogGroups []struct{ LogGroupName string }
 	}
+	awsCLI(a.t, ecsRegion, &out, "logs", "describe-log-groups", "--log-group-name-prefix", prefix)
+	var names []string
+	for _, g := range out.LogGroups {
+		names = append(names, g.LogGroupName)
+	}
+	return names
 }
 
 // ecrImage creates the repository if needed and points tag at a new image with the digest
 // sha256:<digit × 64>; it returns the image reference with the tag.
-func (a *ebApp) ecrImage(repo, tag string, digit byte) string {
+func (a *ecsApp) ecrImage(repo, tag string, digit byte) string {
 	a.t.Helper()
 	if a.repos == nil {
 		a.repos = map[string]string{}
@@ -379,22 +340,36 @@ func (a *ebApp) ecrImage(repo, tag string, digit byte) string {
 		var out struct {
 			Repository struct{ RepositoryUri string }
 		}
-		awsCLI(a.t, ebRegion, &out, "ecr", "create-repository", "--repository-name", repo)
+		awsCLI(a.t, ecsRegion, &out, "ecr", "create-repository", "--repository-name", repo)
 		uri = out.Repository.RepositoryUri
 		a.repos[repo] = uri
 	}
 	manifest := fmt.Sprintf(`{"schemaVersion":2,"mediaType":"application/vnd.docker.distribution.manifest.v2+json",`+
 		`"config":{"mediaType":"application/vnd.docker.container.image.v1+json","size":%d,"digest":"sha256:%s"},"layers":[]}`,
 		int(digit), strings.Repeat("c", 63)+string(digit))
-	awsCLI(a.t, ebRegion, nil, "ecr", "put-image", "--repository-name", repo, "--image-tag", tag,
-		"--image-manifest", manifest, "--image-digest", ebDigest(digit))
+	awsCLI(a.t, ecsRegion, nil, "ecr", "put-image", "--repository-name", repo, "--image-tag", tag,
+		"--image-manifest", manifest, "--image-digest", ecsDigest(digit))
 	return uri + ":" + tag
 }
 
-func ebDigest(digit byte) string { return "sha256:" + strings.Repeat(string(digit), 64) }
+func ecsDigest(digit byte) string { return "sha256:" + strings.Repeat(string(digit), 64) }
 
-// ebSimConfig changes the simulator's settings.
-func ebSimConfig(t *testing.T, settings string) {
+// awsCLIError runs the aws CLI as awsCLI does, for a call that must fail (awsCLI fails the
+// test instead); it returns the CLI's stderr.
+func awsCLIError(t *testing.T, region string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command("aws", append([]string{"--endpoint-url", harness.AWSEndpoint(t), "--region", region, "--output", "json"}, args...)...)
+	cmd.Env = append(os.Environ(), "AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test", "AWS_PAGER=")
+	out, err := cmd.CombinedOutput()
+	if err == nil {
+		t.Fatalf("aws %s succeeded, want it to fail:\n%s", strings.Join(args, " "), out)
+	}
+	return string(out)
+}
+
+// simConfig changes the simulator's settings through its control endpoint (newECSApp's reset
+// restores them when the test ends).
+func simConfig(t testing.TB, settings string) {
 	t.Helper()
 	resp, err := http.Post(harness.AWSEndpoint(t)+"/_ecssim/config", "application/json", strings.NewReader(settings))
 	if err != nil {
@@ -403,19 +378,8 @@ func ebSimConfig(t *testing.T, settings string) {
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("simulator config %s: %s %s", settings, resp.Status, body)
+		t.Fatalf("simulator config %s: %s %s (is the endpoint the ECS rollout simulator?)", settings, resp.Status, body)
 	}
-}
-
-// ebSimReset restores the simulator's start-up settings and wipes AWS (for t.Cleanup, where
-// t.Context() is already done).
-func ebSimReset(t *testing.T) {
-	resp, err := http.Post(harness.AWSEndpoint(t)+"/_ecssim/reset", "application/json", nil)
-	if err != nil {
-		t.Errorf("simulator reset: %v", err)
-		return
-	}
-	resp.Body.Close()
 }
 
 // jsonValues decodes a stream of JSON values (JSON Lines events, then an indented summary).

@@ -43,7 +43,7 @@ func shipit(t testing.TB) string {
 }
 
 // awsCLI runs the real AWS CLI against the sandbox in the given region and decodes its JSON.
-func awsCLI(t *testing.T, region string, out any, args ...string) {
+func awsCLI(t testing.TB, region string, out any, args ...string) {
 	t.Helper()
 	cmd := exec.Command("aws", append([]string{"--endpoint-url", harness.AWSEndpoint(t), "--region", region, "--output", "json"}, args...)...)
 	cmd.Env = append(os.Environ(), "AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test", "AWS_PAGER=")

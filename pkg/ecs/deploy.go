@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
 
+	"github.com/shipit-dev/shipit/pkg/awsjson"
 	"github.com/shipit-dev/shipit/pkg/spec"
 	"github.com/shipit-dev/shipit/pkg/target"
 )
@@ -39,7 +40,7 @@ func (s *Session) Deploy(ctx context.Context, app *spec.App, opts target.DeployO
 	}
 	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), applyTimeout)
 	defer cancel()
-	ro, seen, err := s.apply(actx, ctx, app, rd, opts, r, v)
+	ap, err := s.apply(actx, ctx, app, rd, opts, r, v)
 	if errors.Is(err, errInterrupted) {
 		v.Phase, v.Message = target.Canceled, "interrupted before anything was written"
 		return v, nil
@@ -50,6 +51,7 @@ func (s *Session) Deploy(ctx context.Context, app *spec.App, opts target.DeployO
 		}
 		return nil, err
 	}
+	ro := ap.ro
 	v.Revision = Revision(ro.TaskDefinition)
 	v.Image = mainImage(rd)
 	if ctx.Err() != nil {
@@ -61,23 +63,28 @@ func (s *Session) Deploy(ctx context.Context, app *spec.App, opts target.DeployO
 		v.Phase, v.Message = target.Succeeded, fmt.Sprintf("applied %s; not watching (--no-wait)", Revision(ro.TaskDefinition))
 		return v, nil
 	}
-	if !v.Unchanged {
+	if !ap.live {
 		r.Report(s.event(app, target.Progressing, fmt.Sprintf("watching the deployment of %s (timeout %s)", Revision(ro.TaskDefinition), timeout)))
 	}
-	dec, err := s.watch(ctx, app, ro, timeout, seen, r)
+	dec, err := s.watch(ctx, app, ro, timeout, ap.seen, r)
 	if err != nil {
 		return nil, fmt.Errorf("watching the rollout: %w\napplied: %s", err, strings.Join(v.Applied, ", "))
 	}
 	fill(v, dec, ro)
-	if v.Unchanged && dec.Phase == target.Succeeded {
-		v.Message = fmt.Sprintf("nothing changed: %s is live and steady (%d/%d running); nothing registered or updated", Revision(ro.TaskDefinition), dec.Ready, dec.Desired)
+	if ap.live && dec.Phase == target.Succeeded {
+		if v.Unchanged {
+			v.Message = fmt.Sprintf("nothing changed: %s is live and steady (%d/%d running); nothing registered or updated", Revision(ro.TaskDefinition), dec.Ready, dec.Desired)
+		} else {
+			v.Message = fmt.Sprintf("%s is live and steady (%d/%d running); no new revision; re-applied what did not match the spec: %s",
+				Revision(ro.TaskDefinition), dec.Ready, dec.Desired, strings.Join(v.Applied, ", "))
+		}
 	}
-	if dec.Phase == target.Failed && app.AutoRollback() && !v.Unchanged {
+	if dec.Phase == target.Failed && app.AutoRollback() && !ap.live {
 		if ro.Previous == "" {
 			v.Message += "; nothing to roll back to (this was the service's first deployment)"
 			return v, nil
 		}
-		return s.autoRollback(ctx, app, v, dec, ro, timeout, seen, r)
+		return s.autoRollback(ctx, app, v, dec, ap, timeout, r)
 	}
 	return v, nil
 }
@@ -99,23 +106,38 @@ func mainImage(rd *Rendered) string {
 	return aws.ToString(rd.TaskDefinition.ContainerDefinitions[0].Image)
 }
 
+// applied is what apply did.
+type applied struct {
+	ro   Rollout
+	seen eventLog // the service events that were there before (not to print again)
+	// live is true when the service already ran this spec's task definition: nothing was
+	// registered and no deployment started (what did not match was re-applied, see converge).
+	live bool
+	// before is the service as it was (nil for a new one) and beforeScaling its autoscaling:
+	// what an automatic rollback restores besides the task definition.
+	before        *types.Service
+	beforeScaling *scalingState
+	// rd is the render, with the Cloud Map registries deploy resolved.
+	rd *Rendered
+}
+
 // apply writes what the render says: log group, task definition, service, scaling. It returns
-// the rollout to watch and the service events that were there before (not to print again).
-// ctx is the apply's own context; user is the caller's, checked before the first write.
-func (s *Session) apply(ctx, user context.Context, app *spec.App, rd *Rendered, opts target.DeployOptions, r target.Reporter, v *target.Verdict) (Rollout, eventLog, error) {
-	seen := eventLog{}
+// the rollout to watch. ctx is the apply's own context; user is the caller's, checked before
+// the first write.
+func (s *Session) apply(ctx, user context.Context, app *spec.App, rd *Rendered, opts target.DeployOptions, r target.Reporter, v *target.Verdict) (*applied, error) {
+	ap := &applied{seen: eventLog{}, rd: rd}
 	live, err := s.describeService(ctx, app, true)
 	if err != nil {
-		return Rollout{}, nil, err
+		return nil, err
 	}
 	if live != nil && aws.ToString(live.Status) == "DRAINING" {
-		return Rollout{}, nil, fmt.Errorf("ecs: service %s in %s is still being deleted (DRAINING); deploy again once it is gone", app.Name, s.where(app))
+		return nil, fmt.Errorf("ecs: service %s in %s is still being deleted (DRAINING); deploy again once it is gone", app.Name, s.where(app))
 	}
-	seen.mark(live)
+	ap.seen.mark(live)
 
 	pins, err := s.pinImages(ctx, rd.TaskDefinition.ContainerDefinitions)
 	if err != nil {
-		return Rollout{}, nil, err
+		return nil, err
 	}
 	for _, p := range pins {
 		r.Report(s.event(app, target.Pending, fmt.Sprintf("pinned image %s to digest %s", p.from, p.digest)))
@@ -124,38 +146,36 @@ func (s *Session) apply(ctx, user context.Context, app *spec.App, rd *Rendered, 
 	if live != nil {
 		td, tags, err := s.taskDefinition(ctx, aws.ToString(live.TaskDefinition))
 		if err != nil {
-			return Rollout{}, nil, err
+			return nil, err
 		}
 		if sameRevision(td, tags, rd) {
-			v.Unchanged = true
-			r.Report(s.event(app, target.Pending, fmt.Sprintf("nothing changed: spec %s is live as %s in %s; nothing registered or updated",
-				rd.Hash, Revision(aws.ToString(live.TaskDefinition)), s.where(app))))
-			if err := s.ensureLogGroup(ctx, user, app, rd, r, v); err != nil {
-				return Rollout{}, nil, err
-			}
-			return Rollout{TaskDefinition: aws.ToString(live.TaskDefinition)}, seen, nil
+			return ap, s.converge(ctx, user, app, ap, live, r, v)
 		}
 		if err := inProgress(live, opts); err != nil {
-			return Rollout{}, nil, err
+			return nil, err
 		}
 	}
 	if err := s.ensureLogGroup(ctx, user, app, rd, r, v); err != nil {
-		return Rollout{}, nil, err
+		return nil, err
+	}
+	if ap.beforeScaling, err = s.readScaling(ctx, app); err != nil {
+		return nil, err
 	}
 
 	// The task definition: the newest revision of the family when it already is this spec
-	// (e.g. after a rollback), else a new revision.
+	// (e.g. after a rollback) and was registered for this cluster, else a new revision.
 	tdArn := ""
-	if latest, tags, err := s.taskDefinition(ctx, app.Name); err == nil && latest.Status != types.TaskDefinitionStatusInactive && sameRevision(latest, tags, rd) {
+	if latest, tags, err := s.taskDefinition(ctx, app.Name); err == nil && latest.Status != types.TaskDefinitionStatusInactive &&
+		sameRevision(latest, tags, rd) && tagValue(tags, ClusterTag) == app.ECS.Cluster {
 		tdArn = aws.ToString(latest.TaskDefinitionArn)
 		r.Report(s.event(app, target.Pending, fmt.Sprintf("task definition %s already holds spec %s; not registering another", Revision(tdArn), rd.Hash)))
 	} else {
-		if user.Err() != nil && len(v.Applied) == 0 {
-			return Rollout{}, nil, errInterrupted
+		if err := mayWrite(user, v); err != nil {
+			return nil, err
 		}
 		out, err := s.ecs.RegisterTaskDefinition(ctx, rd.TaskDefinition)
 		if err != nil {
-			return Rollout{}, nil, apiError("ecs RegisterTaskDefinition", "family "+app.Name, err)
+			return nil, apiError("ecs RegisterTaskDefinition", "family "+app.Name, err)
 		}
 		tdArn = aws.ToString(out.TaskDefinition.TaskDefinitionArn)
 		v.Applied = append(v.Applied, "task definition "+Revision(tdArn))
@@ -164,23 +184,24 @@ func (s *Session) apply(ctx, user context.Context, app *spec.App, rd *Rendered, 
 
 	regs, err := s.ensureDiscovery(ctx, app, r, v)
 	if err != nil {
-		return Rollout{}, nil, err
+		return nil, err
 	}
-	ro := Rollout{TaskDefinition: tdArn}
+	rd.Service.ServiceRegistries = regs
+	ap.ro = Rollout{TaskDefinition: tdArn}
 	if live == nil {
 		in := *rd.Service
 		in.TaskDefinition = aws.String(tdArn)
-		in.ServiceRegistries = regs
 		out, err := s.ecs.CreateService(ctx, &in)
 		if err != nil {
-			return Rollout{}, nil, apiError("ecs CreateService", "service "+app.Name+" in "+s.where(app), err)
+			return nil, apiError("ecs CreateService", "service "+app.Name+" in "+s.where(app), err)
 		}
-		ro.Deployment = primaryOn(out.Service, tdArn)
+		ap.ro.Deployment = primaryOn(out.Service, tdArn)
 		v.Applied = append(v.Applied, "service "+app.Name+" (created)")
 		r.Report(s.event(app, target.Progressing, fmt.Sprintf("created service %s in %s with %s, %d desired",
 			app.Name, s.where(app), Revision(tdArn), aws.ToInt32(rd.Service.DesiredCount))))
 	} else {
-		ro.Previous = aws.ToString(live.TaskDefinition)
+		ap.before = live
+		ap.ro.Previous = aws.ToString(live.TaskDefinition)
 		in := updateInput(rd, live, tdArn, app.Autoscale != nil)
 		in.ServiceRegistries = regs
 		if regs == nil && len(live.ServiceRegistries) > 0 {
@@ -188,26 +209,180 @@ func (s *Session) apply(ctx, user context.Context, app *spec.App, rd *Rendered, 
 		}
 		out, err := s.ecs.UpdateService(ctx, in)
 		if err != nil {
-			return Rollout{}, nil, apiError("ecs UpdateService", "service "+app.Name+" in "+s.where(app), err)
+			return nil, apiError("ecs UpdateService", "service "+app.Name+" in "+s.where(app), err)
 		}
-		ro.Deployment = primaryOn(out.Service, tdArn)
+		ap.ro.Deployment = primaryOn(out.Service, tdArn)
 		v.Applied = append(v.Applied, "service "+app.Name+" (updated)")
 		desired := fmt.Sprintf("%d desired", aws.ToInt32(in.DesiredCount))
 		if in.DesiredCount == nil {
 			desired = fmt.Sprintf("desired count %d kept (autoscaling owns it)", live.DesiredCount)
 		}
 		r.Report(s.event(app, target.Progressing, fmt.Sprintf("updated service %s: %s → %s, %s",
-			app.Name, Revision(ro.Previous), Revision(tdArn), desired)))
-		if arn := aws.ToString(live.ServiceArn); arn != "" && !sameTags(live.Tags, rd.Service.Tags) {
-			if _, err := s.ecs.TagResource(ctx, &ecs.TagResourceInput{ResourceArn: aws.String(arn), Tags: rd.Service.Tags}); err != nil {
-				return Rollout{}, nil, apiError("ecs TagResource", "service "+app.Name, err)
-			}
+			app.Name, Revision(ap.ro.Previous), Revision(tdArn), desired)))
+		// The service's tags, and the revision it ran until now: rollback's default target.
+		tags := rd.Service.Tags
+		if ap.ro.Previous != tdArn {
+			tags = withTag(tags, PreviousTag, Revision(ap.ro.Previous))
+		}
+		if err := s.tagService(ctx, app, live, tags); err != nil {
+			return nil, err
 		}
 	}
-	if err := s.applyScaling(ctx, app, rd, r, v); err != nil {
-		return Rollout{}, nil, err
+	if err := s.applyScaling(ctx, app, rd, ap.beforeScaling, r, v); err != nil {
+		return nil, err
 	}
-	return ro, seen, nil
+	return ap, nil
+}
+
+// converge is apply when the service already runs this spec's task definition: nothing is
+// registered and no deployment is started for it. What a deploy sets besides the task
+// definition is still made to match the spec, each only when it differs: an earlier deploy
+// may have stopped half way (UpdateService done, tagging or autoscaling failed), and a
+// rollback (shipit's, or ECS's circuit breaker) puts back a task definition only. That is
+// the log group, the Cloud Map service, the service's settings (desired count without
+// autoscale, network, deployment configuration, load balancers, registries), the service's
+// tags and the autoscaling.
+func (s *Session) converge(ctx, user context.Context, app *spec.App, ap *applied, live *types.Service, r target.Reporter, v *target.Verdict) error {
+	rd := ap.rd
+	liveTD := aws.ToString(live.TaskDefinition)
+	ap.live = true
+	ap.ro = Rollout{TaskDefinition: liveTD}
+	if err := s.ensureLogGroup(ctx, user, app, rd, r, v); err != nil {
+		return err
+	}
+	regs, err := s.ensureDiscovery(ctx, app, r, v)
+	if err != nil {
+		return err
+	}
+	rd.Service.ServiceRegistries = regs
+	if keys := settingsDrift(live, rd.Service, app); len(keys) > 0 {
+		if err := mayWrite(user, v); err != nil {
+			return err
+		}
+		in := &ecs.UpdateServiceInput{Cluster: aws.String(app.ECS.Cluster), Service: aws.String(app.Name)}
+		setSettings(in, keys, rd.Service)
+		out, err := s.ecs.UpdateService(ctx, in)
+		if err != nil {
+			return apiError("ecs UpdateService", "service "+app.Name+" in "+s.where(app), err)
+		}
+		ap.ro.Deployment = primaryOn(out.Service, liveTD)
+		names := settingNames(keys)
+		v.Applied = append(v.Applied, "service "+app.Name+" settings ("+names+")")
+		r.Report(s.event(app, target.Progressing, fmt.Sprintf("service %s differed from the spec in: %s; updated them (the task definition stays %s)", app.Name, names, Revision(liveTD))))
+	}
+	if !sameTags(live.Tags, rd.Service.Tags) {
+		if err := mayWrite(user, v); err != nil {
+			return err
+		}
+		if err := s.tagService(ctx, app, live, rd.Service.Tags); err != nil {
+			return err
+		}
+		v.Applied = append(v.Applied, "service "+app.Name+" tags")
+		r.Report(s.event(app, target.Progressing, "tagged service "+app.Name+" as the spec says"))
+	}
+	scaling, err := s.readScaling(ctx, app)
+	if err != nil {
+		return err
+	}
+	if err := s.applyScaling(ctx, app, rd, scaling, r, v); err != nil {
+		return err
+	}
+	v.Unchanged = len(v.Applied) == 0
+	if v.Unchanged {
+		r.Report(s.event(app, target.Pending, fmt.Sprintf("nothing changed: spec %s is live as %s in %s; nothing registered or updated",
+			rd.Hash, Revision(liveTD), s.where(app))))
+	} else {
+		r.Report(s.event(app, target.Pending, fmt.Sprintf("spec %s is live as %s in %s: no new revision; re-applied what did not match it: %s",
+			rd.Hash, Revision(liveTD), s.where(app), strings.Join(v.Applied, ", "))))
+	}
+	return nil
+}
+
+// mayWrite stops a deploy that was interrupted before its first write.
+func mayWrite(user context.Context, v *target.Verdict) error {
+	if user.Err() != nil && len(v.Applied) == 0 {
+		return errInterrupted
+	}
+	return nil
+}
+
+// tagService sets tags on the service (TagResource adds and overwrites; it removes nothing).
+func (s *Session) tagService(ctx context.Context, app *spec.App, live *types.Service, tags []types.Tag) error {
+	arn := aws.ToString(live.ServiceArn)
+	if arn == "" || sameTags(live.Tags, tags) {
+		return nil
+	}
+	if _, err := s.ecs.TagResource(ctx, &ecs.TagResourceInput{ResourceArn: aws.String(arn), Tags: tags}); err != nil {
+		return apiError("ecs TagResource", "service "+app.Name, err)
+	}
+	return nil
+}
+
+// withTag is tags with key set to value.
+func withTag(tags []types.Tag, key, value string) []types.Tag {
+	out := make([]types.Tag, 0, len(tags)+1)
+	for _, t := range tags {
+		if aws.ToString(t.Key) != key {
+			out = append(out, t)
+		}
+	}
+	return append(out, types.Tag{Key: aws.String(key), Value: aws.String(value)})
+}
+
+// settingKeys are the service settings a deploy sets besides the task definition, by their
+// names in the rendered service.json. The capacity (launch type or capacity provider
+// strategy) is not among them: UpdateService cannot move a service back to a launch type.
+var settingKeys = []string{"desiredCount", "networkConfiguration", "deploymentConfiguration",
+	"healthCheckGracePeriodSeconds", "loadBalancers", "serviceRegistries"}
+
+var settingName = map[string]string{
+	"desiredCount": "desired count", "networkConfiguration": "network configuration",
+	"deploymentConfiguration": "deployment configuration", "healthCheckGracePeriodSeconds": "health check grace period",
+	"loadBalancers": "load balancers", "serviceRegistries": "Cloud Map registries",
+}
+
+func settingNames(keys []string) string {
+	var out []string
+	for _, k := range keys {
+		out = append(out, settingName[k])
+	}
+	return strings.Join(out, ", ")
+}
+
+// settingsDrift lists the settings (settingKeys) in which a live service differs from a
+// CreateService input, compared as diff compares them (normalised; the desired count not
+// with autoscale, which owns it).
+func settingsDrift(live *types.Service, want *ecs.CreateServiceInput, app *spec.App) []string {
+	have, _ := normalizeService(awsjson.Value(createInput(live, app)), app).(map[string]any)
+	wanted, _ := normalizeService(awsjson.Value(want), app).(map[string]any)
+	var keys []string
+	for _, k := range settingKeys {
+		if docText(have[k]) != docText(wanted[k]) {
+			keys = append(keys, k)
+		}
+	}
+	return keys
+}
+
+// setSettings copies the given settings from a CreateService input into an UpdateService
+// input; an empty list clears load balancers or registries.
+func setSettings(in *ecs.UpdateServiceInput, keys []string, from *ecs.CreateServiceInput) {
+	for _, k := range keys {
+		switch k {
+		case "desiredCount":
+			in.DesiredCount = from.DesiredCount
+		case "networkConfiguration":
+			in.NetworkConfiguration = from.NetworkConfiguration
+		case "deploymentConfiguration":
+			in.DeploymentConfiguration = from.DeploymentConfiguration
+		case "healthCheckGracePeriodSeconds":
+			in.HealthCheckGracePeriodSeconds = from.HealthCheckGracePeriodSeconds
+		case "loadBalancers":
+			in.LoadBalancers = append([]types.LoadBalancer{}, from.LoadBalancers...)
+		case "serviceRegistries":
+			in.ServiceRegistries = append([]types.ServiceRegistry{}, from.ServiceRegistries...)
+		}
+	}
 }
 
 // inProgress refuses to deploy over another deployment that is still rolling out (design §8:
@@ -374,23 +549,53 @@ func splitRevision(s string) (string, int) {
 	return s[:i], n
 }
 
-// autoRollback returns the service to the task definition it ran before, after shipit itself
-// declared the rollout failed, and watches that rollback to its own verdict: RolledBack
-// (exit 4) when it completes.
-func (s *Session) autoRollback(ctx context.Context, app *spec.App, v *target.Verdict, failed Decision, ro Rollout, timeout time.Duration, seen eventLog, r target.Reporter) (*target.Verdict, error) {
+// autoRollback returns the service to what it was before, after shipit itself declared the
+// rollout failed, and watches that rollback to its own verdict: RolledBack (exit 4) when it
+// completes. Besides the task definition it restores what the failed deploy changed of the
+// service's settings (desired count, network, deployment configuration, load balancers,
+// registries), its tags and its autoscaling; it leaves a log group or Cloud Map service the
+// deploy created, and cannot undo a move to a capacity provider strategy.
+func (s *Session) autoRollback(ctx context.Context, app *spec.App, v *target.Verdict, failed Decision, ap *applied, timeout time.Duration, r target.Reporter) (*target.Verdict, error) {
+	ro := ap.ro
 	r.Report(s.event(app, target.Progressing, fmt.Sprintf("rolling back to %s (rollout.autoRollback)", Revision(ro.Previous))))
 	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), applyTimeout)
 	defer cancel()
-	out, err := s.ecs.UpdateService(actx, &ecs.UpdateServiceInput{
+	in := &ecs.UpdateServiceInput{
 		Cluster: aws.String(app.ECS.Cluster), Service: aws.String(app.Name), TaskDefinition: aws.String(ro.Previous),
-	})
+	}
+	var restored, notRestored []string
+	if ap.before != nil {
+		if keys := settingsDrift(ap.before, ap.rd.Service, app); len(keys) > 0 {
+			setSettings(in, keys, createInput(ap.before, app))
+			restored = append(restored, settingNames(keys))
+		}
+	}
+	out, err := s.ecs.UpdateService(actx, in)
 	if err != nil {
 		v.Message = failed.Message + "; the automatic rollback failed: " + apiError("ecs UpdateService", "service "+app.Name, err).Error()
 		return v, nil
 	}
 	v.Applied = append(v.Applied, "service "+app.Name+" (rolled back to "+Revision(ro.Previous)+")")
+	if ap.before != nil {
+		switch changed, err := s.restoreTags(actx, app, ap.before, ap.rd, ro); {
+		case err != nil:
+			notRestored = append(notRestored, "service tags ("+err.Error()+")")
+		case changed:
+			restored = append(restored, "service tags")
+		}
+	}
+	switch changed, err := s.restoreScaling(actx, app, ap.beforeScaling, ap.rd); {
+	case err != nil:
+		notRestored = append(notRestored, "autoscaling ("+err.Error()+")")
+	case changed:
+		restored = append(restored, "autoscaling")
+	}
+	if len(restored) > 0 {
+		v.Applied = append(v.Applied, "restored "+strings.Join(restored, ", "))
+		r.Report(s.event(app, target.Progressing, "restored what the failed deploy had changed besides the task definition: "+strings.Join(restored, ", ")))
+	}
 	back := Rollout{TaskDefinition: ro.Previous, Previous: ro.TaskDefinition, Deployment: primaryOn(out.Service, ro.Previous)}
-	dec, err := s.watch(ctx, app, back, timeout, seen, r)
+	dec, err := s.watch(ctx, app, back, timeout, ap.seen, r)
 	if err != nil {
 		v.Message = failed.Message + "; watching the automatic rollback: " + err.Error()
 		return v, nil
@@ -409,14 +614,62 @@ func (s *Session) autoRollback(ctx context.Context, app *spec.App, v *target.Ver
 		v.Phase = target.Failed
 		v.Message = fmt.Sprintf("%s; the rollback to %s did not finish either: %s", failed.Message, Revision(ro.Previous), dec.Message)
 	}
+	if len(restored) > 0 {
+		v.Message += "; also restored " + strings.Join(restored, ", ")
+	}
+	if len(notRestored) > 0 {
+		v.Message += "; could not restore " + strings.Join(notRestored, ", ")
+	}
 	return v, nil
 }
 
+// restoreTags puts the service's tags back as they were before a deploy set rd's (and the
+// previous-revision tag): keys the deploy added are removed, values it changed restored.
+func (s *Session) restoreTags(ctx context.Context, app *spec.App, before *types.Service, rd *Rendered, ro Rollout) (bool, error) {
+	arn := aws.ToString(before.ServiceArn)
+	if arn == "" {
+		return false, nil
+	}
+	set := rd.Service.Tags
+	if ro.Previous != ro.TaskDefinition {
+		set = withTag(set, PreviousTag, Revision(ro.Previous))
+	}
+	old := map[string]bool{}
+	var keep []types.Tag
+	for _, t := range before.Tags {
+		if k := aws.ToString(t.Key); !strings.HasPrefix(k, "aws:") {
+			old[k] = true
+			keep = append(keep, t)
+		}
+	}
+	var drop []string
+	for _, t := range set {
+		if !old[aws.ToString(t.Key)] {
+			drop = append(drop, aws.ToString(t.Key))
+		}
+	}
+	changed := len(drop) > 0
+	if len(keep) > 0 && !sameTags(set, keep) {
+		if _, err := s.ecs.TagResource(ctx, &ecs.TagResourceInput{ResourceArn: aws.String(arn), Tags: keep}); err != nil {
+			return false, apiError("ecs TagResource", "service "+app.Name, err)
+		}
+		changed = true
+	}
+	if len(drop) > 0 {
+		if _, err := s.ecs.UntagResource(ctx, &ecs.UntagResourceInput{ResourceArn: aws.String(arn), TagKeys: drop}); err != nil {
+			return false, apiError("ecs UntagResource", "service "+app.Name, err)
+		}
+	}
+	return changed, nil
+}
+
 // Rollback is `shipit rollback`: put the previous (or the given) task definition revision
-// back on the service and watch it like a deploy.
+// back on the service and watch it like a deploy. Only the task definition changes: the
+// service's other settings and its autoscaling stay as the last deploy set them (deploying
+// the older spec again makes them match it, see converge).
 func (s *Session) Rollback(ctx context.Context, app *spec.App, opts target.RollbackOptions, r target.Reporter) (*target.Verdict, error) {
 	s.defaults()
-	live, err := s.describeService(ctx, app, false)
+	live, err := s.describeService(ctx, app, true)
 	if err != nil {
 		return nil, err
 	}
@@ -424,7 +677,7 @@ func (s *Session) Rollback(ctx context.Context, app *spec.App, opts target.Rollb
 		return nil, fmt.Errorf("ecs: service %s is not deployed in %s; nothing to roll back", app.Name, s.where(app))
 	}
 	current := aws.ToString(live.TaskDefinition)
-	to, err := s.rollbackTarget(ctx, app, current, opts.To)
+	to, why, err := s.rollbackTarget(ctx, app, live, opts.To)
 	if err != nil {
 		return nil, err
 	}
@@ -452,7 +705,7 @@ func (s *Session) Rollback(ctx context.Context, app *spec.App, opts target.Rollb
 		return nil, apiError("ecs UpdateService", "service "+app.Name+" in "+s.where(app), err)
 	}
 	v.Applied = []string{"service " + app.Name + " (" + Revision(current) + " → " + Revision(to) + ")"}
-	r.Report(s.event(app, target.Progressing, fmt.Sprintf("rolling back service %s: %s → %s", app.Name, Revision(current), Revision(to))))
+	r.Report(s.event(app, target.Progressing, fmt.Sprintf("rolling back service %s: %s → %s (%s)", app.Name, Revision(current), Revision(to), why)))
 	if opts.NoWait {
 		v.Phase, v.Message = target.Succeeded, "rollback to "+Revision(to)+" applied; not watching (--no-wait)"
 		return v, nil
@@ -478,35 +731,63 @@ func (s *Session) Rollback(ctx context.Context, app *spec.App, opts target.Rollb
 	return v, nil
 }
 
-// rollbackTarget resolves --to (a revision number, family:rev or an ARN) or, without it, the
-// newest active revision older than the live one.
-func (s *Session) rollbackTarget(ctx context.Context, app *spec.App, current, to string) (string, error) {
+// rollbackTarget resolves --to (a revision number, family:rev or an ARN: any revision of the
+// family) or, without it: the revision the service ran before shipit's last deploy (the
+// service's PreviousTag) while it is still active, else the newest active revision older than
+// the live one that was registered for this cluster (ClusterTag). A family is shared by every
+// cluster of the account and region, so revisions of other clusters (other environments) are
+// never picked by default. why says how the revision was chosen.
+func (s *Session) rollbackTarget(ctx context.Context, app *spec.App, live *types.Service, to string) (arn, why string, err error) {
+	current := aws.ToString(live.TaskDefinition)
 	if to != "" {
 		ref := to
 		if _, err := strconv.Atoi(to); err == nil {
 			ref = app.Name + ":" + to
 		}
-		td, _, err := s.taskDefinition(ctx, ref)
+		td, tags, err := s.taskDefinition(ctx, ref)
 		if err != nil {
-			return "", fmt.Errorf("rollback --to %s: %w", to, err)
+			return "", "", fmt.Errorf("rollback --to %s: %w", to, err)
 		}
 		if f := aws.ToString(td.Family); f != app.Name {
-			return "", &target.UsageError{Msg: fmt.Sprintf("rollback --to %s: that task definition is of family %s, not %s", to, f, app.Name)}
+			return "", "", &target.UsageError{Msg: fmt.Sprintf("rollback --to %s: that task definition is of family %s, not %s", to, f, app.Name)}
 		}
 		if td.Status == types.TaskDefinitionStatusInactive {
-			return "", &target.UsageError{Msg: fmt.Sprintf("rollback --to %s: that revision is deregistered (INACTIVE)", to)}
+			return "", "", &target.UsageError{Msg: fmt.Sprintf("rollback --to %s: that revision is deregistered (INACTIVE)", to)}
 		}
-		return aws.ToString(td.TaskDefinitionArn), nil
+		why = "--to"
+		if c := tagValue(tags, ClusterTag); c != "" && c != app.ECS.Cluster {
+			why = "--to; note: it was registered for cluster " + c
+		}
+		return aws.ToString(td.TaskDefinitionArn), why, nil
+	}
+	if prev := tagValue(live.Tags, PreviousTag); prev != "" && prev != Revision(current) {
+		td, _, err := s.taskDefinition(ctx, prev)
+		if err == nil && td.Status == types.TaskDefinitionStatusActive && aws.ToString(td.Family) == app.Name {
+			return aws.ToString(td.TaskDefinitionArn), "the revision the service ran before the last deploy", nil
+		}
 	}
 	arns, err := s.revisions(ctx, app.Name, types.TaskDefinitionStatusActive)
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
 	_, cur := splitRevision(Revision(current))
+	skipped := 0
 	for _, a := range arns {
-		if _, n := splitRevision(Revision(a)); n < cur {
-			return a, nil
+		if _, n := splitRevision(Revision(a)); n >= cur {
+			continue
 		}
+		_, tags, err := s.taskDefinition(ctx, a)
+		if err != nil {
+			return "", "", err
+		}
+		if tagValue(tags, ClusterTag) == app.ECS.Cluster {
+			return a, "the newest older revision registered for cluster " + app.ECS.Cluster, nil
+		}
+		skipped++
 	}
-	return "", fmt.Errorf("ecs: no active revision of %s older than the live %s to roll back to (see --to)", app.Name, Revision(current))
+	msg := fmt.Sprintf("ecs: no active revision of %s older than the live %s registered for cluster %s to roll back to", app.Name, Revision(current), app.ECS.Cluster)
+	if skipped > 0 {
+		msg += fmt.Sprintf(" (%d older ones belong to other clusters or carry no %s tag)", skipped, ClusterTag)
+	}
+	return "", "", fmt.Errorf("%s; name one with --to", msg)
 }

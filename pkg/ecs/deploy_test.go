@@ -2,6 +2,8 @@ package ecs
 
 import (
 	"context"
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -9,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
+	"github.com/aws/smithy-go"
 
 	"github.com/shipit-dev/shipit/pkg/spec"
 	"github.com/shipit-dev/shipit/pkg/target"
@@ -36,10 +39,18 @@ func render(t *testing.T, app *spec.App) *Rendered {
 	return rd
 }
 
+// steadyLive is the live service as DescribeServices answers after rd was deployed as tdArn
+// and completed (with the API's defaults and orders, see apiNoise).
+func steadyLive(rd *Rendered, tdArn string) *types.Service {
+	_, svc := apiNoise(rd, tdArn)
+	svc.Deployments = svcOf(tdArn, 2, dep{"ecs-svc/1", "PRIMARY", tdArn, types.DeploymentRolloutStateCompleted, "", 2, 2, 0, 0}).Deployments
+	return svc
+}
+
 func TestDeployWithNothingChangedWritesNothing(t *testing.T) {
 	app := testApp(t, "")
 	rd := render(t, app)
-	steady := svcOf(td1, 2, dep{"ecs-svc/1", "PRIMARY", td1, types.DeploymentRolloutStateCompleted, "", 2, 2, 0, 0})
+	steady := steadyLive(rd, td1)
 	f := &fakeECS{script: []func() (*types.Service, error){returns(steady)}, taskDefs: map[string]*ecs.DescribeTaskDefinitionOutput{td1: liveTD(td1, rd)}}
 	s := newTestSession(f)
 	var got events
@@ -250,5 +261,278 @@ func TestDestroyRefusesAServiceShipitDidNotCreate(t *testing.T) {
 	_, err := newTestSession(f).Destroy(context.Background(), testApp(t, ""), target.DestroyOptions{}, &events{})
 	if err == nil || !strings.Contains(err.Error(), "shipit did not create it and will not delete it") {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+// A deploy that failed after UpdateService (here: registering the scalable target) leaves the
+// service on the new revision; the next deploy of the same spec must not call that "nothing
+// changed" and skip the rest forever: it re-applies the tags and autoscaling that did not
+// take, without a new revision or deployment. Once all matches, it writes nothing.
+func TestDeployFinishesWhatAFailedDeployLeftOut(t *testing.T) {
+	old := testApp(t, "")
+	app := testApp(t, "autoscale: {min: 2, max: 4, cpu: 60}\nlabels: {team: web}\n")
+	oldRD, rd := render(t, old), render(t, app)
+	live0 := steadyLive(oldRD, td1)
+	f := &fakeECS{
+		script:   []func() (*types.Service, error){returns(live0)},
+		taskDefs: map[string]*ecs.DescribeTaskDefinitionOutput{td1: liveTD(td1, oldRD), "web": liveTD(td1, oldRD)},
+		onUpdate: func(in *ecs.UpdateServiceInput) *types.Service {
+			return svcOf(aws.ToString(in.TaskDefinition), 2, dep{"ecs-svc/2", "PRIMARY", aws.ToString(in.TaskDefinition), types.DeploymentRolloutStateInProgress, "", 2, 0, 0, 0})
+		},
+	}
+	s := newTestSession(f)
+	sc := &fakeScaling{failRegister: &smithy.GenericAPIError{Code: "AccessDeniedException", Message: "not allowed"}}
+	s.scaling = sc
+	_, err := s.Deploy(context.Background(), app, target.DeployOptions{}, &events{})
+	if err == nil || !strings.Contains(err.Error(), "RegisterScalableTarget") || !strings.Contains(err.Error(), "applied before the failure: task definition web:2, service web (updated)") {
+		t.Fatalf("err = %v", err)
+	}
+
+	// The service now runs web:2 (this spec); its tags and autoscaling are not the spec's.
+	sc.failRegister = nil
+	live1 := steadyLive(rd, td2)
+	live1.Tags = live0.Tags
+	f2 := &fakeECS{script: []func() (*types.Service, error){returns(live1)}, taskDefs: map[string]*ecs.DescribeTaskDefinitionOutput{td2: liveTD(td2, rd)}}
+	s2 := newTestSession(f2)
+	s2.scaling = sc
+	var got events
+	v, err := s2.Deploy(context.Background(), app, target.DeployOptions{}, &got)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.Phase != target.Succeeded || v.Unchanged || v.Revision != "web:2" || !strings.Contains(v.Message, "no new revision; re-applied what did not match the spec: service web tags, scalable target service/c1/web, scaling policy web-cpu") {
+		t.Errorf("verdict %+v", v)
+	}
+	if len(f2.registers)+len(f2.updates)+len(f2.creates) != 0 {
+		t.Errorf("%d registers, %d updates, %d creates: want no new revision or deployment", len(f2.registers), len(f2.updates), len(f2.creates))
+	}
+	if len(f2.tags) != 1 || !sameTags(f2.tags[0].Tags, rd.Service.Tags) {
+		t.Errorf("TagResource calls %+v", f2.tags)
+	}
+	if sc.target == nil || aws.ToInt32(sc.target.MinCapacity) != 2 || aws.ToInt32(sc.target.MaxCapacity) != 4 || len(sc.live) != 1 {
+		t.Errorf("scalable target %+v, policies %+v", sc.target, sc.live)
+	}
+	if strings.Contains(strings.Join(got.messages(), "\n"), "nothing changed") {
+		t.Errorf("said nothing changed: %q", got.messages())
+	}
+
+	// Everything matches now: a deploy writes nothing.
+	live2 := steadyLive(rd, td2)
+	f3 := &fakeECS{script: []func() (*types.Service, error){returns(live2)}, taskDefs: map[string]*ecs.DescribeTaskDefinitionOutput{td2: liveTD(td2, rd)}}
+	s3 := newTestSession(f3)
+	s3.scaling = sc
+	targets, policies := sc.targets, sc.policies
+	v, err = s3.Deploy(context.Background(), app, target.DeployOptions{}, &events{})
+	if err != nil || !v.Unchanged || len(v.Applied) != 0 || !strings.HasPrefix(v.Message, "nothing changed") {
+		t.Fatalf("verdict %+v, %v", v, err)
+	}
+	if f3.tagged+len(f3.updates) != 0 || sc.targets != targets || sc.policies != policies {
+		t.Errorf("wrote again: %d tag calls, %d updates, %d target and %d policy writes", f3.tagged, len(f3.updates), sc.targets-targets, sc.policies-policies)
+	}
+}
+
+// After a rollback changed only the task definition (ECS's circuit breaker, or shipit
+// rollback), deploying the spec of that revision again puts back the service settings it says.
+func TestDeployOfTheLiveRevisionFixesTheServiceSettings(t *testing.T) {
+	app := testApp(t, "")
+	rd := render(t, app)
+	live := steadyLive(rd, td1)
+	live.DesiredCount = 5
+	live.NetworkConfiguration = &types.NetworkConfiguration{AwsvpcConfiguration: &types.AwsVpcConfiguration{Subnets: []string{"subnet-9"}}}
+	f := &fakeECS{script: []func() (*types.Service, error){returns(live)}, taskDefs: map[string]*ecs.DescribeTaskDefinitionOutput{td1: liveTD(td1, rd)}}
+	v, err := newTestSession(f).Deploy(context.Background(), app, target.DeployOptions{NoWait: true}, &events{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(f.registers) != 0 || len(f.updates) != 1 || v.Unchanged {
+		t.Fatalf("%d registers, %d updates, verdict %+v", len(f.registers), len(f.updates), v)
+	}
+	up := f.updates[0]
+	if up.TaskDefinition != nil || aws.ToInt32(up.DesiredCount) != 2 ||
+		strings.Join(up.NetworkConfiguration.AwsvpcConfiguration.Subnets, ",") != "subnet-1,subnet-2" || up.DeploymentConfiguration != nil {
+		t.Errorf("UpdateService %+v", up)
+	}
+	if strings.Join(v.Applied, ", ") != "service web settings (desired count, network configuration)" {
+		t.Errorf("applied %q", v.Applied)
+	}
+}
+
+// shipit's automatic rollback restores what the failed spec changed besides the task
+// definition: the desired count, the network, the service's tags and the autoscaling.
+func TestAutoRollbackRestoresWhatTheFailedSpecChanged(t *testing.T) {
+	old := testApp(t, "autoscale: {min: 2, max: 4, cpu: 60}\n")
+	app := testApp(t, "labels: {team: web}\n")
+	app.Replicas = aws.Int(5)
+	app.ECS.Subnets = []string{"subnet-9"}
+	oldRD := render(t, old)
+	newTD := td2
+	live0 := steadyLive(oldRD, td1)
+	failing := svcOf(newTD, 5,
+		dep{"ecs-svc/2", "PRIMARY", newTD, types.DeploymentRolloutStateInProgress, "", 5, 0, 5, 2},
+		dep{"ecs-svc/1", "ACTIVE", td1, types.DeploymentRolloutStateCompleted, "", 2, 2, 0, 0})
+	back := svcOf(td1, 2, dep{"ecs-svc/3", "PRIMARY", td1, types.DeploymentRolloutStateCompleted, "", 2, 2, 0, 0})
+	f := &fakeECS{
+		taskDefs: map[string]*ecs.DescribeTaskDefinitionOutput{td1: liveTD(td1, oldRD)},
+		stopped: []types.Task{
+			stoppedTask("ecs-svc/2", newTD, types.TaskStopCodeTaskFailedToStart, pullErr, 1),
+			stoppedTask("ecs-svc/2", newTD, types.TaskStopCodeTaskFailedToStart, pullErr, 2),
+		},
+	}
+	f.script = []func() (*types.Service, error){
+		returns(live0),
+		func() (*types.Service, error) {
+			if len(f.updates) == 2 {
+				return back, nil
+			}
+			return failing, nil
+		},
+	}
+	f.onUpdate = func(in *ecs.UpdateServiceInput) *types.Service {
+		id := "ecs-svc/2"
+		if aws.ToString(in.TaskDefinition) == td1 {
+			id = "ecs-svc/3"
+		}
+		return svcOf(aws.ToString(in.TaskDefinition), 2, dep{id, "PRIMARY", aws.ToString(in.TaskDefinition), types.DeploymentRolloutStateInProgress, "", 2, 0, 0, 0})
+	}
+	s := newTestSession(f)
+	sc := &fakeScaling{}
+	s.scaling = sc
+	if err := s.applyScaling(context.Background(), old, oldRD, &scalingState{}, &events{}, &target.Verdict{}); err != nil {
+		t.Fatal(err)
+	}
+
+	v, err := s.Deploy(context.Background(), app, target.DeployOptions{Timeout: time.Minute}, &events{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.Phase != target.RolledBack || v.RolledBackTo != "web:1" ||
+		!strings.Contains(v.Message, "also restored desired count, network configuration, service tags, autoscaling") {
+		t.Errorf("verdict %+v", v)
+	}
+	if len(f.updates) != 2 {
+		t.Fatalf("updates %+v", f.updates)
+	}
+	if up := f.updates[0]; aws.ToInt32(up.DesiredCount) != 5 {
+		t.Errorf("the failing update: %+v", up)
+	}
+	rb := f.updates[1]
+	subnets := slices.Sorted(slices.Values(rb.NetworkConfiguration.AwsvpcConfiguration.Subnets))
+	if aws.ToString(rb.TaskDefinition) != td1 || aws.ToInt32(rb.DesiredCount) != 2 || strings.Join(subnets, ",") != "subnet-1,subnet-2" {
+		t.Errorf("rollback UpdateService: td %s, desired %v, subnets %v", aws.ToString(rb.TaskDefinition), rb.DesiredCount, subnets)
+	}
+	if sc.target == nil || aws.ToInt32(sc.target.MinCapacity) != 2 || aws.ToInt32(sc.target.MaxCapacity) != 4 || len(sc.live) != 1 ||
+		aws.ToString(sc.live[0].PolicyName) != "web-cpu" {
+		t.Errorf("autoscaling after the rollback: target %+v, policies %+v", sc.target, sc.live)
+	}
+	if len(f.untags) != 1 || !slices.Contains(f.untags[0].TagKeys, "team") || !slices.Contains(f.untags[0].TagKeys, PreviousTag) {
+		t.Errorf("UntagResource calls %+v", f.untags)
+	}
+	if n := len(f.tags); n != 2 || tagValue(f.tags[1].Tags, spec.HashAnnotation) != oldRD.Hash {
+		t.Errorf("TagResource calls %+v, want the old spec hash put back", f.tags)
+	}
+}
+
+// tdFor is what DescribeTaskDefinition answers for revision rev of family web, registered by
+// shipit for cluster ("" for a revision without the cluster tag).
+func tdFor(t *testing.T, rev int, cluster string) *ecs.DescribeTaskDefinitionOutput {
+	app := testApp(t, "")
+	app.ECS.Cluster = cluster
+	arn := fmt.Sprintf("arn:aws:ecs:us-east-1:123456789012:task-definition/web:%d", rev)
+	out := liveTD(arn, render(t, app))
+	out.TaskDefinition.Revision = int32(rev)
+	if cluster == "" {
+		out.Tags = slices.DeleteFunc(slices.Clone(out.Tags), func(tg types.Tag) bool { return aws.ToString(tg.Key) == ClusterTag })
+	}
+	return out
+}
+
+// A family is shared by every cluster (an app's environments): rollback picks the revision
+// the service ran before the last deploy, else an older one registered for its own cluster,
+// never another environment's.
+func TestRollbackStaysInItsCluster(t *testing.T) {
+	app := testApp(t, "")
+	tds := map[string]*ecs.DescribeTaskDefinitionOutput{}
+	add := func(rev int, cluster string) string {
+		out := tdFor(t, rev, cluster)
+		arn := aws.ToString(out.TaskDefinition.TaskDefinitionArn)
+		tds[arn], tds[Revision(arn)] = out, out
+		return arn
+	}
+	r1, _, r3, r4 := add(1, "c1"), add(2, "prod"), add(3, "c1"), add(4, "c1")
+	rollback := func(live *types.Service) (*fakeECS, *target.Verdict, error) {
+		f := &fakeECS{script: []func() (*types.Service, error){returns(live)}, taskDefs: tds}
+		v, err := newTestSession(f).Rollback(context.Background(), app, target.RollbackOptions{NoWait: true}, &events{})
+		return f, v, err
+	}
+
+	// web:3 failed and was rolled back; web:4 followed. The service ran web:1 before web:4.
+	live := steadyLive(render(t, app), r4)
+	live.Tags = withTag(live.Tags, PreviousTag, "web:1")
+	f, v, err := rollback(live)
+	if err != nil || len(f.updates) != 1 || aws.ToString(f.updates[0].TaskDefinition) != r1 || v.RolledBackTo != "web:1" {
+		t.Fatalf("with the previous revision recorded: verdict %+v, %v, updates %+v", v, err, f.updates)
+	}
+
+	// Nothing recorded: the newest older revision of this cluster (web:3), not production's.
+	live = steadyLive(render(t, app), r4)
+	if f, _, err = rollback(live); err != nil || aws.ToString(f.updates[0].TaskDefinition) != r3 {
+		t.Fatalf("newest older revision of c1: %v, updates %+v", err, f.updates)
+	}
+	live = steadyLive(render(t, app), r3)
+	if f, _, err = rollback(live); err != nil || aws.ToString(f.updates[0].TaskDefinition) != r1 {
+		t.Fatalf("from web:3: want web:1, skipping production's web:2: %v, updates %+v", err, f.updates)
+	}
+	live = steadyLive(render(t, app), r1)
+	if _, _, err = rollback(live); err == nil || !strings.Contains(err.Error(), "no active revision of web older than the live web:1 registered for cluster c1") {
+		t.Fatalf("from web:1: err = %v", err)
+	}
+	// --to may name any revision of the family, and says whose it is.
+	f = &fakeECS{script: []func() (*types.Service, error){returns(steadyLive(render(t, app), r4))}, taskDefs: tds}
+	var got events
+	if _, err := newTestSession(f).Rollback(context.Background(), app, target.RollbackOptions{To: "2", NoWait: true}, &got); err != nil ||
+		!strings.Contains(strings.Join(got.messages(), "\n"), "registered for cluster prod") {
+		t.Fatalf("--to 2: %v, %q", err, got.messages())
+	}
+}
+
+// destroy deregisters only the revisions registered for its cluster, and keeps the log group
+// that the app's service on another cluster still uses, saying why.
+func TestDestroyLeavesOtherClustersAlone(t *testing.T) {
+	app := testApp(t, "")
+	tds := map[string]*ecs.DescribeTaskDefinitionOutput{}
+	for rev, cluster := range map[int]string{1: "c1", 2: "prod", 3: "", 4: "c1"} {
+		out := tdFor(t, rev, cluster)
+		tds[aws.ToString(out.TaskDefinition.TaskDefinitionArn)] = out
+	}
+	svc := steadyLive(render(t, app), td1)
+	prodArn := "arn:aws:ecs:us-east-1:123456789012:cluster/prod"
+	prod := steadyLive(render(t, app), td2)
+	f := &fakeECS{script: []func() (*types.Service, error){returns(svc)}, taskDefs: tds,
+		clusters: []string{"arn:aws:ecs:us-east-1:123456789012:cluster/c1", prodArn}, others: map[string]*types.Service{prodArn: prod}}
+	res, err := newTestSession(f).Destroy(context.Background(), app, target.DestroyOptions{Plan: true, PurgeLogs: true}, &events{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	deleted, kept := strings.Join(res.Deleted, "\n"), strings.Join(res.Kept, "\n")
+	for _, want := range []string{"task definition web:1 (deregistered)", "task definition web:4 (deregistered)"} {
+		if !strings.Contains(deleted, want) {
+			t.Errorf("deleted lacks %q:\n%s", want, deleted)
+		}
+	}
+	for _, want := range []string{"task definition web:2 (registered for cluster prod)", "task definition web:3 (no shipit.dev/cluster tag",
+		"log group /ecs/web (not purged: service web in cluster prod of the same app still use it)"} {
+		if !strings.Contains(kept, want) {
+			t.Errorf("kept lacks %q:\n%s", want, kept)
+		}
+	}
+	if strings.Contains(deleted, "web:2") || strings.Contains(deleted, "web:3") || strings.Contains(deleted, "log group") {
+		t.Errorf("deletes what is not this cluster's:\n%s", deleted)
+	}
+
+	// Once no other cluster runs the app, --purge-logs deletes the group.
+	prod.Status = aws.String("INACTIVE")
+	res, err = newTestSession(f).Destroy(context.Background(), app, target.DestroyOptions{Plan: true, PurgeLogs: true}, &events{})
+	if err != nil || !slices.Contains(res.Deleted, "log group /ecs/web") {
+		t.Fatalf("deleted %q, %v", res.Deleted, err)
 	}
 }

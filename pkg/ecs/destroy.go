@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	aas "github.com/aws/aws-sdk-go-v2/service/applicationautoscaling"
@@ -19,9 +20,11 @@ import (
 
 // Destroy removes what shipit created for the app, in an order that never fights itself: the
 // scalable target (so the scaler cannot scale the service back up), the service (scaled to 0,
-// then deleted), shipit's task definition revisions (deregistered), and the log group only with
-// PurgeLogs. It never touches the cluster, and refuses a service shipit did not create. With
-// Plan it only lists what it would delete.
+// then deleted), the task definition revisions shipit registered for this cluster
+// (deregistered: the family is shared with the app's other clusters), and the log group only
+// with PurgeLogs and only when no service of the app on another cluster still logs to it. It
+// never touches the cluster, and refuses a service shipit did not create. With Plan it only
+// lists what it would delete.
 func (s *Session) Destroy(ctx context.Context, app *spec.App, opts target.DestroyOptions, r target.Reporter) (*target.DestroyResult, error) {
 	s.defaults()
 	res := &target.DestroyResult{Deleted: []string{}}
@@ -39,6 +42,8 @@ func (s *Session) Destroy(ctx context.Context, app *spec.App, opts target.Destro
 			return nil, err
 		}
 	}
+	// The family is shared by every cluster of the account and region: only the revisions
+	// registered for this cluster go.
 	arns, err := s.revisions(ctx, app.Name, types.TaskDefinitionStatusActive)
 	if err != nil {
 		return nil, err
@@ -49,15 +54,27 @@ func (s *Session) Destroy(ctx context.Context, app *spec.App, opts target.Destro
 		if err != nil {
 			return nil, err
 		}
-		if tagValue(tags, "managed-by") == spec.ManagedBy {
-			mine = append(mine, a)
-		} else {
+		switch c := tagValue(tags, ClusterTag); {
+		case tagValue(tags, "managed-by") != spec.ManagedBy:
 			res.Kept = append(res.Kept, "task definition "+Revision(a)+" (not created by shipit)")
+		case c == app.ECS.Cluster:
+			mine = append(mine, a)
+		case c != "":
+			res.Kept = append(res.Kept, "task definition "+Revision(a)+" (registered for cluster "+c+")")
+		default:
+			res.Kept = append(res.Kept, "task definition "+Revision(a)+" (no "+ClusterTag+" tag: it may be another cluster's; deregister it yourself if not)")
 		}
 	}
 	lg, err := s.logGroup(ctx, LogGroupName(app.Name))
 	if err != nil {
 		return nil, err
+	}
+	// The log group is named after the app, so the same app on other clusters logs to it too.
+	var logUsers []string
+	if lg != nil && opts.PurgeLogs {
+		if logUsers, err = s.otherServices(ctx, app); err != nil {
+			return nil, err
+		}
 	}
 	cloudMap, err := s.ownedDiscovery(ctx, app)
 	if err != nil {
@@ -79,10 +96,14 @@ func (s *Session) Destroy(ctx context.Context, app *spec.App, opts target.Destro
 		cloudMapName = fmt.Sprintf("Cloud Map service %s (%s) in namespace %s", app.Name, aws.ToString(cloudMap.Id), app.ECS.Discovery.Namespace)
 		res.Deleted = append(res.Deleted, cloudMapName)
 	}
+	purge := lg != nil && opts.PurgeLogs && len(logUsers) == 0
 	if lg != nil {
-		if opts.PurgeLogs {
+		switch {
+		case purge:
 			res.Deleted = append(res.Deleted, "log group "+LogGroupName(app.Name))
-		} else {
+		case opts.PurgeLogs:
+			res.Kept = append(res.Kept, fmt.Sprintf("log group %s (not purged: %s of the same app still use it)", LogGroupName(app.Name), strings.Join(logUsers, ", ")))
+		default:
 			res.Kept = append(res.Kept, "log group "+LogGroupName(app.Name)+" (--purge-logs deletes it)")
 		}
 	}
@@ -135,11 +156,48 @@ func (s *Session) Destroy(ctx context.Context, app *spec.App, opts target.Destro
 			r.Report(s.event(app, target.Progressing, "deleted "+cloudMapName))
 		}
 	}
-	if lg != nil && opts.PurgeLogs {
+	if purge {
 		if _, err := s.logs.DeleteLogGroup(ctx, &cloudwatchlogs.DeleteLogGroupInput{LogGroupName: aws.String(LogGroupName(app.Name))}); err != nil {
 			return nil, apiError("logs DeleteLogGroup", LogGroupName(app.Name), err)
 		}
 		r.Report(s.event(app, target.Progressing, "deleted log group "+LogGroupName(app.Name)))
 	}
 	return res, nil
+}
+
+// otherServices lists the services named after the app on the account's other clusters in
+// this region that run a revision of its family (and so log to its log group), as
+// "service NAME in cluster CLUSTER".
+func (s *Session) otherServices(ctx context.Context, app *spec.App) ([]string, error) {
+	var clusters []string
+	var next *string
+	for {
+		out, err := s.ecs.ListClusters(ctx, &ecs.ListClustersInput{NextToken: next})
+		if err != nil {
+			return nil, apiError("ecs ListClusters", s.region, err)
+		}
+		clusters = append(clusters, out.ClusterArns...)
+		if aws.ToString(out.NextToken) == "" {
+			break
+		}
+		next = out.NextToken
+	}
+	var users []string
+	for _, arn := range clusters {
+		name := arn[strings.LastIndex(arn, "/")+1:]
+		if name == app.ECS.Cluster || arn == app.ECS.Cluster {
+			continue
+		}
+		out, err := s.ecs.DescribeServices(ctx, &ecs.DescribeServicesInput{Cluster: aws.String(arn), Services: []string{app.Name}})
+		if err != nil {
+			return nil, apiError("ecs DescribeServices", "service "+app.Name+" in cluster "+name, err)
+		}
+		for _, svc := range out.Services {
+			st := aws.ToString(svc.Status)
+			if fam, _ := splitRevision(Revision(aws.ToString(svc.TaskDefinition))); fam == app.Name && (st == "ACTIVE" || st == "DRAINING") {
+				users = append(users, fmt.Sprintf("service %s in cluster %s", app.Name, name))
+			}
+		}
+	}
+	return users, nil
 }

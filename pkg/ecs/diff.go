@@ -75,10 +75,8 @@ func renderedDocs(rd *Rendered, app *spec.App) docs {
 		ServiceFile:        normalizeService(awsjson.Value(rd.Service), app),
 		"log-group.json":   map[string]any{"logGroupName": rd.LogGroup, "retentionInDays": int64(rd.LogRetention)},
 	}
-	if rd.Scaling != nil {
-		t := *rd.Scaling.Target
-		t.Tags = nil // not readable with DescribeScalableTargets
-		d[ScalingFile] = normalizeScaling(awsjson.Value(&t), policyValues(rd.Scaling.Policies))
+	if sc := renderedScaling(rd); sc != nil {
+		d[ScalingFile] = sc
 	}
 	return d
 }
@@ -96,28 +94,12 @@ func (s *Session) liveDocs(ctx context.Context, app *spec.App) (docs, error) {
 		}
 		d[TaskDefinitionFile] = normalizeTaskDefinition(awsjson.Value(registerInput(td, tags)))
 		d[ServiceFile] = normalizeService(awsjson.Value(createInput(svc, app)), app)
-		tgt, err := s.scalableTarget(ctx, app)
+		sc, err := s.readScaling(ctx, app)
 		if err != nil {
 			return nil, err
 		}
-		if tgt != nil {
-			ps, err := s.scalingPolicies(ctx, app)
-			if err != nil {
-				return nil, err
-			}
-			var inputs []*aas.PutScalingPolicyInput
-			for _, p := range ps {
-				inputs = append(inputs, &aas.PutScalingPolicyInput{
-					PolicyName: p.PolicyName, ServiceNamespace: p.ServiceNamespace, ResourceId: p.ResourceId,
-					ScalableDimension: p.ScalableDimension, PolicyType: p.PolicyType,
-					TargetTrackingScalingPolicyConfiguration: p.TargetTrackingScalingPolicyConfiguration,
-					StepScalingPolicyConfiguration:           p.StepScalingPolicyConfiguration,
-				})
-			}
-			d[ScalingFile] = normalizeScaling(awsjson.Value(&aas.RegisterScalableTargetInput{
-				ServiceNamespace: tgt.ServiceNamespace, ResourceId: tgt.ResourceId, ScalableDimension: tgt.ScalableDimension,
-				MinCapacity: tgt.MinCapacity, MaxCapacity: tgt.MaxCapacity,
-			}), policyValues(inputs))
+		if doc := sc.doc(); doc != nil {
+			d[ScalingFile] = doc
 		}
 	}
 	lg, err := s.logGroup(ctx, LogGroupName(app.Name))
@@ -237,6 +219,9 @@ func normalizeTaskDefinition(v any) any {
 	}
 	sortStrings(m, "requiresCompatibilities")
 	tagMap(m)
+	// The cluster a revision was registered for is bookkeeping, implied by the spec hash
+	// (revisions registered before shipit recorded it lack it): not compared.
+	dropTag(m, ClusterTag)
 	return clean(m)
 }
 
@@ -277,6 +262,7 @@ func normalizeService(v any, app *spec.App) any {
 	}
 	sortByKey(m, "loadBalancers", "targetGroupArn")
 	tagMap(m)
+	dropTag(m, PreviousTag) // bookkeeping of the service's history, not part of the spec
 	return clean(m)
 }
 
@@ -306,6 +292,13 @@ func tagMap(m map[string]any) {
 		}
 	}
 	m["tags"] = out
+}
+
+// dropTag removes a key from a document's tag map (see tagMap).
+func dropTag(m map[string]any, key string) {
+	if tags, ok := m["tags"].(map[string]any); ok {
+		delete(tags, key)
+	}
 }
 
 func sortByKey(m map[string]any, field, key string) {

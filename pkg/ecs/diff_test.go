@@ -42,9 +42,11 @@ func apiNoise(rd *Rendered, tdArn string) (*ecs.DescribeTaskDefinitionOutput, *t
 	}
 	slices.Reverse(cs)
 	td.ContainerDefinitions = cs
-	tags := slices.Clone(out.Tags)
+	tdTags := slices.Clone(out.Tags)
+	slices.Reverse(tdTags)
+	out.Tags = tdTags
+	tags := slices.Clone(rd.Service.Tags)
 	slices.Reverse(tags)
-	out.Tags = tags
 
 	in := rd.Service
 	nc := *in.NetworkConfiguration.AwsvpcConfiguration

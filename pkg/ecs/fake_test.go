@@ -3,12 +3,15 @@ package ecs
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	aas "github.com/aws/aws-sdk-go-v2/service/applicationautoscaling"
+	aastypes "github.com/aws/aws-sdk-go-v2/service/applicationautoscaling/types"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	logtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
@@ -37,11 +40,20 @@ type fakeECS struct {
 	updates   []*ecs.UpdateServiceInput
 	onUpdate  func(*ecs.UpdateServiceInput) *types.Service
 	tagged    int
+	tags      []*ecs.TagResourceInput
+	untags    []*ecs.UntagResourceInput
+	// clusters answers ListClusters; others answers DescribeServices in those clusters
+	// (by cluster ARN) instead of the script.
+	clusters []string
+	others   map[string]*types.Service
 }
 
 func (f *fakeECS) DescribeServices(ctx context.Context, in *ecs.DescribeServicesInput, _ ...func(*ecs.Options)) (*ecs.DescribeServicesOutput, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if svc, ok := f.others[aws.ToString(in.Cluster)]; ok {
+		return &ecs.DescribeServicesOutput{Services: []types.Service{*svc}}, nil
+	}
 	f.times = append(f.times, time.Now())
 	if len(f.script) == 0 {
 		return &ecs.DescribeServicesOutput{}, nil
@@ -97,7 +109,31 @@ func (f *fakeECS) TagResource(ctx context.Context, in *ecs.TagResourceInput, _ .
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.tagged++
+	f.tags = append(f.tags, in)
 	return &ecs.TagResourceOutput{}, nil
+}
+
+func (f *fakeECS) UntagResource(ctx context.Context, in *ecs.UntagResourceInput, _ ...func(*ecs.Options)) (*ecs.UntagResourceOutput, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.untags = append(f.untags, in)
+	return &ecs.UntagResourceOutput{}, nil
+}
+
+func (f *fakeECS) ListClusters(ctx context.Context, in *ecs.ListClustersInput, _ ...func(*ecs.Options)) (*ecs.ListClustersOutput, error) {
+	return &ecs.ListClustersOutput{ClusterArns: f.clusters}, nil
+}
+
+func (f *fakeECS) ListTaskDefinitions(ctx context.Context, in *ecs.ListTaskDefinitionsInput, _ ...func(*ecs.Options)) (*ecs.ListTaskDefinitionsOutput, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var arns []string
+	for ref, out := range f.taskDefs {
+		if strings.Contains(ref, "task-definition/") && out.TaskDefinition.Status == in.Status {
+			arns = append(arns, ref)
+		}
+	}
+	return &ecs.ListTaskDefinitionsOutput{TaskDefinitionArns: arns}, nil
 }
 
 func (f *fakeECS) ListTasks(ctx context.Context, in *ecs.ListTasksInput, _ ...func(*ecs.Options)) (*ecs.ListTasksOutput, error) {
@@ -142,28 +178,57 @@ func (f *fakeLogs) PutRetentionPolicy(ctx context.Context, in *cloudwatchlogs.Pu
 	return &cloudwatchlogs.PutRetentionPolicyOutput{}, nil
 }
 
-// fakeScaling records registrations.
+// fakeScaling keeps one scalable target and its policies, counts the writes, and fails
+// RegisterScalableTarget with failRegister when set.
 type fakeScaling struct {
 	scalingAPI
-	targets, policies int
+	targets, policies, deletes, deregisters int
+	target                                  *aastypes.ScalableTarget
+	live                                    []aastypes.ScalingPolicy
+	failRegister                            error
 }
 
 func (f *fakeScaling) RegisterScalableTarget(ctx context.Context, in *aas.RegisterScalableTargetInput, _ ...func(*aas.Options)) (*aas.RegisterScalableTargetOutput, error) {
+	if f.failRegister != nil {
+		return nil, f.failRegister
+	}
 	f.targets++
+	f.target = &aastypes.ScalableTarget{ServiceNamespace: in.ServiceNamespace, ResourceId: in.ResourceId,
+		ScalableDimension: in.ScalableDimension, MinCapacity: in.MinCapacity, MaxCapacity: in.MaxCapacity}
 	return &aas.RegisterScalableTargetOutput{}, nil
+}
+
+func (f *fakeScaling) DeregisterScalableTarget(ctx context.Context, in *aas.DeregisterScalableTargetInput, _ ...func(*aas.Options)) (*aas.DeregisterScalableTargetOutput, error) {
+	f.deregisters++
+	f.target, f.live = nil, nil
+	return &aas.DeregisterScalableTargetOutput{}, nil
 }
 
 func (f *fakeScaling) PutScalingPolicy(ctx context.Context, in *aas.PutScalingPolicyInput, _ ...func(*aas.Options)) (*aas.PutScalingPolicyOutput, error) {
 	f.policies++
+	p := aastypes.ScalingPolicy{PolicyName: in.PolicyName, ServiceNamespace: in.ServiceNamespace, ResourceId: in.ResourceId,
+		ScalableDimension: in.ScalableDimension, PolicyType: in.PolicyType,
+		TargetTrackingScalingPolicyConfiguration: in.TargetTrackingScalingPolicyConfiguration}
+	f.live = slices.DeleteFunc(f.live, func(q aastypes.ScalingPolicy) bool { return aws.ToString(q.PolicyName) == aws.ToString(in.PolicyName) })
+	f.live = append(f.live, p)
 	return &aas.PutScalingPolicyOutput{}, nil
 }
 
+func (f *fakeScaling) DeleteScalingPolicy(ctx context.Context, in *aas.DeleteScalingPolicyInput, _ ...func(*aas.Options)) (*aas.DeleteScalingPolicyOutput, error) {
+	f.deletes++
+	f.live = slices.DeleteFunc(f.live, func(q aastypes.ScalingPolicy) bool { return aws.ToString(q.PolicyName) == aws.ToString(in.PolicyName) })
+	return &aas.DeleteScalingPolicyOutput{}, nil
+}
+
 func (f *fakeScaling) DescribeScalingPolicies(ctx context.Context, in *aas.DescribeScalingPoliciesInput, _ ...func(*aas.Options)) (*aas.DescribeScalingPoliciesOutput, error) {
-	return &aas.DescribeScalingPoliciesOutput{}, nil
+	return &aas.DescribeScalingPoliciesOutput{ScalingPolicies: slices.Clone(f.live)}, nil
 }
 
 func (f *fakeScaling) DescribeScalableTargets(ctx context.Context, in *aas.DescribeScalableTargetsInput, _ ...func(*aas.Options)) (*aas.DescribeScalableTargetsOutput, error) {
-	return &aas.DescribeScalableTargetsOutput{}, nil
+	if f.target == nil {
+		return &aas.DescribeScalableTargetsOutput{}, nil
+	}
+	return &aas.DescribeScalableTargetsOutput{ScalableTargets: []aastypes.ScalableTarget{*f.target}}, nil
 }
 
 // fakeECR knows one tag.

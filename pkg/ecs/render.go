@@ -38,6 +38,18 @@ type RenderOptions struct {
 	Region string
 }
 
+// Tags shipit keeps for its own bookkeeping, beside managed-by and the spec hash.
+const (
+	// ClusterTag on a task definition revision names the cluster it was registered for. A
+	// family is shared by every cluster of an account and region (an app's staging and
+	// production register revisions of the same family), so rollback and destroy only take
+	// the revisions of their own cluster.
+	ClusterTag = "shipit.dev/cluster"
+	// PreviousTag on a service names the revision (family:rev) it ran before shipit's last
+	// deploy changed it: what rollback returns to by default.
+	PreviousTag = "shipit.dev/previous-revision"
+)
+
 // LogGroupName is where an app's containers log.
 func LogGroupName(app string) string { return "/ecs/" + app }
 
@@ -52,13 +64,13 @@ func Render(app *spec.App, opts RenderOptions) (*Rendered, error) {
 			Message: "unknown: awslogs needs the region", Fix: "set ecs.region, pass --region or set AWS_REGION"}}
 	}
 	hash := app.HashFor(spec.TargetECS)
-	tags := tagList(app, hash)
+	tags := tagList(app, hash, nil)
 	r := &Rendered{
 		LogGroup:     LogGroupName(app.Name),
 		LogRetention: int32(app.LogRetentionDays()),
 		Hash:         hash,
 	}
-	r.TaskDefinition = taskDefinition(app, region, tags)
+	r.TaskDefinition = taskDefinition(app, region, tagList(app, hash, map[string]string{ClusterTag: app.ECS.Cluster}))
 	r.Service = service(app, tags)
 	if app.Autoscale != nil {
 		r.Scaling = scaling(app, hash)
@@ -270,10 +282,13 @@ func secrets(refs map[string]string) []types.Secret {
 	return out
 }
 
-// tagList is the app's labels plus shipit's own tags, sorted by key.
-func tagList(app *spec.App, hash string) []types.Tag {
+// tagList is the app's labels plus shipit's own tags (and extra ones), sorted by key.
+func tagList(app *spec.App, hash string, extra map[string]string) []types.Tag {
 	m := map[string]string{"managed-by": spec.ManagedBy, spec.HashAnnotation: hash}
 	for k, v := range app.Labels {
+		m[k] = v
+	}
+	for k, v := range extra {
 		m[k] = v
 	}
 	var out []types.Tag

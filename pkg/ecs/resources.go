@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	logtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
 
+	"github.com/shipit-dev/shipit/pkg/awsjson"
 	"github.com/shipit-dev/shipit/pkg/spec"
 	"github.com/shipit-dev/shipit/pkg/target"
 )
@@ -117,14 +118,73 @@ func (s *Session) scalingPolicies(ctx context.Context, app *spec.App) ([]aastype
 	}
 }
 
-// applyScaling registers the scalable target and its target-tracking policies, removes the
-// policies the spec no longer has, and deregisters the target when the spec dropped autoscale.
-func (s *Session) applyScaling(ctx context.Context, app *spec.App, rd *Rendered, r target.Reporter, v *target.Verdict) error {
+// scalingState is the service's autoscaling as it is live: its scalable target (nil when
+// there is none) and the target's policies.
+type scalingState struct {
+	target   *aastypes.ScalableTarget
+	policies []aastypes.ScalingPolicy
+}
+
+// readScaling reads the service's scalable target and its policies.
+func (s *Session) readScaling(ctx context.Context, app *spec.App) (*scalingState, error) {
+	st := &scalingState{}
+	tgt, err := s.scalableTarget(ctx, app)
+	if err != nil || tgt == nil {
+		return st, err
+	}
+	st.target = tgt
+	if st.policies, err = s.scalingPolicies(ctx, app); err != nil {
+		return nil, err
+	}
+	return st, nil
+}
+
+// doc is the live autoscaling in the normalised form diff compares (nil without a target).
+func (st *scalingState) doc() any {
+	if st == nil || st.target == nil {
+		return nil
+	}
+	var inputs []*aas.PutScalingPolicyInput
+	for _, p := range st.policies {
+		inputs = append(inputs, policyInput(p))
+	}
+	t := st.target
+	return normalizeScaling(awsjson.Value(&aas.RegisterScalableTargetInput{
+		ServiceNamespace: t.ServiceNamespace, ResourceId: t.ResourceId, ScalableDimension: t.ScalableDimension,
+		MinCapacity: t.MinCapacity, MaxCapacity: t.MaxCapacity,
+	}), policyValues(inputs))
+}
+
+// policyInput is the PutScalingPolicy input that makes a live policy.
+func policyInput(p aastypes.ScalingPolicy) *aas.PutScalingPolicyInput {
+	return &aas.PutScalingPolicyInput{
+		PolicyName: p.PolicyName, ServiceNamespace: p.ServiceNamespace, ResourceId: p.ResourceId,
+		ScalableDimension: p.ScalableDimension, PolicyType: p.PolicyType,
+		TargetTrackingScalingPolicyConfiguration: p.TargetTrackingScalingPolicyConfiguration,
+		StepScalingPolicyConfiguration:           p.StepScalingPolicyConfiguration,
+	}
+}
+
+// renderedScaling is the render's autoscaling in the same normalised form (nil without).
+func renderedScaling(rd *Rendered) any {
+	if rd.Scaling == nil {
+		return nil
+	}
+	t := *rd.Scaling.Target
+	t.Tags = nil // not readable with DescribeScalableTargets
+	return normalizeScaling(awsjson.Value(&t), policyValues(rd.Scaling.Policies))
+}
+
+// applyScaling makes the autoscaling what the render says, writing only when the live target
+// or its policies differ (so it is safe to run on every deploy, changed or not): it registers
+// the scalable target and its target-tracking policies and removes the policies the spec no
+// longer has, or deregisters the target when the spec dropped autoscale. have is the live
+// state (readScaling).
+func (s *Session) applyScaling(ctx context.Context, app *spec.App, rd *Rendered, have *scalingState, r target.Reporter, v *target.Verdict) error {
 	res := scalingResource(app)
 	if rd.Scaling == nil {
-		st, err := s.scalableTarget(ctx, app)
-		if err != nil || st == nil {
-			return err
+		if have == nil || have.target == nil {
+			return nil
 		}
 		if _, err := s.scaling.DeregisterScalableTarget(ctx, &aas.DeregisterScalableTargetInput{
 			ServiceNamespace: aastypes.ServiceNamespaceEcs, ResourceId: aws.String(res),
@@ -135,6 +195,9 @@ func (s *Session) applyScaling(ctx context.Context, app *spec.App, rd *Rendered,
 		v.Applied = append(v.Applied, "scalable target "+res+" (deregistered: the spec has no autoscale)")
 		r.Report(s.event(app, target.Progressing, "deregistered the scalable target "+res+": the spec has no autoscale"))
 		return nil
+	}
+	if docText(have.doc()) == docText(renderedScaling(rd)) {
+		return nil // already what the spec says
 	}
 	if _, err := s.scaling.RegisterScalableTarget(ctx, rd.Scaling.Target); err != nil {
 		return apiError("application-autoscaling RegisterScalableTarget", res, err)
@@ -152,22 +215,72 @@ func (s *Session) applyScaling(ctx context.Context, app *spec.App, rd *Rendered,
 	}
 	r.Report(s.event(app, target.Progressing, fmt.Sprintf("autoscaling %d–%d tasks (%s)",
 		aws.ToInt32(rd.Scaling.Target.MinCapacity), aws.ToInt32(rd.Scaling.Target.MaxCapacity), strings.Join(names, ", "))))
-	live, err := s.scalingPolicies(ctx, app)
-	if err != nil {
-		return err
+	var live []aastypes.ScalingPolicy
+	if have != nil {
+		live = have.policies
 	}
 	for _, p := range live {
 		name := aws.ToString(p.PolicyName)
 		if want[name] || !strings.HasPrefix(name, app.Name+"-") {
 			continue
 		}
-		if _, err := s.scaling.DeleteScalingPolicy(ctx, &aas.DeleteScalingPolicyInput{
-			PolicyName: p.PolicyName, ServiceNamespace: aastypes.ServiceNamespaceEcs, ResourceId: aws.String(res),
-			ScalableDimension: aastypes.ScalableDimensionECSServiceDesiredCount,
-		}); err != nil {
-			return apiError("application-autoscaling DeleteScalingPolicy", name, err)
+		if err := s.deletePolicy(ctx, app, name); err != nil {
+			return err
 		}
 		v.Applied = append(v.Applied, "scaling policy "+name+" (deleted)")
 	}
 	return nil
+}
+
+func (s *Session) deletePolicy(ctx context.Context, app *spec.App, name string) error {
+	if _, err := s.scaling.DeleteScalingPolicy(ctx, &aas.DeleteScalingPolicyInput{
+		PolicyName: aws.String(name), ServiceNamespace: aastypes.ServiceNamespaceEcs, ResourceId: aws.String(scalingResource(app)),
+		ScalableDimension: aastypes.ScalableDimensionECSServiceDesiredCount,
+	}); err != nil && !isCode(err, "ObjectNotFoundException") {
+		return apiError("application-autoscaling DeleteScalingPolicy", name, err)
+	}
+	return nil
+}
+
+// restoreScaling puts the autoscaling back as it was before a deploy (before) that set
+// rd's: the target's capacities and policies, or no target at all. It reports whether it
+// changed anything.
+func (s *Session) restoreScaling(ctx context.Context, app *spec.App, before *scalingState, rd *Rendered) (bool, error) {
+	if before == nil || docText(before.doc()) == docText(renderedScaling(rd)) {
+		return false, nil
+	}
+	res := scalingResource(app)
+	if before.target == nil {
+		if _, err := s.scaling.DeregisterScalableTarget(ctx, &aas.DeregisterScalableTargetInput{
+			ServiceNamespace: aastypes.ServiceNamespaceEcs, ResourceId: aws.String(res),
+			ScalableDimension: aastypes.ScalableDimensionECSServiceDesiredCount,
+		}); err != nil && !isCode(err, "ObjectNotFoundException") {
+			return false, apiError("application-autoscaling DeregisterScalableTarget", res, err)
+		}
+		return true, nil
+	}
+	if _, err := s.scaling.RegisterScalableTarget(ctx, &aas.RegisterScalableTargetInput{
+		ServiceNamespace: aastypes.ServiceNamespaceEcs, ResourceId: aws.String(res),
+		ScalableDimension: aastypes.ScalableDimensionECSServiceDesiredCount,
+		MinCapacity:       before.target.MinCapacity, MaxCapacity: before.target.MaxCapacity,
+	}); err != nil {
+		return false, apiError("application-autoscaling RegisterScalableTarget", res, err)
+	}
+	had := map[string]bool{}
+	for _, p := range before.policies {
+		had[aws.ToString(p.PolicyName)] = true
+		if _, err := s.scaling.PutScalingPolicy(ctx, policyInput(p)); err != nil {
+			return false, apiError("application-autoscaling PutScalingPolicy", aws.ToString(p.PolicyName), err)
+		}
+	}
+	if rd.Scaling != nil {
+		for _, p := range rd.Scaling.Policies {
+			if name := aws.ToString(p.PolicyName); !had[name] {
+				if err := s.deletePolicy(ctx, app, name); err != nil {
+					return false, err
+				}
+			}
+		}
+	}
+	return true, nil
 }

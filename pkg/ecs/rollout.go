@@ -53,7 +53,8 @@ type Decision struct {
 //     with no other deployment left), and the service still points at our task definition.
 //   - RolledBack: our deployment FAILED (or vanished) and the service is back on the previous
 //     task definition: the circuit breaker rolled it back. Never a success.
-//   - Failed: our deployment FAILED without a rollback, another deployment replaced ours, the
+//   - Failed: our deployment FAILED without a rollback (the service still on ours, or on a
+//     third revision that is neither ours nor the previous), another deployment replaced ours, the
 //     service was deleted, or tasks of our deployment keep stopping for the same reason
 //     (CannotPullContainerError, ResourceInitializationError, an essential container exiting).
 //   - Progressing otherwise, with the counts of every deployment.
@@ -104,14 +105,23 @@ func Evaluate(svc *types.Service, ro Rollout, stopped []types.Task) Decision {
 			why += fmt.Sprintf("; tasks stopped with %q", reason)
 			dec.StopReason = reason
 		}
-		if current != ro.TaskDefinition {
+		dec.Phase = target.Failed
+		switch {
+		case ro.Previous != "" && current == ro.Previous:
 			dec.Phase = target.RolledBack
 			dec.RolledBackTo = current
 			dec.Message = fmt.Sprintf("deployment %s of %s failed (%s); ECS rolled the service back to %s", id, Revision(ro.TaskDefinition), why, Revision(current))
-			return dec
+		case current != ro.TaskDefinition:
+			// Neither ours nor the one before: someone else changed the service; not a rollback.
+			prev := "it had none"
+			if ro.Previous != "" {
+				prev = "it ran " + Revision(ro.Previous)
+			}
+			dec.Message = fmt.Sprintf("deployment %s of %s failed: %s; the service now runs %s, not the revision it ran before (%s)",
+				id, Revision(ro.TaskDefinition), why, Revision(current), prev)
+		default:
+			dec.Message = fmt.Sprintf("deployment %s of %s failed: %s", id, Revision(ro.TaskDefinition), why)
 		}
-		dec.Phase = target.Failed
-		dec.Message = fmt.Sprintf("deployment %s of %s failed: %s", id, Revision(ro.TaskDefinition), why)
 		return dec
 	}
 	if n >= failFastAfter {

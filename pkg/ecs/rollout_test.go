@@ -125,6 +125,22 @@ func TestEvaluate(t *testing.T) {
 			phase: target.RolledBack, back: td1, want: []string{"web:2 failed (ECS deployment circuit breaker); ECS rolled the service back to web:1"},
 		},
 		{
+			name: "FAILED, and the service runs a third revision, neither ours nor the previous: not a rollback",
+			svc: svcOf(td3, 2,
+				dep{"ecs-svc/3", "PRIMARY", td3, types.DeploymentRolloutStateInProgress, "", 2, 0, 2, 0},
+				dep{"ecs-svc/2", "ACTIVE", td2, types.DeploymentRolloutStateFailed, "ECS deployment circuit breaker: tasks failed to start.", 0, 0, 0, 4}),
+			ro:    update,
+			phase: target.Failed, want: []string{"deployment ecs-svc/2 of web:2 failed: ECS deployment circuit breaker: tasks failed to start; the service now runs web:3, not the revision it ran before (it ran web:1)"},
+		},
+		{
+			name: "FAILED first deployment of a service, and the service runs another revision: not a rollback",
+			svc: svcOf(td1, 2,
+				dep{"ecs-svc/3", "PRIMARY", td1, types.DeploymentRolloutStateInProgress, "", 2, 0, 2, 0},
+				dep{"ecs-svc/2", "ACTIVE", td2, types.DeploymentRolloutStateFailed, "ECS deployment circuit breaker: tasks failed to start.", 0, 0, 0, 4}),
+			ro:    Rollout{TaskDefinition: td2, Deployment: "ecs-svc/2"},
+			phase: target.Failed, want: []string{"the service now runs web:1, not the revision it ran before (it had none)"},
+		},
+		{
 			name: "breaker without rollback: FAILED and still on our task definition",
 			svc: svcOf(td2, 2,
 				dep{"ecs-svc/2", "PRIMARY", td2, types.DeploymentRolloutStateFailed, "ECS deployment circuit breaker: tasks failed to start.", 2, 0, 0, 3},

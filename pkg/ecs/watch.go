@@ -70,22 +70,22 @@ func (s *Session) watch(ctx context.Context, app *spec.App, ro Rollout, timeout 
 			select {
 			case <-ctx.Done():
 				timer.Stop()
-				return canceled(last), nil
+				return s.end(app, canceled(last), r), nil
 			case <-deadline.C:
 				timer.Stop()
-				return timedOut(last, timeout), nil
+				return s.end(app, timedOut(last, timeout), r), nil
 			case <-timer.C:
 			}
 		}
 		first = false
 		if ctx.Err() != nil {
-			return canceled(last), nil
+			return s.end(app, canceled(last), r), nil
 		}
 
 		svc, err := s.describeService(ctx, app, false)
 		if err != nil {
 			if ctx.Err() != nil {
-				return canceled(last), nil
+				return s.end(app, canceled(last), r), nil
 			}
 			if !retryable(err) {
 				return last, err
@@ -117,7 +117,7 @@ func (s *Session) watch(ctx context.Context, app *spec.App, ro Rollout, timeout 
 				lastFailed = int(dep.FailedTasks)
 				sinceLook = 0
 			case ctx.Err() != nil:
-				return canceled(last), nil
+				return s.end(app, canceled(last), r), nil
 			case !retryable(err):
 				return last, err
 			}
@@ -148,6 +148,16 @@ func (s *Session) watch(ctx context.Context, app *spec.App, ro Rollout, timeout 
 			return dec, nil
 		}
 	}
+}
+
+// end reports a verdict the loop reached without a new answer from ECS (interrupted, timed
+// out), so that it ends the progress output: on a terminal it closes the live status line
+// rather than leaving the verdict to be printed onto it.
+func (s *Session) end(app *spec.App, dec Decision, r target.Reporter) Decision {
+	e := s.event(app, dec.Phase, dec.Message)
+	e.Desired, e.Updated, e.Ready = dec.Desired, dec.Updated, dec.Ready
+	r.Report(e)
+	return dec
 }
 
 func orEmpty(svc *types.Service) *types.Service {

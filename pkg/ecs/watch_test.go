@@ -1,6 +1,7 @@
 package ecs
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"slices"
@@ -170,5 +171,48 @@ func TestRetryable(t *testing.T) {
 		if got := retryable(c.err); got != c.want {
 			t.Errorf("retryable(%v) = %v", c.err, got)
 		}
+	}
+}
+
+// A watch that ends interrupted or timed out reports that verdict as its last event, so that on
+// a terminal the live status line is closed before the verdict is printed, not glued to it.
+func TestWatchEndsTheLiveLine(t *testing.T) {
+	going := svcOf(td2, 2, dep{"ecs-svc/2", "PRIMARY", td2, types.DeploymentRolloutStateInProgress, "", 2, 0, 2, 0})
+	for _, c := range []struct {
+		phase   target.Phase
+		timeout time.Duration
+		cancel  bool
+	}{
+		{target.TimedOut, 30 * time.Millisecond, false},
+		{target.Canceled, time.Minute, true},
+	} {
+		t.Run(string(c.phase), func(t *testing.T) {
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			polls := 0
+			f := &fakeECS{script: []func() (*types.Service, error){func() (*types.Service, error) {
+				if polls++; polls == 3 && c.cancel {
+					cancel()
+				}
+				return going, nil
+			}}}
+			var out bytes.Buffer
+			live := target.NewReporter(&out, "text", true)
+			dec, err := newTestSession(f).watch(ctx, testApp(t, ""), Rollout{TaskDefinition: td2}, c.timeout, eventLog{}, live)
+			if err != nil || dec.Phase != c.phase {
+				t.Fatalf("watch = %+v, %v", dec, err)
+			}
+			text := out.String()
+			if !strings.Contains(text, "PRIMARY web:2 IN_PROGRESS 0/2 running, 2 pending") {
+				t.Fatalf("no live progress line:\n%q", text)
+			}
+			if !strings.HasSuffix(text, "\n") {
+				t.Errorf("the live line is left open after %s (the verdict would be printed onto it):\n%q", c.phase, text)
+			}
+			last := text[strings.LastIndex(text, "\r\033[K")+len("\r\033[K"):]
+			if !strings.Contains(last, string(c.phase)) || !strings.Contains(last, dec.Message) {
+				t.Errorf("last line %q, want the %s decision %q", last, c.phase, dec.Message)
+			}
+		})
 	}
 }
