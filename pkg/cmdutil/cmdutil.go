@@ -3,6 +3,7 @@
 package cmdutil
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -136,6 +137,20 @@ func (g *GlobalOptions) LoadFor(io *IOStreams, targetName string, imageFlags []s
 		return nil, nil, errs
 	}
 	return t, app, nil
+}
+
+// Connect loads and validates the spec for a target, then connects to the target: the start
+// of every command that talks to a live system.
+func (g *GlobalOptions) Connect(ctx context.Context, io *IOStreams, targetName string, imageFlags []string) (target.Target, *spec.App, target.Session, error) {
+	t, app, err := g.LoadFor(io, targetName, imageFlags)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	s, err := t.Connect(ctx, app, g.ConnectOptions())
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return t, app, s, nil
 }
 
 // ConnectOptions are the access flags as the targets take them.

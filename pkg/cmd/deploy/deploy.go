@@ -52,12 +52,8 @@ func NewCmd(io *cmdutil.IOStreams, g *cmdutil.GlobalOptions) *cobra.Command {
 
 // Run deploys.
 func Run(cmd *cobra.Command, o *Options) error {
-	t, app, err := o.Global.LoadFor(o.IO, o.Target, o.Images)
-	if err != nil {
-		return err
-	}
 	ctx := cmd.Context()
-	s, err := t.Connect(ctx, app, o.Global.ConnectOptions())
+	_, app, s, err := o.Global.Connect(ctx, o.IO, o.Target, o.Images)
 	if err != nil {
 		return err
 	}

@@ -38,12 +38,8 @@ func NewCmd(io *cmdutil.IOStreams, g *cmdutil.GlobalOptions) *cobra.Command {
 
 // Run lists what would go, asks, then deletes.
 func Run(cmd *cobra.Command, o *Options) error {
-	t, app, err := o.Global.LoadFor(o.IO, o.Target, nil)
-	if err != nil {
-		return err
-	}
 	ctx := cmd.Context()
-	s, err := t.Connect(ctx, app, o.Global.ConnectOptions())
+	t, app, s, err := o.Global.Connect(ctx, o.IO, o.Target, nil)
 	if err != nil {
 		return err
 	}

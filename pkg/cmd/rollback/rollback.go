@@ -39,11 +39,7 @@ func NewCmd(io *cmdutil.IOStreams, g *cmdutil.GlobalOptions) *cobra.Command {
 
 // Run rolls back.
 func Run(cmd *cobra.Command, o *Options) error {
-	t, app, err := o.Global.LoadFor(o.IO, o.Target, nil)
-	if err != nil {
-		return err
-	}
-	s, err := t.Connect(cmd.Context(), app, o.Global.ConnectOptions())
+	_, app, s, err := o.Global.Connect(cmd.Context(), o.IO, o.Target, nil)
 	if err != nil {
 		return err
 	}
