@@ -72,26 +72,35 @@ func Execute(ctx context.Context, io *cmdutil.IOStreams, args []string) int {
 	cmd := NewCmd(io, g)
 	cmd.SetArgs(args)
 	err := cmd.ExecuteContext(ctx)
-	if err != nil {
-		var specErrs spec.Errors
-		var usage *target.UsageError
-		var rollout *target.RolloutError
-		switch {
-		case errors.As(err, &rollout), target.ExitCode(err) == target.ExitDiff:
-			// The verdict or the diff is already printed.
-		case errors.As(err, &specErrs):
-			if !g.ErrorsInOutput {
-				cmdutil.PrintDiagnostics(io.ErrOut, "", specErrs)
-			}
-		case errors.As(err, &usage):
-			fmt.Fprintf(io.ErrOut, "error: %s\n", usage.Msg)
-		case strings.HasPrefix(err.Error(), "unknown command"):
-			// cobra's own error for a mistyped subcommand: a usage error.
-			fmt.Fprintf(io.ErrOut, "error: %s\n", err)
-			return target.ExitInvalid
-		default:
-			fmt.Fprintf(io.ErrOut, "error: %s\n", err)
-		}
+	if err == nil {
+		return target.ExitOK
 	}
-	return target.ExitCode(err)
+	code := target.ExitCode(err)
+	var specErrs spec.Errors
+	var usage *target.UsageError
+	var rollout *target.RolloutError
+	switch {
+	case errors.As(err, &rollout), code == target.ExitDiff, g.ErrorsInOutput:
+		// The verdict, the diff or the JSON result is already printed.
+		return code
+	case errors.As(err, &specErrs):
+		cmdutil.PrintDiagnostics(io.ErrOut, "", specErrs)
+	case errors.As(err, &usage):
+		fmt.Fprintf(io.ErrOut, "error: %s\n", usage.Msg)
+	case strings.HasPrefix(err.Error(), "unknown command"):
+		// cobra's own error for a mistyped subcommand: a usage error.
+		fmt.Fprintf(io.ErrOut, "error: %s\n", err)
+		code = target.ExitInvalid
+	default:
+		fmt.Fprintf(io.ErrOut, "error: %s\n", err)
+	}
+	if g.JSON() {
+		// Machines get the failure as the command's JSON result too.
+		res := map[string]any{"error": err.Error(), "exitCode": code}
+		if len(specErrs) > 0 {
+			res["errors"] = specErrs
+		}
+		_ = cmdutil.PrintJSON(io.Out, res)
+	}
+	return code
 }

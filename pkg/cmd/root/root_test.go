@@ -3,6 +3,7 @@ package root
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -99,12 +100,21 @@ func TestUsageErrorsExit2(t *testing.T) {
 	}
 }
 
-// With -o json, commands other than validate still say what is wrong with the spec.
-func TestJSONOutputKeepsSpecErrorsOnStderr(t *testing.T) {
+// With -o json, every command says what is wrong with the spec: on stderr for people, and as
+// a JSON result on stdout for machines.
+func TestJSONOutputCarriesSpecErrors(t *testing.T) {
 	p := write(t, good+"replcas: 3\n")
 	for _, cmd := range []string{"render", "deploy", "diff", "status"} {
 		code, out, stderr := execute(t, cmd, "--target", "ecs", "-f", p, "-o", "json")
-		if code != 2 || !strings.Contains(stderr, "replcas: unknown field") || out != "" {
+		var res struct {
+			Error    string
+			ExitCode int
+			Errors   []struct{ Field string }
+		}
+		if err := json.Unmarshal([]byte(out), &res); err != nil {
+			t.Errorf("%s -o json: stdout is not JSON: %q", cmd, out)
+		}
+		if code != 2 || !strings.Contains(stderr, "replcas: unknown field") || res.ExitCode != 2 || len(res.Errors) != 1 || res.Errors[0].Field != "replcas" {
 			t.Errorf("%s -o json: exit %d, stdout %q, stderr %q", cmd, code, out, stderr)
 		}
 	}
