@@ -191,3 +191,13 @@ func NoArgs(cmd *cobra.Command, args []string) error {
 	}
 	return nil
 }
+
+// TargetFlag adds --target, which every command that renders or talks to a target takes.
+func TargetFlag(cmd *cobra.Command, into *string) {
+	cmd.Flags().StringVar(into, "target", "", "ecs or eks (required)")
+}
+
+// ImageFlag adds the repeatable --image NAME=REF override.
+func ImageFlag(cmd *cobra.Command, into *[]string) {
+	cmd.Flags().StringArrayVar(into, "image", nil, "override a container's image: NAME=REF (repeatable)")
+}

@@ -13,12 +13,6 @@ type Reporter interface {
 	Report(e Event)
 }
 
-// ReporterFunc adapts a function (tests collect events with it).
-type ReporterFunc func(Event)
-
-// Report calls f.
-func (f ReporterFunc) Report(e Event) { f(e) }
-
 // NewReporter prints events as JSON Lines (json), as a redrawn status line on a terminal, or
 // as one timestamped line per change otherwise (CI logs: never a redraw).
 func NewReporter(w io.Writer, format string, live bool) Reporter {

@@ -41,8 +41,8 @@ func NewCmd(io *cmdutil.IOStreams, g *cmdutil.GlobalOptions) *cobra.Command {
 			return Run(cmd, o)
 		},
 	}
-	cmd.Flags().StringVar(&o.Target, "target", "", "ecs or eks (required)")
-	cmd.Flags().StringArrayVar(&o.Images, "image", nil, "override a container's image: NAME=REF (repeatable)")
+	cmdutil.TargetFlag(cmd, &o.Target)
+	cmdutil.ImageFlag(cmd, &o.Images)
 	cmd.Flags().BoolVar(&o.NoWait, "no-wait", false, "apply and return without watching the rollout")
 	cmd.Flags().BoolVar(&o.DryRun, "dry-run", false, "render and diff against what is live; write nothing")
 	cmd.Flags().DurationVar(&o.Timeout, "timeout", 0, "give up watching after this long (default rollout.timeout)")

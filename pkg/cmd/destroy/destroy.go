@@ -30,7 +30,7 @@ func NewCmd(io *cmdutil.IOStreams, g *cmdutil.GlobalOptions) *cobra.Command {
 		Args:  cmdutil.NoArgs,
 		RunE:  func(cmd *cobra.Command, args []string) error { return Run(cmd, o) },
 	}
-	cmd.Flags().StringVar(&o.Target, "target", "", "ecs or eks (required)")
+	cmdutil.TargetFlag(cmd, &o.Target)
 	cmd.Flags().BoolVarP(&o.Yes, "yes", "y", false, "do not ask for confirmation")
 	cmd.Flags().BoolVar(&o.PurgeLogs, "purge-logs", false, "also delete the log group (ecs)")
 	return cmd

@@ -36,8 +36,8 @@ func NewCmd(io *cmdutil.IOStreams, g *cmdutil.GlobalOptions) *cobra.Command {
 		Args:  cmdutil.NoArgs,
 		RunE:  func(cmd *cobra.Command, args []string) error { return Run(cmd, o) },
 	}
-	cmd.Flags().StringVar(&o.Target, "target", "", "ecs or eks (required)")
-	cmd.Flags().StringArrayVar(&o.Images, "image", nil, "override a container's image: NAME=REF (repeatable)")
+	cmdutil.TargetFlag(cmd, &o.Target)
+	cmdutil.ImageFlag(cmd, &o.Images)
 	return cmd
 }
 

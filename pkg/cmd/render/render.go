@@ -38,9 +38,9 @@ func NewCmd(io *cmdutil.IOStreams, g *cmdutil.GlobalOptions) *cobra.Command {
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error { return Run(opts) },
 	}
-	cmd.Flags().StringVar(&opts.Target, "target", "", "ecs or eks (required)")
+	cmdutil.TargetFlag(cmd, &opts.Target)
 	cmd.Flags().StringVar(&opts.OutputDir, "output-dir", "", "write files into this folder instead of printing")
-	cmd.Flags().StringArrayVar(&opts.Images, "image", nil, "override a container's image: NAME=REF (repeatable)")
+	cmdutil.ImageFlag(cmd, &opts.Images)
 	return cmd
 }
 

@@ -28,7 +28,7 @@ func NewCmd(io *cmdutil.IOStreams, g *cmdutil.GlobalOptions) *cobra.Command {
 		Args:  cmdutil.NoArgs,
 		RunE:  func(cmd *cobra.Command, args []string) error { return Run(cmd, o) },
 	}
-	cmd.Flags().StringVar(&o.Target, "target", "", "ecs or eks (required)")
+	cmdutil.TargetFlag(cmd, &o.Target)
 	return cmd
 }
 
