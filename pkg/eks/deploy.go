@@ -43,6 +43,11 @@ func (s *Session) Deploy(ctx context.Context, app *spec.App, opts target.DeployO
 		r.Report(s.event(app, target.Pending, fmt.Sprintf("applying %d objects to namespace %s (%s)", len(objs), ns, s.where)))
 		applied, err := s.applyAll(ctx, objs, opts.ForceConflicts)
 		v.Applied = applied
+		if err != nil && len(applied) == 0 && ctx.Err() != nil {
+			// Ctrl-C during the dry run: nothing was written.
+			v.Phase, v.Message = target.Canceled, "interrupted before anything was written"
+			return v, nil
+		}
 		if err != nil {
 			if len(applied) == 0 {
 				return nil, fmt.Errorf("%w\nnothing was applied", err)
@@ -51,9 +56,16 @@ func (s *Session) Deploy(ctx context.Context, app *spec.App, opts target.DeployO
 		}
 		r.Report(s.event(app, target.Progressing, "applied "+fmt.Sprint(applied)))
 	}
-	d, err := s.cs.AppsV1().Deployments(ns).Get(ctx, app.Name, metav1.GetOptions{})
+	// Read back even when interrupted meanwhile: the verdict names the live revision.
+	gctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	d, err := s.cs.AppsV1().Deployments(ns).Get(gctx, app.Name, metav1.GetOptions{})
 	if err != nil {
 		return nil, fmt.Errorf("get deployment %s/%s: %w", ns, app.Name, err)
+	}
+	if ctx.Err() != nil {
+		s.fill(ctx, v, app, Decision{Phase: target.Canceled})
+		return v, nil
 	}
 	if opts.NoWait {
 		v.Phase, v.Message = target.Succeeded, "applied; not watching (--no-wait)"

@@ -62,11 +62,19 @@ func Run(cmd *cobra.Command, o *Options) error {
 		return err
 	}
 	if v.Phase == target.Canceled && !o.Global.JSON() {
-		applied := "nothing (the live app already matched the spec)"
-		if len(v.Applied) > 0 {
-			applied = strings.Join(v.Applied, ", ")
-		}
-		fmt.Fprintf(o.IO.ErrOut, "interrupted: stopped watching; every object was applied whole, the rollout goes on.\napplied: %s\ncheck it with: shipit status --target %s -f %s\n", applied, o.Target, o.Global.File)
+		fmt.Fprint(o.IO.ErrOut, interruptedNote(v, o))
 	}
 	return o.Global.PrintVerdict(o.IO, v)
+}
+
+// interruptedNote tells what an interrupted deploy left behind and how to check it.
+func interruptedNote(v *target.Verdict, o *Options) string {
+	check := fmt.Sprintf("check it with: shipit status --target %s -f %s\n", o.Target, o.Global.File)
+	switch {
+	case len(v.Applied) > 0:
+		return "interrupted: stopped watching; every object was applied whole, the rollout goes on.\napplied: " + strings.Join(v.Applied, ", ") + "\n" + check
+	case v.Unchanged:
+		return "interrupted: stopped watching; nothing was applied (the live app already matched the spec).\n" + check
+	}
+	return "interrupted before anything was written; the live app is as it was.\n" + check
 }
