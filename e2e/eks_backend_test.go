@@ -383,6 +383,50 @@ func TestEKSInterruptedWatch(t *testing.T) {
 	}
 }
 
+// TestEKSConcurrentDeployIsRefused: while one deploy watches its rollout, a second deploy and a
+// rollback of the same app fail at once, naming the first, and write nothing; once the first
+// ends (here by Ctrl-C) its lock is gone and the next deploy goes through.
+func TestEKSConcurrentDeployIsRefused(t *testing.T) {
+	ns := harness.Namespace(t)
+	stuck := eksApp(t, ns, "registry.local/web:never-ready", "")
+	fixed := eksApp(t, ns, "registry.local/web:v2", "")
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, shipit(t), "deploy", "--target", "eks", "-f", stuck)
+	r := runShipitCmd(t, cmd, func(c *exec.Cmd, stderr *syncBuffer) {
+		waitFor(t, 60*time.Second, func() bool { return strings.Contains(stderr.String(), "Progressing") })
+		holder := kubectlOut(t, "-n", ns, "get", "lease", "shipit-web", "-o", "jsonpath={.spec.holderIdentity}")
+		if want := fmt.Sprintf("shipit deploy, pid %d on ", c.Process.Pid); !strings.HasPrefix(holder, want) {
+			t.Errorf("lease held by %q, want %q…", holder, want)
+		}
+		second := runShipit(t, "deploy", "--target", "eks", "-f", fixed)
+		if second.code != 1 || !strings.Contains(second.stderr, "another "+holder+" is deploying web in namespace "+ns) {
+			t.Errorf("second deploy: exit %d, want 1 naming the first", second.code)
+		}
+		if img := kubectlOut(t, "-n", ns, "get", "deploy", "web", "-o", "jsonpath={.spec.template.spec.containers[0].image}"); img != "registry.local/web:never-ready" {
+			t.Errorf("the refused deploy wrote: image %q", img)
+		}
+		if rb := runShipit(t, "rollback", "--target", "eks", "-f", fixed); rb.code != 1 || !strings.Contains(rb.stderr, "is deploying web") {
+			t.Errorf("rollback during the deploy: exit %d, want 1", rb.code)
+		}
+		if err := c.Process.Signal(syscall.SIGINT); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if r.code != 130 {
+		t.Fatalf("first deploy: exit %d, want 130", r.code)
+	}
+	if got := kubectlOut(t, "-n", ns, "get", "lease", "-o", "name"); got != "" {
+		t.Errorf("lock left behind: %s", got)
+	}
+	if r := runShipit(t, "deploy", "--target", "eks", "-f", fixed); r.code != 0 {
+		t.Fatalf("deploy after the first ended: exit %d", r.code)
+	}
+	if got := kubectlOut(t, "-n", ns, "get", "deploy", "web", "-o", "jsonpath={.status.readyReplicas}"); got != "3" {
+		t.Errorf("ready %q, want 3", got)
+	}
+}
+
 // TestEKSWatchSurvivesAPIServerRestart: the rollout is held (the only node is cordoned, so new
 // pods stay Pending) while the API server restarts under the watch; once the node is back, the
 // watch, re-established by itself, must still reach the right verdict.

@@ -113,7 +113,9 @@ func (s *Session) unchanged(ctx context.Context, objs []object, hash string) boo
 // applyAll applies the objects for real after a server-side dry run of every one of them has
 // passed, so a conflict or an invalid field stops the deploy before anything is written. The
 // real apply is not cut short by Ctrl-C (it takes a moment): nothing is left half-applied.
-func (s *Session) applyAll(ctx context.Context, objs []object, force bool) ([]string, error) {
+// beforeWrite runs once the app's namespace exists and before anything else is written: it
+// takes the deploy lock, which lives in that namespace.
+func (s *Session) applyAll(ctx context.Context, objs []object, force bool, beforeWrite func(context.Context) error) ([]string, error) {
 	// Objects of a namespace that does not exist yet cannot be dry-run; nothing in it can
 	// conflict either.
 	var check []object
@@ -130,8 +132,19 @@ func (s *Session) applyAll(ctx context.Context, objs []object, force bool) ([]st
 	}
 	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
 	defer cancel()
-	_, applied, err := s.apply(actx, objs, force, false)
-	return applied, err
+	n := 0
+	for n < len(objs) && objs[n].u.GetKind() == "Namespace" {
+		n++
+	}
+	_, applied, err := s.apply(actx, objs[:n], force, false)
+	if err != nil {
+		return applied, err
+	}
+	if err := beforeWrite(actx); err != nil {
+		return applied, err
+	}
+	_, rest, err := s.apply(actx, objs[n:], force, false)
+	return append(applied, rest...), err
 }
 
 // apply server-side applies the objects in order with field manager "shipit".

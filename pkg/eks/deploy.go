@@ -41,7 +41,15 @@ func (s *Session) Deploy(ctx context.Context, app *spec.App, opts target.DeployO
 		r.Report(s.event(app, target.Pending, fmt.Sprintf("nothing changed (spec %s is live in %s); nothing applied", hash, ns)))
 	} else {
 		r.Report(s.event(app, target.Pending, fmt.Sprintf("applying %d objects to namespace %s (%s)", len(objs), ns, s.where)))
-		applied, err := s.applyAll(ctx, objs, opts.ForceConflicts)
+		var release func()
+		lock := func(ctx context.Context) (err error) {
+			release, err = s.lock(ctx, app, "deploy", opts.ForceConflicts)
+			return err
+		}
+		applied, err := s.applyAll(ctx, objs, opts.ForceConflicts, lock)
+		if release != nil {
+			defer release()
+		}
 		v.Applied = applied
 		if err != nil && len(applied) == 0 && ctx.Err() != nil {
 			// Ctrl-C during the dry run: nothing was written.
@@ -208,6 +216,11 @@ func (s *Session) applyTemplate(ctx context.Context, app *spec.App, tmpl *corev1
 
 // Rollback is `shipit rollback`: undo, then watch.
 func (s *Session) Rollback(ctx context.Context, app *spec.App, opts target.RollbackOptions, r target.Reporter) (*target.Verdict, error) {
+	release, err := s.lock(ctx, app, "rollback", false)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
 	rev, gen, err := s.undo(ctx, app, opts.To)
 	if err != nil {
 		return nil, err

@@ -22,6 +22,17 @@ var destroyOrder = []string{"HorizontalPodAutoscaler", "Service", "Deployment", 
 // shipit created it for this app.
 func (s *Session) Destroy(ctx context.Context, app *spec.App, opts target.DestroyOptions, r target.Reporter) (*target.DestroyResult, error) {
 	ns := app.EKS.Namespace
+	if !opts.Plan {
+		// Not while a deploy of the app is under way. Without the namespace there is
+		// nothing to lock, nor to delete but a cluster-wide volume.
+		release, err := s.lock(ctx, app, "destroy", false)
+		switch {
+		case err == nil:
+			defer release()
+		case !apierrors.IsNotFound(err):
+			return nil, err
+		}
+	}
 	sel := labels.Set{NameLabel: app.Name, ManagedByLabel: spec.ManagedBy}.String()
 	res := &target.DestroyResult{Deleted: []string{}}
 	for _, kind := range destroyOrder {

@@ -1,0 +1,167 @@
+package eks
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"sync"
+	"time"
+
+	coordinationv1 "k8s.io/api/coordination/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/shipit-dev/shipit/pkg/spec"
+)
+
+// The deploy lock keeps two deploys (or a deploy and a rollback) of one app from interleaving
+// (design §8): the second one fails clearly, naming the first. It is a coordination.k8s.io
+// Lease in the app's namespace, taken before the first write, renewed while shipit watches and
+// deleted when it ends. A shipit that died leaves a lease that simply expires, so a crash never
+// wedges the app the way Helm's stuck "pending-upgrade" release does.
+const (
+	lockDuration = 30 * time.Second
+	lockRenew    = 10 * time.Second
+)
+
+// LockName is the Lease that holds an app's deploy lock.
+func LockName(app string) string { return "shipit-" + app }
+
+// lockHolder names this process for the one it keeps waiting.
+func lockHolder(op string) string {
+	host, _ := os.Hostname()
+	return fmt.Sprintf("shipit %s, pid %d on %s", op, os.Getpid(), host)
+}
+
+// LockedError is another shipit holding the app's deploy lock.
+type LockedError struct {
+	App, Namespace, Holder string
+	// Op is what this process was about to do: deploy, rollback or destroy.
+	Op           string
+	Since, Until time.Time
+}
+
+func (e *LockedError) Error() string {
+	msg := fmt.Sprintf("another %s is deploying %s in namespace %s (since %s); a %s now would interleave with it. "+
+		"Wait for it to end (shipit status --target eks; if its holder died, the lock expires at %s)",
+		e.Holder, e.App, e.Namespace, e.Since.UTC().Format(time.RFC3339), e.Op, e.Until.UTC().Format(time.RFC3339))
+	if e.Op == "deploy" {
+		msg += ", or pass --force-conflicts to take the lock over"
+	}
+	return msg
+}
+
+// lock takes the app's deploy lock (over a live holder only with force) and keeps renewing it
+// until release is called. Release never fails the deploy: a lease left behind expires.
+func (s *Session) lock(ctx context.Context, app *spec.App, op string, force bool) (release func(), err error) {
+	ns, name := app.EKS.Namespace, LockName(app.Name)
+	leases := s.cs.CoordinationV1().Leases(ns)
+	holder := lockHolder(op)
+	now := metav1.NewMicroTime(s.now())
+	want := &coordinationv1.Lease{
+		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns,
+			Labels: map[string]string{NameLabel: app.Name, ManagedByLabel: spec.ManagedBy}},
+		Spec: coordinationv1.LeaseSpec{HolderIdentity: &holder, LeaseDurationSeconds: ptr(int32(lockDuration / time.Second)),
+			AcquireTime: &now, RenewTime: &now},
+	}
+	held, err := leases.Create(ctx, want, metav1.CreateOptions{FieldManager: FieldManager})
+	if apierrors.IsAlreadyExists(err) {
+		held, err = s.takeOver(ctx, want, op, force)
+	}
+	if err != nil {
+		if _, ok := err.(*LockedError); ok {
+			return nil, err
+		}
+		return nil, fmt.Errorf("take the deploy lock (lease %s/%s): %w", ns, name, err)
+	}
+
+	var mu sync.Mutex
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(lockRenew)
+		defer t.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+			}
+			mu.Lock()
+			l := held.DeepCopy()
+			mu.Unlock()
+			renewed := metav1.NewMicroTime(s.now())
+			l.Spec.RenewTime = &renewed
+			rctx, cancel := context.WithTimeout(context.Background(), lockRenew)
+			// A failed renewal (the API server restarting, say) is tried again at the next
+			// tick; the lease outlives two missed ones.
+			if u, err := leases.Update(rctx, l, metav1.UpdateOptions{FieldManager: FieldManager}); err == nil {
+				mu.Lock()
+				held = u
+				mu.Unlock()
+			} else if apierrors.IsConflict(err) || apierrors.IsNotFound(err) {
+				cancel()
+				return // taken over with --force-conflicts, or deleted: no longer ours
+			}
+			cancel()
+		}
+	}()
+	return func() {
+		close(stop)
+		<-done
+		mu.Lock()
+		defer mu.Unlock()
+		dctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		// Only the lease as this process last wrote it: never one taken over since.
+		_ = leases.Delete(dctx, name, metav1.DeleteOptions{Preconditions: &metav1.Preconditions{
+			UID: &held.UID, ResourceVersion: &held.ResourceVersion}})
+	}, nil
+}
+
+// takeOver takes a lease that exists: when it has expired, or with force. The update carries
+// the resource version read, so of two processes taking it at once only one succeeds.
+func (s *Session) takeOver(ctx context.Context, want *coordinationv1.Lease, op string, force bool) (*coordinationv1.Lease, error) {
+	leases := s.cs.CoordinationV1().Leases(want.Namespace)
+	live, err := leases.Get(ctx, want.Name, metav1.GetOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("read the deploy lock (lease %s/%s): %w", want.Namespace, want.Name, err)
+	}
+	if until, active := lockUntil(live); active(s.now()) && !force {
+		return nil, lockedError(want, live, op, until)
+	}
+	l := live.DeepCopy()
+	l.Labels, l.Spec = want.Labels, want.Spec
+	taken, err := leases.Update(ctx, l, metav1.UpdateOptions{FieldManager: FieldManager})
+	if apierrors.IsConflict(err) {
+		// Someone else took it between our read and our write: it is theirs.
+		if again, gerr := leases.Get(ctx, want.Name, metav1.GetOptions{}); gerr == nil {
+			until, _ := lockUntil(again)
+			return nil, lockedError(want, again, op, until)
+		}
+	}
+	return taken, err
+}
+
+// lockUntil is when a lease runs out, and a test of whether it is still held at a time.
+func lockUntil(l *coordinationv1.Lease) (time.Time, func(time.Time) bool) {
+	if l.Spec.HolderIdentity == nil || *l.Spec.HolderIdentity == "" || l.Spec.RenewTime == nil || l.Spec.LeaseDurationSeconds == nil {
+		return time.Time{}, func(time.Time) bool { return false }
+	}
+	until := l.Spec.RenewTime.Add(time.Duration(*l.Spec.LeaseDurationSeconds) * time.Second)
+	return until, func(now time.Time) bool { return now.Before(until) }
+}
+
+func lockedError(want, live *coordinationv1.Lease, op string, until time.Time) *LockedError {
+	e := &LockedError{App: want.Labels[NameLabel], Namespace: want.Namespace, Op: op, Until: until, Holder: "shipit"}
+	if h := live.Spec.HolderIdentity; h != nil && *h != "" {
+		e.Holder = *h
+	}
+	if a := live.Spec.AcquireTime; a != nil {
+		e.Since = a.Time
+	}
+	return e
+}
+
+func ptr[T any](v T) *T { return &v }

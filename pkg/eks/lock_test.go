@@ -1,0 +1,114 @@
+package eks
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	coordinationv1 "k8s.io/api/coordination/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes/fake"
+)
+
+func lease(holder string, renewed time.Time) *coordinationv1.Lease {
+	at := metav1.NewMicroTime(renewed)
+	return &coordinationv1.Lease{
+		ObjectMeta: metav1.ObjectMeta{Name: LockName("web"), Namespace: "shop"},
+		Spec: coordinationv1.LeaseSpec{HolderIdentity: &holder, LeaseDurationSeconds: ptr(int32(30)),
+			AcquireTime: &at, RenewTime: &at},
+	}
+}
+
+func holderOf(t *testing.T, s *Session) string {
+	t.Helper()
+	l, err := s.cs.CoordinationV1().Leases("shop").Get(context.Background(), LockName("web"), metav1.GetOptions{})
+	if apierrors.IsNotFound(err) {
+		return ""
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return *l.Spec.HolderIdentity
+}
+
+func TestLock(t *testing.T) {
+	ctx := context.Background()
+	app := testApp(t)
+	now := time.Date(2026, 11, 26, 8, 0, 0, 0, time.UTC)
+	session := func(objs ...*coordinationv1.Lease) *Session {
+		cs := fake.NewClientset()
+		for _, o := range objs {
+			if _, err := cs.CoordinationV1().Leases("shop").Create(ctx, o, metav1.CreateOptions{}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return &Session{cs: cs, now: func() time.Time { return now }}
+	}
+
+	t.Run("free: taken, refused to a second deploy, gone once released", func(t *testing.T) {
+		s := session()
+		release, err := s.lock(ctx, app, "deploy", false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if h := holderOf(t, s); !strings.HasPrefix(h, "shipit deploy, pid ") {
+			t.Errorf("holder %q", h)
+		}
+		_, err = s.lock(ctx, app, "rollback", false)
+		var locked *LockedError
+		if !errors.As(err, &locked) {
+			t.Fatalf("second lock: %v, want a LockedError", err)
+		}
+		want := " is deploying web in namespace shop (since 2026-11-26T08:00:00Z); a rollback now would interleave with it. " +
+			"Wait for it to end (shipit status --target eks; if its holder died, the lock expires at 2026-11-26T08:00:30Z)"
+		if !strings.HasPrefix(err.Error(), "another shipit deploy, pid ") || !strings.HasSuffix(err.Error(), want) {
+			t.Errorf("message: %s\nwant it to end with: %s", err, want)
+		}
+		release()
+		if h := holderOf(t, s); h != "" {
+			t.Errorf("lease left after release, held by %q", h)
+		}
+		release, err = s.lock(ctx, app, "deploy", false)
+		if err != nil {
+			t.Fatalf("after release: %v", err)
+		}
+		release()
+	})
+	t.Run("expired: taken over", func(t *testing.T) {
+		s := session(lease("shipit deploy, pid 1 on gone", now.Add(-31*time.Second)))
+		release, err := s.lock(ctx, app, "deploy", false)
+		if err != nil {
+			t.Fatalf("expired lease: %v", err)
+		}
+		defer release()
+		if h := holderOf(t, s); !strings.HasPrefix(h, "shipit deploy, pid ") || strings.HasSuffix(h, "on gone") {
+			t.Errorf("holder %q", h)
+		}
+	})
+	t.Run("live: refused, unless forced", func(t *testing.T) {
+		s := session(lease("shipit deploy, pid 1 on ci", now.Add(-29*time.Second)))
+		if _, err := s.lock(ctx, app, "deploy", false); err == nil || !strings.HasPrefix(err.Error(), "another shipit deploy, pid 1 on ci is deploying web") ||
+			!strings.HasSuffix(err.Error(), "expires at 2026-11-26T08:00:01Z), or pass --force-conflicts to take the lock over") {
+			t.Fatalf("live lease: %v", err)
+		}
+		release, err := s.lock(ctx, app, "deploy", true)
+		if err != nil {
+			t.Fatalf("forced: %v", err)
+		}
+		defer release()
+		if h := holderOf(t, s); strings.HasSuffix(h, "on ci") {
+			t.Errorf("not taken over: %q", h)
+		}
+	})
+	t.Run("no holder: free", func(t *testing.T) {
+		s := session(lease("", now))
+		release, err := s.lock(ctx, app, "deploy", false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		release()
+	})
+}
