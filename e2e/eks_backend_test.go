@@ -39,6 +39,20 @@ eks: {namespace: %s}
 	return p
 }
 
+// rewrite copies a spec with one change into a new file.
+func rewrite(t *testing.T, path, old, new string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil || !strings.Contains(string(b), old) {
+		t.Fatalf("rewrite %s: %v (holds %q: %v)", path, err, old, strings.Contains(string(b), old))
+	}
+	p := filepath.Join(t.TempDir(), "shipit.yaml")
+	if err := os.WriteFile(p, []byte(strings.Replace(string(b), old, new, 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
 type result struct {
 	code           int
 	stdout, stderr string
@@ -191,6 +205,65 @@ func TestEKSAutoscaledAppKeepsHPAReplicas(t *testing.T) {
 	}
 	if got := kubectlOut(t, "-n", ns, "get", "deploy", "web", "-o", "jsonpath={.spec.replicas}"); got != "5" {
 		t.Errorf("replicas after deploy = %s, want 5 (the autoscaler's)", got)
+	}
+}
+
+// TestEKSSwitchingAutoscaling: fixed count → autoscaling keeps the live replicas (server-side
+// apply alone would drop the field and fall back to 1); autoscaling → fixed count deletes the
+// HPA and takes spec.replicas over without a conflict; an object the spec no longer has (the
+// Service, after expose: none) is deleted.
+func TestEKSSwitchingAutoscaling(t *testing.T) {
+	ns := harness.Namespace(t)
+	replicas := func() string {
+		return kubectlOut(t, "-n", ns, "get", "deploy", "web", "-o", "jsonpath={.spec.replicas} {.status.readyReplicas}")
+	}
+	fixed4 := rewrite(t, eksApp(t, ns, "registry.local/web:v1", ""), "replicas: 3", "replicas: 4")
+	if r := runShipit(t, "deploy", "--target", "eks", "-f", fixed4); r.code != 0 || replicas() != "4 4" {
+		t.Fatalf("fixed 4: exit %d, replicas %q", r.code, replicas())
+	}
+	auto := eksApp(t, ns, "registry.local/web:v1", "autoscale: {min: 2, max: 6, cpu: 70}\n")
+	r := runShipit(t, "deploy", "--target", "eks", "-f", auto)
+	if r.code != 0 || !strings.Contains(r.stderr, "autoscaling from now on: the 4 live replicas stay") {
+		t.Fatalf("into autoscaling: exit %d", r.code)
+	}
+	if got := replicas(); got != "4 4" {
+		t.Errorf("into autoscaling: replicas %q, want 4 kept", got)
+	}
+	// No ReplicaSet ever scaled below 4: the Deployment never fell back to 1.
+	if ev := kubectlOut(t, "-n", ns, "get", "events", "--field-selector", "reason=ScalingReplicaSet", "-o", "jsonpath={.items[*].message}"); strings.Contains(ev, "to 1 from") || strings.Contains(ev, "down replica set web-") {
+		t.Errorf("scaled down on the switch: %s", ev)
+	}
+	// The HPA (here kubectl, through the scale subresource as the HPA does) scales to 5.
+	kubectlOut(t, "-n", ns, "scale", "deploy/web", "--replicas=5")
+
+	r = runShipit(t, "deploy", "--target", "eks", "-f", eksApp(t, ns, "registry.local/web:v1", ""))
+	if r.code != 0 || !strings.Contains(r.stderr, "autoscaling off: deleted HorizontalPodAutoscaler/web") {
+		t.Fatalf("out of autoscaling: exit %d", r.code)
+	}
+	if got := kubectlOut(t, "-n", ns, "get", "hpa", "-o", "name"); got != "" {
+		t.Errorf("HPA left: %s", got)
+	}
+	// A scale-down is done for the rollout rule (as for kubectl) before the status counts
+	// the pods that are going away; wait for them to go.
+	waitFor(t, 30*time.Second, func() bool { return replicas() == "3 3" })
+	// shipit now owns spec.replicas alone: changing it is no conflict with anyone.
+	r = runShipit(t, "deploy", "--target", "eks", "-f", fixed4)
+	if r.code != 0 || replicas() != "4 4" {
+		t.Fatalf("fixed 4 again: exit %d, replicas %q", r.code, replicas())
+	}
+	owners := kubectlOut(t, "-n", ns, "get", "deploy", "web", "--show-managed-fields", "-o", "jsonpath={range .metadata.managedFields[*]}{.manager}:{.fieldsV1.f:spec.f:replicas}{\"\\n\"}{end}")
+	for _, line := range strings.Split(owners, "\n") {
+		if m, f, _ := strings.Cut(line, ":"); f != "" && m != "shipit" {
+			t.Errorf("spec.replicas still owned by %s", m)
+		}
+	}
+
+	r = runShipit(t, "deploy", "--target", "eks", "-f", eksApp(t, ns, "registry.local/web:v1", "expose: none\n"))
+	if r.code != 0 || !strings.Contains(r.stderr, "deleted what the spec no longer has: Service/web") {
+		t.Fatalf("expose: none: exit %d, want the Service deleted", r.code)
+	}
+	if got := kubectlOut(t, "-n", ns, "get", "svc", "-o", "name"); got != "" {
+		t.Errorf("Service left: %s", got)
 	}
 }
 

@@ -33,6 +33,9 @@ var kindResources = map[string]schema.GroupVersionResource{
 type object struct {
 	u   *unstructured.Unstructured
 	gvr schema.GroupVersionResource
+	// takeReplicas: the app leaves autoscaling, so a conflict over spec.replicas alone is
+	// expected and the apply takes the field over (see scaling.go).
+	takeReplicas bool
 }
 
 func (o object) String() string { return o.u.GetKind() + "/" + o.u.GetName() }
@@ -157,6 +160,11 @@ func (s *Session) apply(ctx context.Context, objs []object, force, dryRun bool) 
 	}
 	for _, o := range objs {
 		res, err := o.client(s.dyn).Apply(ctx, o.u.GetName(), o.u, opts)
+		if err != nil && o.takeReplicas && !opts.Force && onlyReplicasConflict(err) {
+			forced := opts
+			forced.Force = true
+			res, err = o.client(s.dyn).Apply(ctx, o.u.GetName(), o.u, forced)
+		}
 		if err != nil {
 			return results, applied, applyError(o, err)
 		}

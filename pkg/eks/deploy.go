@@ -41,9 +41,22 @@ func (s *Session) Deploy(ctx context.Context, app *spec.App, opts target.DeployO
 		r.Report(s.event(app, target.Pending, fmt.Sprintf("nothing changed (spec %s is live in %s); nothing applied", hash, ns)))
 	} else {
 		r.Report(s.event(app, target.Pending, fmt.Sprintf("applying %d objects to namespace %s (%s)", len(objs), ns, s.where)))
+		sw, live, err := s.scalingSwitchFor(ctx, app)
+		if err != nil {
+			return nil, err
+		}
+		if d := deploymentOf(objs); d != nil && sw == outOfAutoscaling {
+			d.takeReplicas = true
+		}
 		var release func()
 		lock := func(ctx context.Context) (err error) {
-			release, err = s.lock(ctx, app, "deploy", opts.ForceConflicts)
+			if release, err = s.lock(ctx, app, "deploy", opts.ForceConflicts); err != nil {
+				return err
+			}
+			note, err := s.makeSwitch(ctx, app, sw, live)
+			if note != "" {
+				r.Report(s.event(app, target.Progressing, note))
+			}
 			return err
 		}
 		applied, err := s.applyAll(ctx, objs, opts.ForceConflicts, lock)
@@ -63,6 +76,18 @@ func (s *Session) Deploy(ctx context.Context, app *spec.App, opts target.DeployO
 			return nil, fmt.Errorf("%w\napplied before the failure: %s", err, strings.Join(applied, ", "))
 		}
 		r.Report(s.event(app, target.Progressing, "applied "+fmt.Sprint(applied)))
+		pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+		pruned, err := s.prune(pctx, app, objs)
+		cancel()
+		for _, p := range pruned {
+			v.Applied = append(v.Applied, "deleted "+p)
+		}
+		if len(pruned) > 0 {
+			r.Report(s.event(app, target.Progressing, "deleted what the spec no longer has: "+strings.Join(pruned, ", ")))
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%w\napplied: %s", err, strings.Join(v.Applied, ", "))
+		}
 	}
 	// Read back even when interrupted meanwhile: the verdict names the live revision.
 	gctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)

@@ -12,6 +12,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	dynfake "k8s.io/client-go/dynamic/fake"
 	"k8s.io/client-go/kubernetes/fake"
 	k8stesting "k8s.io/client-go/testing"
@@ -28,7 +29,11 @@ func interruptSession(t *testing.T, dryRun bool) (*Session, *fake.Clientset, con
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	var written []string
-	dyn := dynfake.NewSimpleDynamicClient(runtime.NewScheme())
+	listKinds := map[schema.GroupVersionResource]string{}
+	for kind, gvr := range kindResources {
+		listKinds[gvr] = kind + "List"
+	}
+	dyn := dynfake.NewSimpleDynamicClientWithCustomListKinds(runtime.NewScheme(), listKinds)
 	dyn.PrependReactor("patch", "*", func(a k8stesting.Action) (bool, runtime.Object, error) {
 		p := a.(k8stesting.PatchAction)
 		isDry := false

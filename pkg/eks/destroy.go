@@ -33,44 +33,20 @@ func (s *Session) Destroy(ctx context.Context, app *spec.App, opts target.Destro
 			return nil, err
 		}
 	}
-	sel := labels.Set{NameLabel: app.Name, ManagedByLabel: spec.ManagedBy}.String()
 	res := &target.DestroyResult{Deleted: []string{}}
-	for _, kind := range destroyOrder {
-		gvr := kindResources[kind]
-		if kind == "ExternalSecret" && !s.hasResource(gvr) {
+	owned, err := s.owned(ctx, app)
+	if err != nil {
+		return nil, err
+	}
+	for _, o := range owned {
+		res.Deleted = append(res.Deleted, o.String())
+		if opts.Plan {
 			continue
 		}
-		client := s.dyn.Resource(gvr)
-		var list, err = client.Namespace(ns).List(ctx, metav1.ListOptions{LabelSelector: sel})
-		if kind == "PersistentVolume" {
-			list, err = client.List(ctx, metav1.ListOptions{LabelSelector: sel})
+		if err := s.delete(ctx, o); err != nil {
+			return res, fmt.Errorf("%w (deleted so far: %v)", err, res.Deleted[:len(res.Deleted)-1])
 		}
-		if err != nil {
-			return nil, fmt.Errorf("list %s: %w", gvr.Resource, err)
-		}
-		for _, item := range list.Items {
-			// PersistentVolumes are cluster-wide: only those bound for this namespace.
-			if kind == "PersistentVolume" {
-				if claimNS, _, _ := unstructured.NestedString(item.Object, "spec", "claimRef", "namespace"); claimNS != ns {
-					continue
-				}
-			}
-			name := kind + "/" + item.GetName()
-			res.Deleted = append(res.Deleted, name)
-			if opts.Plan {
-				continue
-			}
-			rc := client.Namespace(item.GetNamespace())
-			if kind == "PersistentVolume" {
-				err = client.Delete(ctx, item.GetName(), metav1.DeleteOptions{})
-			} else {
-				err = rc.Delete(ctx, item.GetName(), metav1.DeleteOptions{})
-			}
-			if err != nil && !apierrors.IsNotFound(err) {
-				return res, fmt.Errorf("delete %s: %w (deleted so far: %v)", name, err, res.Deleted[:len(res.Deleted)-1])
-			}
-			r.Report(s.event(app, target.Progressing, "deleted "+name))
-		}
+		r.Report(s.event(app, target.Progressing, "deleted "+o.String()))
 	}
 	if ns != spec.DefaultNamespace {
 		n, err := s.cs.CoreV1().Namespaces().Get(ctx, ns, metav1.GetOptions{})
@@ -99,6 +75,60 @@ func (s *Session) Destroy(ctx context.Context, app *spec.App, opts target.Destro
 		}
 	}
 	return res, nil
+}
+
+// ownedObject is a live object labelled as shipit's for the app.
+type ownedObject struct {
+	kind, name, namespace string
+	gvr                   schema.GroupVersionResource
+}
+
+func (o ownedObject) String() string { return o.kind + "/" + o.name }
+
+// owned lists the app's live objects labelled as shipit's, in destroyOrder. PersistentVolumes
+// are cluster-wide: only those bound for the app's namespace are the app's.
+func (s *Session) owned(ctx context.Context, app *spec.App) ([]ownedObject, error) {
+	ns := app.EKS.Namespace
+	sel := labels.Set{NameLabel: app.Name, ManagedByLabel: spec.ManagedBy}.String()
+	var out []ownedObject
+	for _, kind := range destroyOrder {
+		gvr := kindResources[kind]
+		if kind == "ExternalSecret" && !s.hasResource(gvr) {
+			continue
+		}
+		client := s.dyn.Resource(gvr)
+		var list, err = client.Namespace(ns).List(ctx, metav1.ListOptions{LabelSelector: sel})
+		if kind == "PersistentVolume" {
+			list, err = client.List(ctx, metav1.ListOptions{LabelSelector: sel})
+		}
+		if err != nil {
+			return nil, fmt.Errorf("list %s: %w", gvr.Resource, err)
+		}
+		for _, item := range list.Items {
+			if kind == "PersistentVolume" {
+				if claimNS, _, _ := unstructured.NestedString(item.Object, "spec", "claimRef", "namespace"); claimNS != ns {
+					continue
+				}
+			}
+			out = append(out, ownedObject{kind: kind, name: item.GetName(), namespace: item.GetNamespace(), gvr: gvr})
+		}
+	}
+	return out, nil
+}
+
+// delete deletes one owned object; one already gone is fine.
+func (s *Session) delete(ctx context.Context, o ownedObject) error {
+	client := s.dyn.Resource(o.gvr)
+	var err error
+	if o.namespace == "" {
+		err = client.Delete(ctx, o.name, metav1.DeleteOptions{})
+	} else {
+		err = client.Namespace(o.namespace).Delete(ctx, o.name, metav1.DeleteOptions{})
+	}
+	if err != nil && !apierrors.IsNotFound(err) {
+		return fmt.Errorf("delete %s: %w", o, err)
+	}
+	return nil
 }
 
 // othersIn lists what a namespace holds that is not this app's (the namespace's automatic
@@ -140,4 +170,29 @@ func (s *Session) othersIn(ctx context.Context, ns, app string) ([]string, error
 func (s *Session) hasResource(gvr schema.GroupVersionResource) bool {
 	_, err := s.disc.ServerResourcesForGroupVersion(gvr.GroupVersion().String())
 	return err == nil
+}
+
+// prune deletes the app's objects that the spec no longer renders (a Service after `port` went
+// away, an ExternalSecret after its secrets did), as `helm upgrade` does. Only objects
+// labelled as shipit's for the app are candidates. It returns what it deleted.
+func (s *Session) prune(ctx context.Context, app *spec.App, rendered []object) ([]string, error) {
+	keep := map[string]bool{}
+	for _, o := range rendered {
+		keep[o.String()] = true
+	}
+	owned, err := s.owned(ctx, app)
+	if err != nil {
+		return nil, err
+	}
+	var deleted []string
+	for _, o := range owned {
+		if keep[o.String()] {
+			continue
+		}
+		if err := s.delete(ctx, o); err != nil {
+			return deleted, err
+		}
+		deleted = append(deleted, o.String())
+	}
+	return deleted, nil
 }
