@@ -258,7 +258,11 @@ func TestEKSSwitchingAutoscaling(t *testing.T) {
 		}
 	}
 
-	r = runShipit(t, "deploy", "--target", "eks", "-f", eksApp(t, ns, "registry.local/web:v1", "expose: none\n"))
+	noService := eksApp(t, ns, "registry.local/web:v1", "expose: none\n")
+	if d := runShipit(t, "diff", "--target", "eks", "-f", noService); d.code != 6 || !strings.Contains(d.stdout, "--- live/Service/web") || !strings.Contains(d.stdout, "-kind: Service") {
+		t.Errorf("diff: exit %d, want 6 showing the Service going away", d.code)
+	}
+	r = runShipit(t, "deploy", "--target", "eks", "-f", noService)
 	if r.code != 0 || !strings.Contains(r.stderr, "deleted what the spec no longer has: Service/web") {
 		t.Fatalf("expose: none: exit %d, want the Service deleted", r.code)
 	}

@@ -52,6 +52,33 @@ func (s *Session) Diff(ctx context.Context, app *spec.App) (*target.DiffResult, 
 		}
 		b.WriteString(d)
 	}
+	// What the spec no longer renders, a deploy deletes.
+	keep := map[string]bool{}
+	for _, o := range objs {
+		keep[o.String()] = true
+	}
+	owned, err := s.owned(ctx, app)
+	if err != nil {
+		return nil, err
+	}
+	for _, o := range owned {
+		if keep[o.String()] {
+			continue
+		}
+		rc := s.dyn.Resource(o.gvr).Namespace(o.namespace)
+		live, err := rc.Get(ctx, o.name, metav1.GetOptions{})
+		if apierrors.IsNotFound(err) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("get %s: %w", o, err)
+		}
+		d, err := unified(o.String(), live, nil)
+		if err != nil {
+			return nil, err
+		}
+		b.WriteString(d)
+	}
 	return &target.DiffResult{Changed: b.Len() > 0, Diff: b.String()}, nil
 }
 
