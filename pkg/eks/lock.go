@@ -19,10 +19,10 @@ import (
 // Lease in the app's namespace, taken before the first write, renewed while shipit watches and
 // deleted when it ends. A shipit that died leaves a lease that simply expires, so a crash never
 // wedges the app the way Helm's stuck "pending-upgrade" release does.
-const (
-	lockDuration = 30 * time.Second
-	lockRenew    = 10 * time.Second
-)
+const lockDuration = 30 * time.Second
+
+// lockRenew is how often the lease is renewed (a variable for the tests).
+var lockRenew = 10 * time.Second
 
 // LockName is the Lease that holds an app's deploy lock.
 func LockName(app string) string { return "shipit-" + app }
@@ -76,7 +76,8 @@ func (s *Session) lock(ctx context.Context, app *spec.App, op string, force bool
 	}
 
 	var mu sync.Mutex
-	stop := make(chan struct{})
+	// Stopping also cuts a renewal short that waits on an unreachable API server.
+	stopCtx, stop := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -84,7 +85,7 @@ func (s *Session) lock(ctx context.Context, app *spec.App, op string, force bool
 		defer t.Stop()
 		for {
 			select {
-			case <-stop:
+			case <-stopCtx.Done():
 				return
 			case <-t.C:
 			}
@@ -93,7 +94,7 @@ func (s *Session) lock(ctx context.Context, app *spec.App, op string, force bool
 			mu.Unlock()
 			renewed := metav1.NewMicroTime(s.now())
 			l.Spec.RenewTime = &renewed
-			rctx, cancel := context.WithTimeout(context.Background(), lockRenew)
+			rctx, cancel := context.WithTimeout(stopCtx, lockRenew)
 			// A failed renewal (the API server restarting, say) is tried again at the next
 			// tick; the lease outlives two missed ones.
 			if u, err := leases.Update(rctx, l, metav1.UpdateOptions{FieldManager: FieldManager}); err == nil {
@@ -108,11 +109,11 @@ func (s *Session) lock(ctx context.Context, app *spec.App, op string, force bool
 		}
 	}()
 	return func() {
-		close(stop)
+		stop()
 		<-done
 		mu.Lock()
 		defer mu.Unlock()
-		dctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		dctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		// Only the lease as this process last wrote it: never one taken over since.
 		_ = leases.Delete(dctx, name, metav1.DeleteOptions{Preconditions: &metav1.Preconditions{

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -110,5 +111,41 @@ func TestLock(t *testing.T) {
 			t.Fatal(err)
 		}
 		release()
+	})
+	t.Run("renewed while held", func(t *testing.T) {
+		defer func(d time.Duration) { lockRenew = d }(lockRenew)
+		lockRenew = 5 * time.Millisecond
+		s := session()
+		var mu sync.Mutex
+		clock := now
+		s.now = func() time.Time {
+			mu.Lock()
+			defer mu.Unlock()
+			clock = clock.Add(time.Second)
+			return clock
+		}
+		release, err := s.lock(ctx, app, "deploy", false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		renewed := func() time.Time {
+			l, err := s.cs.CoordinationV1().Leases("shop").Get(ctx, LockName("web"), metav1.GetOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return l.Spec.RenewTime.Time
+		}
+		first := renewed()
+		deadline := time.Now().Add(5 * time.Second)
+		for !renewed().After(first) {
+			if time.Now().After(deadline) {
+				t.Fatal("lease not renewed")
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+		release()
+		if h := holderOf(t, s); h != "" {
+			t.Errorf("lease left after release, held by %q", h)
+		}
 	})
 }
