@@ -139,6 +139,17 @@ func TestDeployRefusesToInterleave(t *testing.T) {
 	if len(f.registers)+len(f.updates) != 0 {
 		t.Error("wrote while another deployment was in progress")
 	}
+
+	// One that keeps failing is most likely an earlier failed deploy: say so.
+	failing := svcOf(td2, 2,
+		dep{"ecs-svc/2", "PRIMARY", td2, types.DeploymentRolloutStateInProgress, "", 2, 0, 1, 7},
+		dep{"ecs-svc/1", "ACTIVE", td1, types.DeploymentRolloutStateCompleted, "", 2, 2, 0, 0})
+	f = &fakeECS{script: []func() (*types.Service, error){returns(failing)}, taskDefs: map[string]*ecs.DescribeTaskDefinitionOutput{td2: liveTD(td2, render(t, other))}}
+	_, err = newTestSession(f).Deploy(context.Background(), app, target.DeployOptions{}, &events{})
+	if err == nil || !strings.HasSuffix(err.Error(), "It has 7 failed tasks, so it may be an earlier deploy that failed and that ECS keeps retrying: "+
+		"check it (shipit status --target ecs), then pass --force-conflicts to deploy over it") {
+		t.Fatalf("err = %v", err)
+	}
 }
 
 func TestDeployPinsECRImages(t *testing.T) {

@@ -2,6 +2,7 @@ package eks
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -41,52 +42,16 @@ func (s *Session) Deploy(ctx context.Context, app *spec.App, opts target.DeployO
 		r.Report(s.event(app, target.Pending, fmt.Sprintf("nothing changed (spec %s is live in %s); nothing applied", hash, ns)))
 	} else {
 		r.Report(s.event(app, target.Pending, fmt.Sprintf("applying %d objects to namespace %s (%s)", len(objs), ns, s.where)))
-		sw, live, err := s.scalingSwitchFor(ctx, app)
-		if err != nil {
-			return nil, err
-		}
-		if d := deploymentOf(objs); d != nil && sw == outOfAutoscaling {
-			d.takeReplicas = true
-		}
-		var release func()
-		lock := func(ctx context.Context) (err error) {
-			if release, err = s.lock(ctx, app, "deploy", opts.ForceConflicts); err != nil {
-				return err
-			}
-			note, err := s.makeSwitch(ctx, app, sw, live)
-			if note != "" {
-				r.Report(s.event(app, target.Progressing, note))
-			}
-			return err
-		}
-		applied, err := s.applyAll(ctx, objs, opts.ForceConflicts, lock)
+		release, err := s.write(ctx, app, objs, opts, r, v)
 		if release != nil {
 			defer release()
 		}
-		v.Applied = applied
-		if err != nil && len(applied) == 0 && ctx.Err() != nil {
-			// Ctrl-C during the dry run: nothing was written.
-			v.Phase, v.Message = target.Canceled, "interrupted before anything was written"
+		if errors.Is(err, errInterrupted) {
+			v.Phase, v.Message = target.Canceled, err.Error()
 			return v, nil
 		}
 		if err != nil {
-			if len(applied) == 0 {
-				return nil, fmt.Errorf("%w\nnothing was applied", err)
-			}
-			return nil, fmt.Errorf("%w\napplied before the failure: %s", err, strings.Join(applied, ", "))
-		}
-		r.Report(s.event(app, target.Progressing, "applied "+fmt.Sprint(applied)))
-		pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
-		pruned, err := s.prune(pctx, app, objs)
-		cancel()
-		for _, p := range pruned {
-			v.Applied = append(v.Applied, "deleted "+p)
-		}
-		if len(pruned) > 0 {
-			r.Report(s.event(app, target.Progressing, "deleted what the spec no longer has: "+strings.Join(pruned, ", ")))
-		}
-		if err != nil {
-			return nil, fmt.Errorf("%w\napplied: %s", err, strings.Join(v.Applied, ", "))
+			return nil, err
 		}
 	}
 	// Read back even when interrupted meanwhile: the verdict names the live revision.
@@ -118,6 +83,58 @@ func (s *Session) Deploy(ctx context.Context, app *spec.App, opts target.DeployO
 		return s.autoRollback(ctx, app, v, dec, timeout, r)
 	}
 	return v, nil
+}
+
+// errInterrupted is a Ctrl-C that came before anything was written.
+var errInterrupted = errors.New("interrupted before anything was written")
+
+// write applies the render under the deploy lock: the switch into or out of autoscaling, the
+// apply, then the pruning of what the spec no longer has. It fills v.Applied. The returned
+// release ends the lock once the verdict is in; it is nil when no lock was taken.
+func (s *Session) write(ctx context.Context, app *spec.App, objs []object, opts target.DeployOptions, r target.Reporter, v *target.Verdict) (func(), error) {
+	sw, live, err := s.scalingSwitchFor(ctx, app)
+	if err != nil {
+		return nil, err
+	}
+	if d := deploymentOf(objs); d != nil && sw == outOfAutoscaling {
+		d.takeReplicas = true
+	}
+	var release func()
+	beforeWrite := func(ctx context.Context) (err error) {
+		if release, err = s.lock(ctx, app, "deploy", opts.ForceConflicts); err != nil {
+			return err
+		}
+		note, err := s.makeSwitch(ctx, app, sw, live)
+		if note != "" {
+			r.Report(s.event(app, target.Progressing, note))
+		}
+		return err
+	}
+	applied, err := s.applyAll(ctx, objs, opts.ForceConflicts, beforeWrite)
+	v.Applied = applied
+	switch {
+	case err != nil && len(applied) == 0 && ctx.Err() != nil:
+		return release, errInterrupted // Ctrl-C during the dry run
+	case err != nil && len(applied) == 0:
+		return release, fmt.Errorf("%w\nnothing was applied", err)
+	case err != nil:
+		return release, fmt.Errorf("%w\napplied before the failure: %s", err, strings.Join(applied, ", "))
+	}
+	r.Report(s.event(app, target.Progressing, "applied "+fmt.Sprint(applied)))
+	// Part of the write: not cut short by Ctrl-C either.
+	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+	defer cancel()
+	pruned, err := s.prune(pctx, app, objs)
+	for _, p := range pruned {
+		v.Applied = append(v.Applied, "deleted "+p)
+	}
+	if len(pruned) > 0 {
+		r.Report(s.event(app, target.Progressing, "deleted what the spec no longer has: "+strings.Join(pruned, ", ")))
+	}
+	if err != nil {
+		return release, fmt.Errorf("%w\napplied: %s", err, strings.Join(v.Applied, ", "))
+	}
+	return release, nil
 }
 
 // fill copies a decision into a verdict and records the live revision.
