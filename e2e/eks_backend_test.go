@@ -504,6 +504,38 @@ func TestEKSConcurrentDeployIsRefused(t *testing.T) {
 	}
 }
 
+// TestEKSDeployOutlivesItsReader: `shipit deploy | head -1` closes shipit's stdout early; the
+// deploy still runs to its verdict and exit code, and releases its lock.
+func TestEKSDeployOutlivesItsReader(t *testing.T) {
+	ns := harness.Namespace(t)
+	spec := eksApp(t, ns, "registry.local/web:v1", "")
+	cmd := exec.Command(shipit(t), "deploy", "--target", "eks", "-f", spec, "-o", "json")
+	cmd.Env = append(os.Environ(), "KUBECONFIG="+harness.Kubeconfig(t), "CI=true")
+	var stderr syncBuffer
+	cmd.Stderr = &stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	first := make([]byte, 1)
+	if _, err := out.Read(first); err != nil {
+		t.Fatal(err)
+	}
+	out.Close() // the reader goes away after the first byte
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("deploy with its reader gone: %v (want exit 0, not killed by SIGPIPE)\nstderr:\n%s", err, stderr.String())
+	}
+	if got := kubectlOut(t, "-n", ns, "get", "deploy", "web", "-o", "jsonpath={.status.readyReplicas}"); got != "3" {
+		t.Errorf("ready %q, want 3", got)
+	}
+	if got := kubectlOut(t, "-n", ns, "get", "lease", "-o", "name"); got != "" {
+		t.Errorf("lock left behind: %s", got)
+	}
+}
+
 // TestEKSWatchSurvivesAPIServerRestart: the rollout is held (the only node is cordoned, so new
 // pods stay Pending) while the API server restarts under the watch; once the node is back, the
 // watch, re-established by itself, must still reach the right verdict.

@@ -14,6 +14,9 @@ import (
 func main() {
 	// Ctrl-C (or SIGTERM from a CI runner) cancels the context: a watch stops, says what was
 	// applied and how to check it, and shipit exits 130. A second Ctrl-C kills at once.
+	// A reader that goes away (`shipit deploy | head`) must not kill shipit half way through
+	// an apply, nor leave its deploy lock behind: writes then fail, and shipit goes on.
+	signal.Ignore(syscall.SIGPIPE)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	go func() {
 		<-ctx.Done()

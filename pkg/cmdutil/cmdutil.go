@@ -172,7 +172,8 @@ func (g *GlobalOptions) Reporter(io *IOStreams) target.Reporter {
 func (g *GlobalOptions) PrintVerdict(io *IOStreams, v *target.Verdict) error {
 	if g.JSON() {
 		if err := PrintJSON(io.Out, v); err != nil {
-			return err
+			// The exit code still tells the rollout's verdict, even to a reader that went away.
+			fmt.Fprintf(io.ErrOut, "could not print the verdict (%s: %s): %v\n", v.Phase, v.Message, err)
 		}
 		return v.Err()
 	}
