@@ -237,7 +237,7 @@ func TestEKSSwitchingAutoscaling(t *testing.T) {
 	kubectlOut(t, "-n", ns, "scale", "deploy/web", "--replicas=5")
 
 	r = runShipit(t, "deploy", "--target", "eks", "-f", eksApp(t, ns, "registry.local/web:v1", ""))
-	if r.code != 0 || !strings.Contains(r.stderr, "autoscaling off: deleted HorizontalPodAutoscaler/web") {
+	if r.code != 0 || !strings.Contains(r.stderr, "deleted what the spec no longer has: HorizontalPodAutoscaler/web") {
 		t.Fatalf("out of autoscaling: exit %d", r.code)
 	}
 	if got := kubectlOut(t, "-n", ns, "get", "hpa", "-o", "name"); got != "" {
@@ -258,6 +258,15 @@ func TestEKSSwitchingAutoscaling(t *testing.T) {
 		}
 	}
 
+	// A failed rollout prunes nothing: the automatic rollback returns to pods that may need
+	// what the new spec dropped.
+	r = runShipit(t, "deploy", "--target", "eks", "-f", eksApp(t, ns, "registry.local/web:crash-loop", "expose: none\n"))
+	if r.code != 4 {
+		t.Fatalf("failing deploy without the Service: exit %d, want 4 (rolled back)", r.code)
+	}
+	if got := kubectlOut(t, "-n", ns, "get", "svc", "-o", "name"); got != "service/web" {
+		t.Errorf("a failed deploy pruned the Service: %q", got)
+	}
 	noService := eksApp(t, ns, "registry.local/web:v1", "expose: none\n")
 	if d := runShipit(t, "diff", "--target", "eks", "-f", noService); d.code != 6 || !strings.Contains(d.stdout, "--- live/Service/web") || !strings.Contains(d.stdout, "-kind: Service") {
 		t.Errorf("diff: exit %d, want 6 showing the Service going away", d.code)
@@ -477,13 +486,13 @@ func TestEKSConcurrentDeployIsRefused(t *testing.T) {
 			t.Errorf("lease held by %q, want %q…", holder, want)
 		}
 		second := runShipit(t, "deploy", "--target", "eks", "-f", fixed)
-		if second.code != 1 || !strings.Contains(second.stderr, "another "+holder+" is deploying web in namespace "+ns) {
+		if second.code != 1 || !strings.Contains(second.stderr, "another "+holder+" holds the deploy lock of web in namespace "+ns) {
 			t.Errorf("second deploy: exit %d, want 1 naming the first", second.code)
 		}
 		if img := kubectlOut(t, "-n", ns, "get", "deploy", "web", "-o", "jsonpath={.spec.template.spec.containers[0].image}"); img != "registry.local/web:never-ready" {
 			t.Errorf("the refused deploy wrote: image %q", img)
 		}
-		if rb := runShipit(t, "rollback", "--target", "eks", "-f", fixed); rb.code != 1 || !strings.Contains(rb.stderr, "is deploying web") {
+		if rb := runShipit(t, "rollback", "--target", "eks", "-f", fixed); rb.code != 1 || !strings.Contains(rb.stderr, "holds the deploy lock of web") {
 			t.Errorf("rollback during the deploy: exit %d, want 1", rb.code)
 		}
 		if err := c.Process.Signal(syscall.SIGINT); err != nil {
@@ -501,6 +510,46 @@ func TestEKSConcurrentDeployIsRefused(t *testing.T) {
 	}
 	if got := kubectlOut(t, "-n", ns, "get", "deploy", "web", "-o", "jsonpath={.status.readyReplicas}"); got != "3" {
 		t.Errorf("ready %q, want 3", got)
+	}
+}
+
+// TestEKSForcedTakeover: a deploy that takes the lock over with --force-conflicts replaces a
+// stuck one. The stuck one then fails as "replaced" and must not roll back the deploy that
+// replaced it, nor release the lock it no longer holds.
+func TestEKSForcedTakeover(t *testing.T) {
+	ns := harness.Namespace(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	first := exec.CommandContext(ctx, shipit(t), "deploy", "--target", "eks", "-f", eksApp(t, ns, "registry.local/web:never-ready", ""))
+	second := exec.CommandContext(ctx, shipit(t), "deploy", "--target", "eks", "--force-conflicts", "-f", eksApp(t, ns, "registry.local/web:never-ready-2", ""))
+	var secondErr syncBuffer
+	second.Stderr = &secondErr
+	second.Env = append(os.Environ(), "KUBECONFIG="+harness.Kubeconfig(t), "CI=true")
+	r := runShipitCmd(t, first, func(c *exec.Cmd, stderr *syncBuffer) {
+		waitFor(t, 60*time.Second, func() bool { return strings.Contains(stderr.String(), "Progressing") })
+		if err := second.Start(); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if r.code != 3 || !strings.Contains(r.stdout, "another deploy replaced this one") || strings.Contains(r.stderr, "rolling back") {
+		t.Fatalf("the replaced deploy: exit %d, want 3 (replaced) without a rollback", r.code)
+	}
+	if img := kubectlOut(t, "-n", ns, "get", "deploy", "web", "-o", "jsonpath={.spec.template.spec.containers[0].image}"); img != "registry.local/web:never-ready-2" {
+		t.Errorf("image %q: the replaced deploy undid the one that replaced it", img)
+	}
+	holder := kubectlOut(t, "-n", ns, "get", "lease", "shipit-web", "-o", "jsonpath={.spec.holderIdentity}")
+	if want := fmt.Sprintf("shipit deploy, pid %d on ", second.Process.Pid); !strings.HasPrefix(holder, want) {
+		t.Errorf("after the replaced deploy ended, the lock is held by %q, want %q…", holder, want)
+	}
+	if err := second.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	var ee *exec.ExitError
+	if err := second.Wait(); !errors.As(err, &ee) || ee.ExitCode() != 130 {
+		t.Errorf("second deploy: %v, want exit 130\nstderr:\n%s", err, secondErr.String())
+	}
+	if got := kubectlOut(t, "-n", ns, "get", "lease", "-o", "name"); got != "" {
+		t.Errorf("lock left behind: %s", got)
 	}
 }
 

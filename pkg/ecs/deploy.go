@@ -403,8 +403,12 @@ func inProgress(live *types.Service, opts target.DeployOptions) error {
 		if d.FailedTasks > 0 {
 			// Without the circuit breaker, ECS retries a failing deployment for ever: the
 			// usual case is an earlier deploy that failed, and the fix is to deploy over it.
-			advice = fmt.Sprintf("It has %d failed tasks, so it may be an earlier deploy that failed and that ECS keeps retrying: "+
-				"check it (shipit status --target ecs), then pass --force-conflicts to deploy over it", d.FailedTasks)
+			tasks := "tasks"
+			if d.FailedTasks == 1 {
+				tasks = "task"
+			}
+			advice = fmt.Sprintf("It has %d failed %s, so it may be an earlier deploy that failed and that ECS keeps retrying: "+
+				"check it (shipit status --target ecs), then pass --force-conflicts to deploy over it", d.FailedTasks, tasks)
 		}
 		return fmt.Errorf("ecs: another deployment of %s is in progress (%s on %s%s); deploying now would interleave with it. %s",
 			aws.ToString(live.ServiceName), aws.ToString(d.Id), Revision(aws.ToString(d.TaskDefinition)), since, advice)

@@ -122,9 +122,11 @@ func (s *Session) applyAll(ctx context.Context, objs []object, force bool, befor
 	// Objects of a namespace that does not exist yet cannot be dry-run; nothing in it can
 	// conflict either.
 	var check []object
+	newNamespace := false
 	for _, o := range objs {
 		if ns := o.u.GetNamespace(); ns != "" {
 			if _, err := s.cs.CoreV1().Namespaces().Get(ctx, ns, metav1.GetOptions{}); apierrors.IsNotFound(err) {
+				newNamespace = true
 				continue
 			}
 		}
@@ -135,8 +137,10 @@ func (s *Session) applyAll(ctx context.Context, objs []object, force bool, befor
 	}
 	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
 	defer cancel()
+	// The lock lives in the namespace: a new one is created first, an existing one is not
+	// written before the lock is held.
 	n := 0
-	for n < len(objs) && objs[n].u.GetKind() == "Namespace" {
+	for newNamespace && n < len(objs) && objs[n].u.GetKind() == "Namespace" {
 		n++
 	}
 	_, applied, err := s.apply(actx, objs[:n], force, false)

@@ -68,6 +68,7 @@ func (s *Session) Deploy(ctx context.Context, app *spec.App, opts target.DeployO
 	if opts.NoWait {
 		v.Phase, v.Message = target.Succeeded, "applied; not watching (--no-wait)"
 		v.Revision = d.Annotations[RevisionAnnotation]
+		s.pruneAfter(ctx, app, objs, v, r) // as `helm upgrade` without --wait
 		return v, nil
 	}
 	timeout := opts.Timeout
@@ -76,10 +77,11 @@ func (s *Session) Deploy(ctx context.Context, app *spec.App, opts target.DeployO
 	}
 	dec := s.watch(ctx, app, app.Name, ns, d.Generation, hash, timeout, r)
 	s.fill(ctx, v, app, dec)
+	s.pruneAfter(ctx, app, objs, v, r)
 	if v.Unchanged && dec.Phase == target.Succeeded {
 		v.Message = "nothing changed; " + v.Message
 	}
-	if dec.Phase == target.Failed && app.AutoRollback() && !v.Unchanged {
+	if dec.Phase == target.Failed && app.AutoRollback() && !v.Unchanged && !dec.Replaced {
 		return s.autoRollback(ctx, app, v, dec, timeout, r)
 	}
 	return v, nil
@@ -92,8 +94,11 @@ var errInterrupted = errors.New("interrupted before anything was written")
 // apply, then the pruning of what the spec no longer has. It fills v.Applied. The returned
 // release ends the lock once the verdict is in; it is nil when no lock was taken.
 func (s *Session) write(ctx context.Context, app *spec.App, objs []object, opts target.DeployOptions, r target.Reporter, v *target.Verdict) (func(), error) {
-	sw, live, err := s.scalingSwitchFor(ctx, app)
+	sw, err := s.scalingSwitchFor(ctx, app)
 	if err != nil {
+		if ctx.Err() != nil {
+			return nil, errInterrupted
+		}
 		return nil, err
 	}
 	if d := deploymentOf(objs); d != nil && sw == outOfAutoscaling {
@@ -101,10 +106,10 @@ func (s *Session) write(ctx context.Context, app *spec.App, objs []object, opts 
 	}
 	var release func()
 	beforeWrite := func(ctx context.Context) (err error) {
-		if release, err = s.lock(ctx, app, "deploy", opts.ForceConflicts); err != nil {
+		if release, err = s.lock(ctx, app, "deploy", opts.ForceConflicts, s.noter(app, r)); err != nil || sw != intoAutoscaling {
 			return err
 		}
-		note, err := s.makeSwitch(ctx, app, sw, live)
+		note, err := s.handOver(ctx, app)
 		if note != "" {
 			r.Report(s.event(app, target.Progressing, note))
 		}
@@ -121,20 +126,37 @@ func (s *Session) write(ctx context.Context, app *spec.App, objs []object, opts 
 		return release, fmt.Errorf("%w\napplied before the failure: %s", err, strings.Join(applied, ", "))
 	}
 	r.Report(s.event(app, target.Progressing, "applied "+fmt.Sprint(applied)))
-	// Part of the write: not cut short by Ctrl-C either.
+	// An HPA the spec no longer has goes at once: left in place, it would go on scaling the
+	// count the spec now sets. The rest waits for the verdict (pruneAfter).
+	s.pruneReport(ctx, app, objs, func(kind string) bool { return kind == "HorizontalPodAutoscaler" }, v, r)
+	return release, nil
+}
+
+// pruneAfter deletes what the spec no longer renders once the rollout has succeeded: until
+// then an automatic rollback may need it (the old pods' claim, secret or service account).
+func (s *Session) pruneAfter(ctx context.Context, app *spec.App, objs []object, v *target.Verdict, r target.Reporter) {
+	if v.Phase == target.Succeeded {
+		s.pruneReport(ctx, app, objs, func(string) bool { return true }, v, r)
+	}
+}
+
+// pruneReport prunes the given kinds and adds what it deleted to the verdict. A failure is
+// reported and left for the next deploy: the rollout's verdict stands.
+func (s *Session) pruneReport(ctx context.Context, app *spec.App, objs []object, kinds func(string) bool, v *target.Verdict, r target.Reporter) {
+	// Part of the write: not cut short by Ctrl-C.
 	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
 	defer cancel()
-	pruned, err := s.prune(pctx, app, objs)
+	pruned, err := s.prune(pctx, app, objs, kinds)
 	for _, p := range pruned {
 		v.Applied = append(v.Applied, "deleted "+p)
 	}
 	if len(pruned) > 0 {
+		v.Unchanged = false
 		r.Report(s.event(app, target.Progressing, "deleted what the spec no longer has: "+strings.Join(pruned, ", ")))
 	}
 	if err != nil {
-		return release, fmt.Errorf("%w\napplied: %s", err, strings.Join(v.Applied, ", "))
+		r.Report(s.event(app, target.Progressing, "could not delete what the spec no longer has (the next deploy tries again): "+err.Error()))
 	}
-	return release, nil
 }
 
 // fill copies a decision into a verdict and records the live revision.
@@ -258,7 +280,7 @@ func (s *Session) applyTemplate(ctx context.Context, app *spec.App, tmpl *corev1
 
 // Rollback is `shipit rollback`: undo, then watch.
 func (s *Session) Rollback(ctx context.Context, app *spec.App, opts target.RollbackOptions, r target.Reporter) (*target.Verdict, error) {
-	release, err := s.lock(ctx, app, "rollback", false)
+	release, err := s.lock(ctx, app, "rollback", false, s.noter(app, r))
 	if err != nil {
 		return nil, err
 	}

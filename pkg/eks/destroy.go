@@ -25,7 +25,7 @@ func (s *Session) Destroy(ctx context.Context, app *spec.App, opts target.Destro
 	if !opts.Plan {
 		// Not while a deploy of the app is under way. Without the namespace there is
 		// nothing to lock, nor to delete but a cluster-wide volume.
-		release, err := s.lock(ctx, app, "destroy", false)
+		release, err := s.lock(ctx, app, "destroy", false, s.noter(app, r))
 		switch {
 		case err == nil:
 			defer release()
@@ -86,28 +86,42 @@ type ownedObject struct {
 func (o ownedObject) String() string { return o.kind + "/" + o.name }
 
 // owned lists the app's live objects labelled as shipit's, in destroyOrder. PersistentVolumes
-// are cluster-wide: only those bound for the app's namespace are the app's.
+// are cluster-wide: they are found through the app's claims (each names its volume), so no
+// cluster-wide list (nor the permission for one) is needed.
 func (s *Session) owned(ctx context.Context, app *spec.App) ([]ownedObject, error) {
 	ns := app.EKS.Namespace
+	mine := func(l map[string]string) bool { return l[NameLabel] == app.Name && l[ManagedByLabel] == spec.ManagedBy }
 	sel := labels.Set{NameLabel: app.Name, ManagedByLabel: spec.ManagedBy}.String()
 	var out []ownedObject
+	var volumes []string
 	for _, kind := range destroyOrder {
 		gvr := kindResources[kind]
 		if kind == "ExternalSecret" && !s.hasResource(gvr) {
 			continue
 		}
-		client := s.dyn.Resource(gvr)
-		var list, err = client.Namespace(ns).List(ctx, metav1.ListOptions{LabelSelector: sel})
 		if kind == "PersistentVolume" {
-			list, err = client.List(ctx, metav1.ListOptions{LabelSelector: sel})
+			for _, name := range volumes {
+				pv, err := s.dyn.Resource(gvr).Get(ctx, name, metav1.GetOptions{})
+				if apierrors.IsNotFound(err) {
+					continue
+				}
+				if err != nil {
+					return nil, fmt.Errorf("get persistentvolume %s: %w", name, err)
+				}
+				if mine(pv.GetLabels()) {
+					out = append(out, ownedObject{kind: kind, name: name, gvr: gvr})
+				}
+			}
+			continue
 		}
+		list, err := s.dyn.Resource(gvr).Namespace(ns).List(ctx, metav1.ListOptions{LabelSelector: sel})
 		if err != nil {
-			return nil, fmt.Errorf("list %s: %w", gvr.Resource, err)
+			return nil, fmt.Errorf("list %s in %s: %w", gvr.Resource, ns, err)
 		}
 		for _, item := range list.Items {
-			if kind == "PersistentVolume" {
-				if claimNS, _, _ := unstructured.NestedString(item.Object, "spec", "claimRef", "namespace"); claimNS != ns {
-					continue
+			if kind == "PersistentVolumeClaim" {
+				if v, _, _ := unstructured.NestedString(item.Object, "spec", "volumeName"); v != "" {
+					volumes = append(volumes, v)
 				}
 			}
 			out = append(out, ownedObject{kind: kind, name: item.GetName(), namespace: item.GetNamespace(), gvr: gvr})
@@ -172,10 +186,11 @@ func (s *Session) hasResource(gvr schema.GroupVersionResource) bool {
 	return err == nil
 }
 
-// prune deletes the app's objects that the spec no longer renders (a Service after `port` went
-// away, an ExternalSecret after its secrets did), as `helm upgrade` does. Only objects
-// labelled as shipit's for the app are candidates. It returns what it deleted.
-func (s *Session) prune(ctx context.Context, app *spec.App, rendered []object) ([]string, error) {
+// prune deletes the app's objects of the given kinds that the spec no longer renders (a
+// Service after `expose: none`, an ExternalSecret after its secrets went), as `helm upgrade`
+// does. Only objects labelled as shipit's for the app are candidates. It returns what it
+// deleted.
+func (s *Session) prune(ctx context.Context, app *spec.App, rendered []object, kinds func(string) bool) ([]string, error) {
 	keep := map[string]bool{}
 	for _, o := range rendered {
 		keep[o.String()] = true
@@ -186,7 +201,7 @@ func (s *Session) prune(ctx context.Context, app *spec.App, rendered []object) (
 	}
 	var deleted []string
 	for _, o := range owned {
-		if keep[o.String()] {
+		if keep[o.String()] || !kinds(o.kind) {
 			continue
 		}
 		if err := s.delete(ctx, o); err != nil {

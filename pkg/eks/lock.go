@@ -42,9 +42,13 @@ type LockedError struct {
 }
 
 func (e *LockedError) Error() string {
-	msg := fmt.Sprintf("another %s is deploying %s in namespace %s (since %s); a %s now would interleave with it. "+
-		"Wait for it to end (shipit status --target eks; if its holder died, the lock expires at %s)",
-		e.Holder, e.App, e.Namespace, e.Since.UTC().Format(time.RFC3339), e.Op, e.Until.UTC().Format(time.RFC3339))
+	since := ""
+	if !e.Since.IsZero() {
+		since = " since " + e.Since.UTC().Format(time.RFC3339) + ";"
+	}
+	msg := fmt.Sprintf("another %s holds the deploy lock of %s in namespace %s (lease %s;%s its holder renews it every %s): "+
+		"a %s now would interleave with it. Wait for it to end (shipit status --target eks; if its holder died, the lock expires at %s)",
+		e.Holder, e.App, e.Namespace, LockName(e.App), since, lockRenew, e.Op, e.Until.UTC().Format(time.RFC3339))
 	if e.Op == "deploy" {
 		msg += ", or pass --force-conflicts to take the lock over"
 	}
@@ -53,7 +57,8 @@ func (e *LockedError) Error() string {
 
 // lock takes the app's deploy lock (over a live holder only with force) and keeps renewing it
 // until release is called. Release never fails the deploy: a lease left behind expires.
-func (s *Session) lock(ctx context.Context, app *spec.App, op string, force bool) (release func(), err error) {
+// note reports a wait, for the progress output.
+func (s *Session) lock(ctx context.Context, app *spec.App, op string, force bool, note func(string)) (release func(), err error) {
 	ns, name := app.EKS.Namespace, LockName(app.Name)
 	leases := s.cs.CoordinationV1().Leases(ns)
 	holder := lockHolder(op)
@@ -66,7 +71,7 @@ func (s *Session) lock(ctx context.Context, app *spec.App, op string, force bool
 	}
 	held, err := leases.Create(ctx, want, metav1.CreateOptions{FieldManager: FieldManager})
 	if apierrors.IsAlreadyExists(err) {
-		held, err = s.takeOver(ctx, want, op, force)
+		held, err = s.takeOver(ctx, want, op, force, note)
 	}
 	if err != nil {
 		if _, ok := err.(*LockedError); ok {
@@ -97,15 +102,23 @@ func (s *Session) lock(ctx context.Context, app *spec.App, op string, force bool
 			rctx, cancel := context.WithTimeout(stopCtx, lockRenew)
 			// A failed renewal (the API server restarting, say) is tried again at the next
 			// tick; the lease outlives two missed ones.
-			if u, err := leases.Update(rctx, l, metav1.UpdateOptions{FieldManager: FieldManager}); err == nil {
+			u, err := leases.Update(rctx, l, metav1.UpdateOptions{FieldManager: FieldManager})
+			if apierrors.IsConflict(err) {
+				// Our last renewal may have landed without its answer reaching us: the
+				// lease is still ours if it still names us.
+				if fresh, gerr := leases.Get(rctx, name, metav1.GetOptions{}); gerr == nil && sameHolder(fresh, l) {
+					u, err = fresh, nil
+				}
+			}
+			cancel()
+			switch {
+			case err == nil:
 				mu.Lock()
 				held = u
 				mu.Unlock()
-			} else if apierrors.IsConflict(err) || apierrors.IsNotFound(err) {
-				cancel()
+			case apierrors.IsConflict(err) || apierrors.IsNotFound(err):
 				return // taken over with --force-conflicts, or deleted: no longer ours
 			}
-			cancel()
 		}
 	}()
 	return func() {
@@ -123,14 +136,45 @@ func (s *Session) lock(ctx context.Context, app *spec.App, op string, force bool
 
 // takeOver takes a lease that exists: when it has expired, or with force. The update carries
 // the resource version read, so of two processes taking it at once only one succeeds.
-func (s *Session) takeOver(ctx context.Context, want *coordinationv1.Lease, op string, force bool) (*coordinationv1.Lease, error) {
+//
+// A lease that has a holder but looks expired is only taken once it has also gone a renewal
+// interval, by our own clock, without being renewed: the expiry compares the holder's clock
+// with ours, and a skew between two CI machines must not hand a live lock over.
+func (s *Session) takeOver(ctx context.Context, want *coordinationv1.Lease, op string, force bool, note func(string)) (*coordinationv1.Lease, error) {
 	leases := s.cs.CoordinationV1().Leases(want.Namespace)
-	live, err := leases.Get(ctx, want.Name, metav1.GetOptions{})
-	if err != nil {
-		return nil, fmt.Errorf("read the deploy lock (lease %s/%s): %w", want.Namespace, want.Name, err)
+	read := func() (*coordinationv1.Lease, error) {
+		l, err := leases.Get(ctx, want.Name, metav1.GetOptions{})
+		if err != nil {
+			return nil, fmt.Errorf("read the deploy lock (lease %s/%s): %w", want.Namespace, want.Name, err)
+		}
+		return l, nil
 	}
-	if until, active := lockUntil(live); active(s.now()) && !force {
+	live, err := read()
+	if err != nil {
+		return nil, err
+	}
+	until, active := lockUntil(live)
+	if active(s.now()) && !force {
 		return nil, lockedError(want, live, op, until)
+	}
+	if h := live.Spec.HolderIdentity; !force && h != nil && *h != "" {
+		wait := lockRenew + time.Second
+		note(fmt.Sprintf("the deploy lock of %s, held by %s, expired at %s; making sure it is not renewed in the next %s",
+			want.Labels[NameLabel], *h, until.UTC().Format(time.RFC3339), wait))
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(wait):
+		}
+		again, err := read()
+		if err != nil {
+			return nil, err
+		}
+		if again.ResourceVersion != live.ResourceVersion {
+			until, _ := lockUntil(again)
+			return nil, lockedError(want, again, op, until)
+		}
+		live = again
 	}
 	l := live.DeepCopy()
 	l.Labels, l.Spec = want.Labels, want.Spec
@@ -163,6 +207,17 @@ func lockedError(want, live *coordinationv1.Lease, op string, until time.Time) *
 		e.Since = a.Time
 	}
 	return e
+}
+
+// sameHolder reports whether two leases name the same holder, taken at the same time.
+func sameHolder(a, b *coordinationv1.Lease) bool {
+	h := func(l *coordinationv1.Lease) string {
+		if l.Spec.HolderIdentity == nil || l.Spec.AcquireTime == nil {
+			return ""
+		}
+		return *l.Spec.HolderIdentity + "@" + l.Spec.AcquireTime.UTC().Format(time.RFC3339Nano)
+	}
+	return h(a) != "" && h(a) == h(b)
 }
 
 func ptr[T any](v T) *T { return &v }

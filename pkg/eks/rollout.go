@@ -35,6 +35,9 @@ type Decision struct {
 	Available int
 	// FailedPod is the pod that made a fail-fast decision, for its events.
 	FailedPod string
+	// Replaced: another deploy wrote the Deployment meanwhile. The rollout is theirs now;
+	// rolling it back would undo their deploy.
+	Replaced bool
 }
 
 // Evaluate decides a rollout's state from the Deployment, its ReplicaSets and its pods, with

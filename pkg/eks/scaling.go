@@ -23,9 +23,11 @@ import (
 //     another field manager first applies just the current count, so the field survives
 //     shipit letting go of it; the HPA takes it from there.
 //   - Out of autoscaling: the HPA (or the hand-over manager) owns spec.replicas, so shipit's
-//     apply would conflict with it, and the HPA, left behind, would keep scaling. shipit
-//     deletes its HPA, and its apply of the Deployment takes spec.replicas over when that is
-//     the only field in conflict (a conflict on any other field is still reported).
+//     apply would conflict with it. The apply of the Deployment takes spec.replicas over when
+//     that is the only field in conflict (a conflict on any other field is still reported),
+//     and the HPA is deleted right after it (prune), so it stops scaling. Until that delete
+//     has happened the HPA is still there, so a deploy that failed half way is finished by
+//     the next one.
 //
 // handoverManager is the field manager that holds spec.replicas between shipit and the HPA.
 const handoverManager = "handover-to-hpa"
@@ -70,21 +72,21 @@ func ownsReplicas(d *appsv1.Deployment, manager string, op metav1.ManagedFieldsO
 }
 
 // scalingSwitchFor reads what switchFor needs from the cluster.
-func (s *Session) scalingSwitchFor(ctx context.Context, app *spec.App) (scalingSwitch, *appsv1.Deployment, error) {
+func (s *Session) scalingSwitchFor(ctx context.Context, app *spec.App) (scalingSwitch, error) {
 	ns := app.EKS.Namespace
 	live, err := s.cs.AppsV1().Deployments(ns).Get(ctx, app.Name, metav1.GetOptions{})
 	if apierrors.IsNotFound(err) {
-		return noSwitch, nil, nil
+		return noSwitch, nil
 	}
 	if err != nil {
-		return noSwitch, nil, fmt.Errorf("get deployment %s/%s: %w", ns, app.Name, err)
+		return noSwitch, fmt.Errorf("get deployment %s/%s: %w", ns, app.Name, err)
 	}
 	h, err := s.cs.AutoscalingV2().HorizontalPodAutoscalers(ns).Get(ctx, app.Name, metav1.GetOptions{})
 	if err != nil && !apierrors.IsNotFound(err) {
-		return noSwitch, nil, fmt.Errorf("get horizontalpodautoscaler %s/%s: %w", ns, app.Name, err)
+		return noSwitch, fmt.Errorf("get horizontalpodautoscaler %s/%s: %w", ns, app.Name, err)
 	}
 	liveHPA := err == nil && h.Labels[ManagedByLabel] == spec.ManagedBy && h.Labels[NameLabel] == app.Name
-	return switchFor(live, liveHPA, app.Autoscale != nil), live, nil
+	return switchFor(live, liveHPA, app.Autoscale != nil), nil
 }
 
 // onlyReplicasConflict reports whether an apply failed on a conflict over spec.replicas alone.
@@ -101,31 +103,29 @@ func onlyReplicasConflict(err error) bool {
 	return true
 }
 
-// makeSwitch performs the switch before the apply (with the deploy lock held). It returns
-// what it did, for the output.
-func (s *Session) makeSwitch(ctx context.Context, app *spec.App, sw scalingSwitch, live *appsv1.Deployment) (string, error) {
+// handOver performs the switch into autoscaling before the apply, with the deploy lock held.
+// The Deployment is read again under the lock, so the count handed over is the live one. It
+// returns what it did, for the output.
+func (s *Session) handOver(ctx context.Context, app *spec.App) (string, error) {
 	ns := app.EKS.Namespace
-	switch sw {
-	case intoAutoscaling:
-		body, err := json.Marshal(map[string]any{
-			"apiVersion": "apps/v1", "kind": "Deployment",
-			"metadata": map[string]any{"name": app.Name, "namespace": ns},
-			"spec":     map[string]any{"replicas": *live.Spec.Replicas},
-		})
-		if err != nil {
-			return "", err
-		}
-		if _, err := s.cs.AppsV1().Deployments(ns).Patch(ctx, app.Name, types.ApplyPatchType, body,
-			metav1.PatchOptions{FieldManager: handoverManager}); err != nil {
-			return "", fmt.Errorf("hand spec.replicas of deployment %s over to the autoscaler: %w", app.Name, err)
-		}
-		return fmt.Sprintf("autoscaling from now on: the %d live replicas stay until the HorizontalPodAutoscaler changes them", *live.Spec.Replicas), nil
-	case outOfAutoscaling:
-		err := s.cs.AutoscalingV2().HorizontalPodAutoscalers(ns).Delete(ctx, app.Name, metav1.DeleteOptions{})
-		if err != nil && !apierrors.IsNotFound(err) {
-			return "", fmt.Errorf("delete horizontalpodautoscaler %s/%s: %w", ns, app.Name, err)
-		}
-		return fmt.Sprintf("autoscaling off: deleted HorizontalPodAutoscaler/%s; the spec's replicas take over from it", app.Name), nil
+	live, err := s.cs.AppsV1().Deployments(ns).Get(ctx, app.Name, metav1.GetOptions{})
+	if err != nil {
+		return "", fmt.Errorf("get deployment %s/%s: %w", ns, app.Name, err)
 	}
-	return "", nil
+	if switchFor(live, false, true) != intoAutoscaling {
+		return "", nil // someone else's deploy made the switch meanwhile
+	}
+	body, err := json.Marshal(map[string]any{
+		"apiVersion": "apps/v1", "kind": "Deployment",
+		"metadata": map[string]any{"name": app.Name, "namespace": ns},
+		"spec":     map[string]any{"replicas": *live.Spec.Replicas},
+	})
+	if err != nil {
+		return "", err
+	}
+	if _, err := s.cs.AppsV1().Deployments(ns).Patch(ctx, app.Name, types.ApplyPatchType, body,
+		metav1.PatchOptions{FieldManager: handoverManager}); err != nil {
+		return "", fmt.Errorf("hand spec.replicas of deployment %s over to the autoscaler: %w", app.Name, err)
+	}
+	return fmt.Sprintf("autoscaling from now on: the %d live replicas stay until the HorizontalPodAutoscaler changes them", *live.Spec.Replicas), nil
 }

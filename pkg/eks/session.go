@@ -55,3 +55,8 @@ func NewSession(cfg *rest.Config, where string) (*Session, error) {
 func (s *Session) event(app *spec.App, phase target.Phase, msg string) target.Event {
 	return target.Event{Time: s.now(), Target: spec.TargetEKS, App: app.Name, Phase: phase, Message: msg}
 }
+
+// noter reports a note as a Pending event.
+func (s *Session) noter(app *spec.App, r target.Reporter) func(string) {
+	return func(msg string) { r.Report(s.event(app, target.Pending, msg)) }
+}

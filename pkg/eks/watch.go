@@ -109,7 +109,9 @@ func (s *Session) watch(ctx context.Context, app *spec.App, name, ns string, gen
 		// A newer generation with another spec hash is another deploy's write. (An older
 		// hash at our generation is only a cache behind our own write.)
 		if live := d.Annotations[spec.HashAnnotation]; d.Generation > generation && live != hash {
-			return end(target.Failed, fmt.Sprintf("another deploy replaced this one while it rolled out (the Deployment now carries spec %s, not %s); its rollout is not this deploy's verdict", live, hash))
+			dec := end(target.Failed, fmt.Sprintf("another deploy replaced this one while it rolled out (the Deployment now carries spec %s, not %s); its rollout is not this deploy's verdict, and this deploy does not roll it back", live, hash))
+			dec.Replaced = true
+			return dec
 		}
 		rsList, _ := rss.Lister().ReplicaSets(ns).List(labels.Everything())
 		podList, _ := pods.Lister().Pods(ns).List(labels.Everything())
