@@ -513,6 +513,52 @@ func TestEKSConcurrentDeployIsRefused(t *testing.T) {
 	}
 }
 
+// TestEKSVolumesPrunedAndDestroyed: an EFS volume renders a cluster-wide PersistentVolume
+// and a claim. Dropping the volume from the spec deletes both once the rollout succeeded;
+// destroy deletes those of another volume; PVs of other apps are never touched.
+func TestEKSVolumesPrunedAndDestroyed(t *testing.T) {
+	ns := harness.Namespace(t)
+	vol := func(name string) string {
+		return "volumes: [{name: " + name + ", path: /" + name + ", efs: {fileSystem: fs-12345678}}]\n"
+	}
+	// Another app's volume in the same namespace: never shipit's to delete for web.
+	other := rewrite(t, eksApp(t, ns, "registry.local/web:v1", vol("media")), "name: web", "name: other")
+	// PersistentVolumes are cluster-wide: the namespace's deletion does not take them along.
+	t.Cleanup(func() { harness.Kubectl(t, "delete", "pv", "--ignore-not-found", "--wait=false", ns+"-other-media", ns+"-web-media", ns+"-web-cache") })
+	if r := runShipit(t, "deploy", "--target", "eks", "-f", other); r.code != 0 {
+		t.Fatalf("other app: exit %d", r.code)
+	}
+	pvs := func() string {
+		return kubectlOut(t, "get", "pv", "-l", "app.kubernetes.io/managed-by=shipit", "-o", "jsonpath={range .items[?(@.spec.claimRef.namespace==\""+ns+"\")]}{.metadata.name}{\" \"}{end}")
+	}
+	if r := runShipit(t, "deploy", "--target", "eks", "-f", eksApp(t, ns, "registry.local/web:v1", vol("media"))); r.code != 0 {
+		t.Fatalf("with a volume: exit %d", r.code)
+	}
+	if got := kubectlOut(t, "-n", ns, "get", "pvc", "-l", "app.kubernetes.io/name=web", "-o", "name"); got == "" {
+		t.Fatal("no claim for web's volume")
+	}
+	if got := pvs(); got != ns+"-other-media "+ns+"-web-media" {
+		t.Errorf("PVs: %q", got)
+	}
+	r := runShipit(t, "deploy", "--target", "eks", "-f", eksApp(t, ns, "registry.local/web:v1", vol("cache")))
+	if r.code != 0 || !strings.Contains(r.stderr, "deleted what the spec no longer has: PersistentVolumeClaim/web-media, PersistentVolume/") {
+		t.Fatalf("volume media → cache: exit %d, want media's claim and volume deleted", r.code)
+	}
+	// The old claim goes once the last pod using it has stopped (pvc-protection).
+	waitFor(t, 60*time.Second, func() bool {
+		return kubectlOut(t, "-n", ns, "get", "pvc", "-l", "app.kubernetes.io/name=web", "-o", "name") == "persistentvolumeclaim/web-cache"
+	})
+	r = runShipit(t, "destroy", "--target", "eks", "-f", eksApp(t, ns, "registry.local/web:v1", vol("cache")), "--yes")
+	if r.code != 0 || !strings.Contains(r.stdout, "PersistentVolume/") {
+		t.Fatalf("destroy: exit %d, want web's volume deleted", r.code)
+	}
+	// Claims and volumes go once the pods using them have stopped (pvc/pv-protection).
+	waitFor(t, 60*time.Second, func() bool { return pvs() == ns+"-other-media" })
+	if got := kubectlOut(t, "-n", ns, "get", "pvc", "-o", "name"); got != "persistentvolumeclaim/other-media" {
+		t.Errorf("claims left: %q, want other's only", got)
+	}
+}
+
 // TestEKSForcedTakeover: a deploy that takes the lock over with --force-conflicts replaces a
 // stuck one. The stuck one then fails as "replaced" and must not roll back the deploy that
 // replaced it, nor release the lock it no longer holds.

@@ -356,13 +356,14 @@ func namespaceName(test string) string {
 // if any, carries its standard error (e.g. "exceeded its progress deadline").
 func Kubectl(t testing.TB, args ...string) (string, error) {
 	t.Helper()
-	return kubectl(t.Context(), Kubeconfig(t), "", args...)
+	// Not t.Context(): that is already canceled when a t.Cleanup runs (uncordon, say).
+	return kubectl(context.WithoutCancel(t.Context()), Kubeconfig(t), "", args...)
 }
 
 // KubectlInput is Kubectl with stdin, for `kubectl apply -f -`.
 func KubectlInput(t testing.TB, stdin string, args ...string) (string, error) {
 	t.Helper()
-	return kubectl(t.Context(), Kubeconfig(t), stdin, args...)
+	return kubectl(context.WithoutCancel(t.Context()), Kubeconfig(t), stdin, args...)
 }
 
 // interrupted is cancelled when Main stops the sandbox on a signal.

@@ -108,7 +108,7 @@ func (s *Session) owned(ctx context.Context, app *spec.App) ([]ownedObject, erro
 				if err != nil {
 					return nil, fmt.Errorf("get persistentvolume %s: %w", name, err)
 				}
-				if mine(pv.GetLabels()) {
+				if mine(pv.GetLabels()) && pv.GetDeletionTimestamp() == nil {
 					out = append(out, ownedObject{kind: kind, name: name, gvr: gvr})
 				}
 			}
@@ -119,6 +119,9 @@ func (s *Session) owned(ctx context.Context, app *spec.App) ([]ownedObject, erro
 			return nil, fmt.Errorf("list %s in %s: %w", gvr.Resource, ns, err)
 		}
 		for _, item := range list.Items {
+			if item.GetDeletionTimestamp() != nil {
+				continue // already going (a claim waits for its last pod to stop)
+			}
 			if kind == "PersistentVolumeClaim" {
 				if v, _, _ := unstructured.NestedString(item.Object, "spec", "volumeName"); v != "" {
 					volumes = append(volumes, v)
