@@ -524,7 +524,9 @@ func TestEKSVolumesPrunedAndDestroyed(t *testing.T) {
 	// Another app's volume in the same namespace: never shipit's to delete for web.
 	other := rewrite(t, eksApp(t, ns, "registry.local/web:v1", vol("media")), "name: web", "name: other")
 	// PersistentVolumes are cluster-wide: the namespace's deletion does not take them along.
-	t.Cleanup(func() { harness.Kubectl(t, "delete", "pv", "--ignore-not-found", "--wait=false", ns+"-other-media", ns+"-web-media", ns+"-web-cache") })
+	t.Cleanup(func() {
+		harness.Kubectl(t, "delete", "pv", "--ignore-not-found", "--wait=false", ns+"-other-media", ns+"-web-media", ns+"-web-cache")
+	})
 	if r := runShipit(t, "deploy", "--target", "eks", "-f", other); r.code != 0 {
 		t.Fatalf("other app: exit %d", r.code)
 	}
