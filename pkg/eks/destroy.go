@@ -189,11 +189,8 @@ func (s *Session) hasResource(gvr schema.GroupVersionResource) bool {
 	return err == nil
 }
 
-// prune deletes the app's objects of the given kinds that the spec no longer renders (a
-// Service after `expose: none`, an ExternalSecret after its secrets went), as `helm upgrade`
-// does. Only objects labelled as shipit's for the app are candidates. It returns what it
-// deleted.
-func (s *Session) prune(ctx context.Context, app *spec.App, rendered []object, kinds func(string) bool) ([]string, error) {
+// stale lists the app's live objects that the spec no longer renders.
+func (s *Session) stale(ctx context.Context, app *spec.App, rendered []object) ([]ownedObject, error) {
 	keep := map[string]bool{}
 	for _, o := range rendered {
 		keep[o.String()] = true
@@ -202,9 +199,26 @@ func (s *Session) prune(ctx context.Context, app *spec.App, rendered []object, k
 	if err != nil {
 		return nil, err
 	}
-	var deleted []string
+	var out []ownedObject
 	for _, o := range owned {
-		if keep[o.String()] || !kinds(o.kind) {
+		if !keep[o.String()] {
+			out = append(out, o)
+		}
+	}
+	return out, nil
+}
+
+// prune deletes the app's stale objects of the given kinds (a Service after `expose: none`,
+// an ExternalSecret after its secrets went), as `helm upgrade` does. Only objects labelled
+// as shipit's for the app are candidates. It returns what it deleted.
+func (s *Session) prune(ctx context.Context, app *spec.App, rendered []object, kinds func(string) bool) ([]string, error) {
+	stale, err := s.stale(ctx, app, rendered)
+	if err != nil {
+		return nil, err
+	}
+	var deleted []string
+	for _, o := range stale {
+		if !kinds(o.kind) {
 			continue
 		}
 		if err := s.delete(ctx, o); err != nil {

@@ -53,18 +53,11 @@ func (s *Session) Diff(ctx context.Context, app *spec.App) (*target.DiffResult, 
 		b.WriteString(d)
 	}
 	// What the spec no longer renders, a deploy deletes.
-	keep := map[string]bool{}
-	for _, o := range objs {
-		keep[o.String()] = true
-	}
-	owned, err := s.owned(ctx, app)
+	stale, err := s.stale(ctx, app, objs)
 	if err != nil {
 		return nil, err
 	}
-	for _, o := range owned {
-		if keep[o.String()] {
-			continue
-		}
+	for _, o := range stale {
 		rc := s.dyn.Resource(o.gvr).Namespace(o.namespace)
 		live, err := rc.Get(ctx, o.name, metav1.GetOptions{})
 		if apierrors.IsNotFound(err) {
