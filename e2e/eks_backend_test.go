@@ -495,6 +495,10 @@ func TestEKSConcurrentDeployIsRefused(t *testing.T) {
 		if rb := runShipit(t, "rollback", "--target", "eks", "-f", fixed); rb.code != 1 || !strings.Contains(rb.stderr, "holds the deploy lock of web") {
 			t.Errorf("rollback during the deploy: exit %d, want 1", rb.code)
 		}
+		// The status the refusal points to shows who holds the app.
+		if st := runShipit(t, "status", "--target", "eks", "-f", fixed); st.code != 0 || !strings.Contains(st.stdout, "in progress: "+holder+" (lease shipit-web; since ") {
+			t.Errorf("status during the deploy: exit %d, want the holder named", st.code)
+		}
 		if err := c.Process.Signal(syscall.SIGINT); err != nil {
 			t.Fatal(err)
 		}

@@ -209,6 +209,24 @@ func lockedError(want, live *coordinationv1.Lease, op string, until time.Time) *
 	return e
 }
 
+// inProgress describes who holds the app's deploy lock now, for status ("" when nobody, or
+// when the lease cannot be read: status never fails on it).
+func (s *Session) inProgress(ctx context.Context, app *spec.App) string {
+	l, err := s.cs.CoordinationV1().Leases(app.EKS.Namespace).Get(ctx, LockName(app.Name), metav1.GetOptions{})
+	if err != nil {
+		return ""
+	}
+	until, active := lockUntil(l)
+	if !active(s.now()) {
+		return ""
+	}
+	since := ""
+	if a := l.Spec.AcquireTime; a != nil {
+		since = " since " + a.UTC().Format(time.RFC3339) + ","
+	}
+	return fmt.Sprintf("%s (lease %s;%s held until %s unless renewed)", *l.Spec.HolderIdentity, l.Name, since, until.UTC().Format(time.RFC3339))
+}
+
 // sameHolder reports whether two leases name the same holder, taken at the same time.
 func sameHolder(a, b *coordinationv1.Lease) bool {
 	h := func(l *coordinationv1.Lease) string {

@@ -101,18 +101,20 @@ func (v *Verdict) Err() error {
 
 // Status is what is live for an app.
 type Status struct {
-	Target     string         `json:"target"`
-	App        string         `json:"app"`
-	Exists     bool           `json:"exists"`
-	Where      string         `json:"where"`
-	Revision   string         `json:"revision,omitempty"`
-	Image      string         `json:"image,omitempty"`
-	Digest     string         `json:"digest,omitempty"`
-	Desired    int            `json:"desired"`
-	Updated    int            `json:"updated"`
-	Ready      int            `json:"ready"`
-	Available  int            `json:"available"`
-	SpecHash   string         `json:"specHash,omitempty"`
+	Target    string `json:"target"`
+	App       string `json:"app"`
+	Exists    bool   `json:"exists"`
+	Where     string `json:"where"`
+	Revision  string `json:"revision,omitempty"`
+	Image     string `json:"image,omitempty"`
+	Digest    string `json:"digest,omitempty"`
+	Desired   int    `json:"desired"`
+	Updated   int    `json:"updated"`
+	Ready     int    `json:"ready"`
+	Available int    `json:"available"`
+	SpecHash  string `json:"specHash,omitempty"`
+	// InProgress names a shipit deploy, rollback or destroy that holds the app now.
+	InProgress string         `json:"inProgress,omitempty"`
 	Conditions []string       `json:"conditions,omitempty"`
 	Rollouts   []RolloutState `json:"rollouts,omitempty"`
 	Events     []string       `json:"events,omitempty"`

@@ -66,6 +66,9 @@ func Print(w io.Writer, st *target.Status) {
 	if st.SpecHash != "" {
 		fmt.Fprintf(w, "spec hash: %s\n", st.SpecHash)
 	}
+	if st.InProgress != "" {
+		fmt.Fprintf(w, "in progress: %s\n", st.InProgress)
+	}
 	if len(st.Conditions) > 0 {
 		fmt.Fprintln(w, "conditions:")
 		for _, c := range st.Conditions {
