@@ -50,7 +50,7 @@ func Evaluate(d *appsv1.Deployment, rss []*appsv1.ReplicaSet, pods []*corev1.Pod
 	}
 	st := d.Status
 	dec := Decision{Phase: target.Progressing, Desired: desired, Updated: int(st.UpdatedReplicas),
-		Ready: int(st.ReadyReplicas), Available: int(st.AvailableReplicas)}
+		Available: int(st.AvailableReplicas)}
 	if d.Generation > st.ObservedGeneration {
 		dec.Message = fmt.Sprintf("waiting for the Deployment controller to see generation %d", d.Generation)
 		return dec
@@ -63,6 +63,14 @@ func Evaluate(d *appsv1.Deployment, rss []*appsv1.ReplicaSet, pods []*corev1.Pod
 		}
 	}
 	newRS := NewReplicaSet(d, rss)
+	// Ready counts the new revision's pods only: the old ones still serving are not this
+	// rollout's progress ("3/3 updated, 3/3 ready" next to a failure would be a lie).
+	switch {
+	case newRS != nil:
+		dec.Ready = int(newRS.Status.ReadyReplicas)
+	case st.Replicas == st.UpdatedReplicas:
+		dec.Ready = int(st.ReadyReplicas) // no old pods: every ready one is new
+	}
 	if newRS != nil {
 		hash := newRS.Labels[appsv1.DefaultDeploymentUniqueLabelKey]
 		for _, p := range sortedPods(pods) {
@@ -90,7 +98,8 @@ func Evaluate(d *appsv1.Deployment, rss []*appsv1.ReplicaSet, pods []*corev1.Pod
 		dec.Message = fmt.Sprintf("waiting: %d of %d updated replicas available%s", st.AvailableReplicas, st.UpdatedReplicas, phases)
 	default:
 		dec.Phase = target.Succeeded
-		dec.Message = fmt.Sprintf("deployment %q successfully rolled out: %d/%d ready", d.Name, st.ReadyReplicas, desired)
+		dec.Ready = int(st.ReadyReplicas) // the old pods are gone
+		dec.Message = fmt.Sprintf("deployment %q successfully rolled out: %d/%d ready", d.Name, dec.Ready, desired)
 	}
 	return dec
 }

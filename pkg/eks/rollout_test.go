@@ -94,3 +94,27 @@ func TestNewReplicaSetIgnoresOtherOwners(t *testing.T) {
 		t.Errorf("new RS = %v", got)
 	}
 }
+
+// Ready is the new revision's ready pods: the old ones still serving are not the rollout's.
+func TestEvaluateReadyCountsTheNewRevision(t *testing.T) {
+	old, cur := rs("1", "a"), rs("2", "b")
+	old.Status.ReadyReplicas, cur.Status.ReadyReplicas = 3, 1
+	cases := []struct {
+		name string
+		d    *appsv1.Deployment
+		rss  []*appsv1.ReplicaSet
+		want int
+	}{
+		{"mid-rollout: the new ReplicaSet's", deploy(2, 2, 3, 3, 6, 4, 4, "2"), []*appsv1.ReplicaSet{old, cur}, 1},
+		{"new ReplicaSet not seen yet, old pods serving", deploy(2, 2, 3, 0, 3, 3, 3, "2"), []*appsv1.ReplicaSet{old}, 0},
+		{"new ReplicaSet not seen yet, no old pods", deploy(2, 2, 3, 3, 3, 2, 2, "2"), []*appsv1.ReplicaSet{old}, 2},
+		{"done: every ready pod", deploy(2, 2, 3, 3, 3, 3, 3, "2"), []*appsv1.ReplicaSet{old, cur}, 3},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if got := Evaluate(c.d, c.rss, nil); got.Ready != c.want {
+				t.Errorf("Ready = %d, want %d (%s %q)", got.Ready, c.want, got.Phase, got.Message)
+			}
+		})
+	}
+}
