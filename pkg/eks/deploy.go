@@ -105,11 +105,13 @@ func (s *Session) write(ctx context.Context, app *spec.App, objs []object, opts 
 		d.takeReplicas = true
 	}
 	var release func()
-	beforeWrite := func(ctx context.Context) (err error) {
+	beforeWrite := func(wctx context.Context) (err error) {
+		// Taking the lock may wait (an expired lock is checked for a renewal): Ctrl-C may
+		// stop that, as nothing of the app is written yet. The hand-over is a write.
 		if release, err = s.lock(ctx, app, "deploy", opts.ForceConflicts, s.noter(app, r)); err != nil || sw != intoAutoscaling {
 			return err
 		}
-		note, err := s.handOver(ctx, app)
+		note, err := s.handOver(wctx, app)
 		if note != "" {
 			r.Report(s.event(app, target.Progressing, note))
 		}

@@ -15,7 +15,7 @@ import (
 )
 
 // Switching an app between a fixed replica count and autoscaling is where server-side apply
-// and the HPA get in each other's way; these steps make both switches seamless.
+// and the HPA get in each other's way; these steps keep the pods running through both.
 //
 //   - Into autoscaling: the render drops spec.replicas. With shipit as its only owner, apply
 //     would remove the field and the Deployment would fall back to 1 replica until the HPA
