@@ -10,6 +10,7 @@ import (
 	"os"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -196,6 +197,12 @@ func NoArgs(cmd *cobra.Command, args []string) error {
 // TargetFlag adds --target, which every command that renders or talks to a target takes.
 func TargetFlag(cmd *cobra.Command, into *string) {
 	cmd.Flags().StringVar(into, "target", "", "ecs or eks (required)")
+}
+
+// WatchFlags adds --timeout and --no-wait, which every command that watches a rollout takes.
+func WatchFlags(cmd *cobra.Command, timeout *time.Duration, noWait *bool) {
+	cmd.Flags().DurationVar(timeout, "timeout", 0, "give up watching after this long (default rollout.timeout)")
+	cmd.Flags().BoolVar(noWait, "no-wait", false, "apply and return without watching the rollout")
 }
 
 // ImageFlag adds the repeatable --image NAME=REF override.

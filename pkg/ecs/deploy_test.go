@@ -190,14 +190,10 @@ func TestDeployPinsECRImages(t *testing.T) {
 	}
 }
 
-func TestAutoRollbackAfterFailFast(t *testing.T) {
-	app := testApp(t, "")
-	oldRD := render(t, testApp(t, "labels: {v: old}\n"))
-	newTD := "arn:aws:ecs:us-east-1:123456789012:task-definition/web:2"
-	failing := svcOf(newTD, 2,
-		dep{"ecs-svc/2", "PRIMARY", newTD, types.DeploymentRolloutStateInProgress, "", 2, 0, 2, 2},
-		dep{"ecs-svc/1", "ACTIVE", td1, types.DeploymentRolloutStateCompleted, "", 2, 2, 0, 0})
-	back := svcOf(td1, 2, dep{"ecs-svc/3", "PRIMARY", td1, types.DeploymentRolloutStateCompleted, "", 2, 2, 0, 0})
+// failingThenBack is an ECS on td1 (live) whose deployment of newTD keeps failing to pull its
+// image (failing: fail fast), and which is back on td1 (back) once shipit's rollback, the
+// second UpdateService, has gone through.
+func failingThenBack(oldRD *Rendered, newTD string, live, failing, back *types.Service) *fakeECS {
 	f := &fakeECS{
 		taskDefs: map[string]*ecs.DescribeTaskDefinitionOutput{td1: liveTD(td1, oldRD)},
 		stopped: []types.Task{
@@ -206,8 +202,7 @@ func TestAutoRollbackAfterFailFast(t *testing.T) {
 		},
 	}
 	f.script = []func() (*types.Service, error){
-		returns(svcOf(td1, 2, dep{"ecs-svc/1", "PRIMARY", td1, types.DeploymentRolloutStateCompleted, "", 2, 2, 0, 0})),
-		returns(failing),
+		returns(live),
 		func() (*types.Service, error) {
 			if len(f.updates) == 2 {
 				return back, nil
@@ -222,6 +217,19 @@ func TestAutoRollbackAfterFailFast(t *testing.T) {
 		}
 		return svcOf(aws.ToString(in.TaskDefinition), 2, dep{id, "PRIMARY", aws.ToString(in.TaskDefinition), types.DeploymentRolloutStateInProgress, "", 2, 0, 0, 0})
 	}
+	return f
+}
+
+func TestAutoRollbackAfterFailFast(t *testing.T) {
+	app := testApp(t, "")
+	oldRD := render(t, testApp(t, "labels: {v: old}\n"))
+	newTD := "arn:aws:ecs:us-east-1:123456789012:task-definition/web:2"
+	failing := svcOf(newTD, 2,
+		dep{"ecs-svc/2", "PRIMARY", newTD, types.DeploymentRolloutStateInProgress, "", 2, 0, 2, 2},
+		dep{"ecs-svc/1", "ACTIVE", td1, types.DeploymentRolloutStateCompleted, "", 2, 2, 0, 0})
+	back := svcOf(td1, 2, dep{"ecs-svc/3", "PRIMARY", td1, types.DeploymentRolloutStateCompleted, "", 2, 2, 0, 0})
+	live := svcOf(td1, 2, dep{"ecs-svc/1", "PRIMARY", td1, types.DeploymentRolloutStateCompleted, "", 2, 2, 0, 0})
+	f := failingThenBack(oldRD, newTD, live, failing, back)
 	s := newTestSession(f)
 	v, err := s.Deploy(context.Background(), app, target.DeployOptions{Timeout: time.Minute}, &events{})
 	if err != nil {
@@ -382,29 +390,7 @@ func TestAutoRollbackRestoresWhatTheFailedSpecChanged(t *testing.T) {
 		dep{"ecs-svc/2", "PRIMARY", newTD, types.DeploymentRolloutStateInProgress, "", 5, 0, 5, 2},
 		dep{"ecs-svc/1", "ACTIVE", td1, types.DeploymentRolloutStateCompleted, "", 2, 2, 0, 0})
 	back := svcOf(td1, 2, dep{"ecs-svc/3", "PRIMARY", td1, types.DeploymentRolloutStateCompleted, "", 2, 2, 0, 0})
-	f := &fakeECS{
-		taskDefs: map[string]*ecs.DescribeTaskDefinitionOutput{td1: liveTD(td1, oldRD)},
-		stopped: []types.Task{
-			stoppedTask("ecs-svc/2", newTD, types.TaskStopCodeTaskFailedToStart, pullErr, 1),
-			stoppedTask("ecs-svc/2", newTD, types.TaskStopCodeTaskFailedToStart, pullErr, 2),
-		},
-	}
-	f.script = []func() (*types.Service, error){
-		returns(live0),
-		func() (*types.Service, error) {
-			if len(f.updates) == 2 {
-				return back, nil
-			}
-			return failing, nil
-		},
-	}
-	f.onUpdate = func(in *ecs.UpdateServiceInput) *types.Service {
-		id := "ecs-svc/2"
-		if aws.ToString(in.TaskDefinition) == td1 {
-			id = "ecs-svc/3"
-		}
-		return svcOf(aws.ToString(in.TaskDefinition), 2, dep{id, "PRIMARY", aws.ToString(in.TaskDefinition), types.DeploymentRolloutStateInProgress, "", 2, 0, 0, 0})
-	}
+	f := failingThenBack(oldRD, newTD, live0, failing, back)
 	s := newTestSession(f)
 	sc := &fakeScaling{}
 	s.scaling = sc

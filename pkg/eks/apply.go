@@ -123,9 +123,16 @@ func (s *Session) applyAll(ctx context.Context, objs []object, force bool, befor
 	// conflict either.
 	var check []object
 	newNamespace := false
+	missing := map[string]bool{} // one read per namespace, not per object
 	for _, o := range objs {
 		if ns := o.u.GetNamespace(); ns != "" {
-			if _, err := s.cs.CoreV1().Namespaces().Get(ctx, ns, metav1.GetOptions{}); apierrors.IsNotFound(err) {
+			gone, seen := missing[ns]
+			if !seen {
+				_, err := s.cs.CoreV1().Namespaces().Get(ctx, ns, metav1.GetOptions{})
+				gone = apierrors.IsNotFound(err)
+				missing[ns] = gone
+			}
+			if gone {
 				newNamespace = true
 				continue
 			}

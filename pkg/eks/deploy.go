@@ -127,7 +127,7 @@ func (s *Session) write(ctx context.Context, app *spec.App, objs []object, opts 
 	case err != nil:
 		return release, fmt.Errorf("%w\napplied before the failure: %s", err, strings.Join(applied, ", "))
 	}
-	r.Report(s.event(app, target.Progressing, "applied "+fmt.Sprint(applied)))
+	r.Report(s.event(app, target.Progressing, "applied "+strings.Join(applied, ", ")))
 	// An HPA the spec no longer has goes at once: left in place, it would go on scaling the
 	// count the spec now sets. The rest waits for the verdict (pruneAfter).
 	s.pruneReport(ctx, app, objs, func(kind string) bool { return kind == "HorizontalPodAutoscaler" }, v, r)

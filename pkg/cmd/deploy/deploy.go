@@ -43,9 +43,8 @@ func NewCmd(io *cmdutil.IOStreams, g *cmdutil.GlobalOptions) *cobra.Command {
 	}
 	cmdutil.TargetFlag(cmd, &o.Target)
 	cmdutil.ImageFlag(cmd, &o.Images)
-	cmd.Flags().BoolVar(&o.NoWait, "no-wait", false, "apply and return without watching the rollout")
+	cmdutil.WatchFlags(cmd, &o.Timeout, &o.NoWait)
 	cmd.Flags().BoolVar(&o.DryRun, "dry-run", false, "render and diff against what is live; write nothing")
-	cmd.Flags().DurationVar(&o.Timeout, "timeout", 0, "give up watching after this long (default rollout.timeout)")
 	cmd.Flags().BoolVar(&o.ForceConflicts, "force-conflicts", false, "eks: take over fields another field manager owns, and another deploy's lock; ecs: deploy even while another deployment is in progress")
 	return cmd
 }

@@ -32,8 +32,7 @@ func NewCmd(io *cmdutil.IOStreams, g *cmdutil.GlobalOptions) *cobra.Command {
 	}
 	cmdutil.TargetFlag(cmd, &o.Target)
 	cmd.Flags().StringVar(&o.To, "to", "", "revision to return to (default: the previous one)")
-	cmd.Flags().DurationVar(&o.Timeout, "timeout", 0, "give up watching after this long (default rollout.timeout)")
-	cmd.Flags().BoolVar(&o.NoWait, "no-wait", false, "return without watching")
+	cmdutil.WatchFlags(cmd, &o.Timeout, &o.NoWait)
 	return cmd
 }
 
