@@ -29,7 +29,7 @@ type discoveryAPI interface {
 
 // wantsDiscovery reports whether the spec registers the service in Cloud Map.
 func wantsDiscovery(app *spec.App) bool {
-	return app.Expose == "internal" && app.ECS.Discovery != nil && app.ECS.Discovery.Namespace != ""
+	return app.Expose != "none" && app.ECS.Discovery != nil && app.ECS.Discovery.Namespace != ""
 }
 
 // discoveryService finds the app's Cloud Map service in the spec's namespace (nil when none).

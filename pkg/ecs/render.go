@@ -199,7 +199,9 @@ func service(app *spec.App, tags []types.Tag) *ecs.CreateServiceInput {
 	} else {
 		svc.LaunchType = types.LaunchTypeFargate
 	}
-	if app.Expose == "public" && app.ECS.TargetGroup != "" && len(app.Ports) > 0 {
+	// A target group is a public load balancer with expose: public and an internal one with
+	// expose: internal; validation refuses it with expose: none.
+	if app.Expose != "none" && app.ECS.TargetGroup != "" && len(app.Ports) > 0 {
 		svc.LoadBalancers = []types.LoadBalancer{{
 			TargetGroupArn: aws.String(app.ECS.TargetGroup),
 			ContainerName:  aws.String(app.Name),
@@ -209,7 +211,7 @@ func service(app *spec.App, tags []types.Tag) *ecs.CreateServiceInput {
 			svc.HealthCheckGracePeriodSeconds = aws.Int32(int32(spec.Seconds(app.Health.Grace)))
 		}
 	}
-	// expose: internal with ecs.discovery registers in Cloud Map; the registry's ARN only
+	// An exposed app with ecs.discovery registers in Cloud Map; the registry's ARN only
 	// exists once deploy has created the Cloud Map service, so it is not part of the render.
 	return svc
 }

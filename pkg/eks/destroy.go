@@ -122,6 +122,12 @@ func (s *Session) owned(ctx context.Context, app *spec.App) ([]ownedObject, erro
 			if item.GetDeletionTimestamp() != nil {
 				continue // already going (a claim waits for its last pod to stop)
 			}
+			if kind == "ServiceAccount" && item.GetName() == app.EKS.ServiceAccount && !app.EKS.OwnsServiceAccount() {
+				// The spec now says this account is shared (createServiceAccount: false): shipit
+				// made it once, but other apps may run under it, so neither prune nor destroy
+				// deletes it.
+				continue
+			}
 			if kind == "PersistentVolumeClaim" {
 				if v, _, _ := unstructured.NestedString(item.Object, "spec", "volumeName"); v != "" {
 					volumes = append(volumes, v)

@@ -4,6 +4,7 @@ package eks
 
 import (
 	"fmt"
+	"math"
 	"sort"
 	"strings"
 
@@ -52,7 +53,7 @@ func Render(app *spec.App) []runtime.Object {
 			ObjectMeta: meta(ns, false),
 		})
 	}
-	if sa := app.EKS.ServiceAccount; sa != "" {
+	if sa := app.EKS.ServiceAccount; sa != "" && app.EKS.OwnsServiceAccount() {
 		m := meta(sa, true)
 		if app.Role != "" {
 			m.Annotations[RoleAnnotation] = app.Role
@@ -141,7 +142,7 @@ func podSpec(app *spec.App) corev1.PodSpec {
 		main.LivenessProbe = probe(h, h.Failures)
 		if h.Grace != "" {
 			// The startup probe holds liveness off for `grace`, then hands over.
-			main.StartupProbe = probe(h, max(1, (spec.Seconds(h.Grace)+spec.Seconds(h.Interval)-1)/spec.Seconds(h.Interval)))
+			main.StartupProbe = probe(h, startupFailures(spec.Seconds(h.Grace), spec.Seconds(h.Interval)))
 		}
 	}
 	ps := corev1.PodSpec{ServiceAccountName: app.EKS.ServiceAccount}
@@ -165,12 +166,23 @@ func podSpec(app *spec.App) corev1.PodSpec {
 	return ps
 }
 
+// startupFailures is the startup probe's failureThreshold that gives a container at least
+// `grace` seconds: probes run at 0, p, 2p, …, so n failures kill it at (n-1)·p, and n-1 must
+// cover the grace period. Clamped to int32, where the API stores it.
+func startupFailures(grace, period int) int {
+	if period <= 0 {
+		return 1
+	}
+	n := int64(grace+period-1)/int64(period) + 1
+	return int(min(n, math.MaxInt32))
+}
+
 // resources sets requests and limits to the same amounts: never an unbounded container, and
 // the pod's total matches the ECS task size.
 func resources(cpuMilli, memMiB int64) corev1.ResourceRequirements {
 	rl := corev1.ResourceList{
 		corev1.ResourceCPU:    *resource.NewMilliQuantity(cpuMilli, resource.DecimalSI),
-		corev1.ResourceMemory: resource.MustParse(fmt.Sprintf("%dMi", memMiB)),
+		corev1.ResourceMemory: *resource.NewQuantity(memMiB<<20, resource.BinarySI),
 	}
 	return corev1.ResourceRequirements{Requests: rl, Limits: rl.DeepCopy()}
 }
@@ -303,27 +315,43 @@ func efsVolume(app *spec.App, v spec.Volume, meta func(string, bool) metav1.Obje
 }
 
 // externalSecret feeds AWS secret references into a Secret named after the app, through the
-// External Secrets Operator (external-secrets.io/v1). SSM parameters come from the parameter
-// store's ClusterSecretStore unless eks.secretStore names one store for everything.
+// External Secrets Operator (external-secrets.io/v1). Each kind of reference goes to its own
+// ClusterSecretStore: Secrets Manager to eks.secretStore, SSM to eks.parameterStore.
 func externalSecret(app *spec.App, meta metav1.ObjectMeta) *unstructured.Unstructured {
 	var data []any
-	defaultStore := app.EKS.SecretStore
-	if defaultStore == "" {
-		defaultStore = SecretsManagerStore
+	smStore, ssmStore := app.EKS.SecretStore, app.EKS.ParameterStore
+	if smStore == "" {
+		smStore = SecretsManagerStore
+	}
+	if ssmStore == "" {
+		ssmStore = ParameterStore
 	}
 	for _, k := range sortedKeys(app.Secrets) {
-		ref := app.Secrets[k]
-		if strings.HasPrefix(ref, "k8s:") {
+		ref := spec.ParseSecretRef(app.Secrets[k])
+		var remote map[string]any
+		item := map[string]any{"secretKey": k}
+		switch ref.Kind {
+		case spec.SecretsManager:
+			// ECS's ARN:json-key:version-stage:version-id suffix is ESO's property and version
+			// (a version id is written uuid/<id>).
+			remote = map[string]any{"key": ref.SecretARN}
+			if ref.JSONKey != "" {
+				remote["property"] = ref.JSONKey
+			}
+			switch {
+			case ref.VersionID != "":
+				remote["version"] = "uuid/" + ref.VersionID
+			case ref.VersionStage != "":
+				remote["version"] = ref.VersionStage
+			}
+		case spec.SSMParameter:
+			// The parameter store provider takes the parameter's name, not its ARN.
+			remote = map[string]any{"key": ref.Parameter}
+			item["sourceRef"] = map[string]any{"storeRef": map[string]any{"kind": "ClusterSecretStore", "name": ssmStore}}
+		default:
 			continue
 		}
-		item := map[string]any{"secretKey": k, "remoteRef": map[string]any{"key": ref}}
-		if strings.Contains(ref, ":ssm:") {
-			// The parameter store provider takes the parameter's name, not its ARN.
-			item["remoteRef"] = map[string]any{"key": ssmParameterName(ref)}
-			if app.EKS.SecretStore == "" {
-				item["sourceRef"] = map[string]any{"storeRef": map[string]any{"kind": "ClusterSecretStore", "name": ParameterStore}}
-			}
-		}
+		item["remoteRef"] = remote
 		data = append(data, item)
 	}
 	if len(data) == 0 {
@@ -342,7 +370,7 @@ func externalSecret(app *spec.App, meta metav1.ObjectMeta) *unstructured.Unstruc
 		},
 		"spec": map[string]any{
 			"refreshInterval": "1h",
-			"secretStoreRef":  map[string]any{"kind": "ClusterSecretStore", "name": defaultStore},
+			"secretStoreRef":  map[string]any{"kind": "ClusterSecretStore", "name": smStore},
 			"target":          map[string]any{"name": app.Name, "creationPolicy": "Owner"},
 			"data":            data,
 		},
@@ -356,15 +384,4 @@ func sortedKeys(m map[string]string) []string {
 	}
 	sort.Strings(keys)
 	return keys
-}
-
-// ssmParameterName turns an SSM parameter ARN into the parameter's name: hierarchical names
-// keep their leading slash ("…:parameter/web/key" → "/web/key"), flat ones have none
-// ("…:parameter/key" → "key").
-func ssmParameterName(arn string) string {
-	_, rest, _ := strings.Cut(arn, ":parameter/")
-	if strings.Contains(rest, "/") {
-		return "/" + rest
-	}
-	return rest
 }

@@ -1,14 +1,141 @@
 package eks
 
-import "testing"
+import (
+	"encoding/json"
+	"testing"
 
-func TestSSMParameterName(t *testing.T) {
-	for arn, want := range map[string]string{
-		"arn:aws:ssm:ap-northeast-2:123456789012:parameter/web/api-key": "/web/api-key",
-		"arn:aws:ssm:ap-northeast-2:123456789012:parameter/api-key":     "api-key",
-	} {
-		if got := ssmParameterName(arn); got != want {
-			t.Errorf("%s → %q, want %q", arn, got, want)
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	"github.com/shipit-dev/shipit/pkg/spec"
+)
+
+func loadApp(t *testing.T, src string) *spec.App {
+	t.Helper()
+	app, err := spec.Parse("shipit.yaml", []byte(src), spec.Options{Getenv: func(string) (string, bool) { return "", false }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if errs, _ := app.Validate(spec.TargetEKS); len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	return app
+}
+
+// TestExternalSecretRoutesEachKindToItsStore: Secrets Manager references go to secretStore,
+// SSM ones to parameterStore (never both to one store), and ECS's json-key / version suffixes
+// become ESO's property and version.
+func TestExternalSecretRoutesEachKindToItsStore(t *testing.T) {
+	app := loadApp(t, `version: 1
+name: web
+image: web:1
+secrets:
+  DB_USER: "arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf:username::"
+  DB_OLD: "arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf:password::0f3c-11"
+  DB_PREV: "arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf::AWSPREVIOUS:"
+  TOKEN: "arn:aws:secretsmanager:us-east-1:123456789012:secret:token-AbCdEf"
+  API_KEY: arn:aws:ssm:us-east-1:123456789012:parameter/web/api-key
+  FLAT: arn:aws:ssm:us-east-1:123456789012:parameter/flat
+  BY_NAME: /web/db-password
+eks: {secretStore: sm-store, parameterStore: ssm-store}
+`)
+	var es *unstructured.Unstructured
+	for _, o := range Render(app) {
+		if u, ok := o.(*unstructured.Unstructured); ok && u.GetKind() == "ExternalSecret" {
+			es = u
 		}
+	}
+	if es == nil {
+		t.Fatal("no ExternalSecret rendered")
+	}
+	store, _, _ := unstructured.NestedString(es.Object, "spec", "secretStoreRef", "name")
+	if store != "sm-store" {
+		t.Errorf("secretStoreRef = %q, want sm-store", store)
+	}
+	data, _, _ := unstructured.NestedSlice(es.Object, "spec", "data")
+	got := map[string]string{}
+	for _, d := range data {
+		m := d.(map[string]any)
+		b, _ := json.Marshal(map[string]any{"remoteRef": m["remoteRef"], "sourceRef": m["sourceRef"]})
+		got[m["secretKey"].(string)] = string(b)
+	}
+	const sm = `arn:aws:secretsmanager:us-east-1:123456789012:secret:`
+	want := map[string]string{
+		"DB_USER": `{"remoteRef":{"key":"` + sm + `db-AbCdEf","property":"username"},"sourceRef":null}`,
+		"DB_OLD":  `{"remoteRef":{"key":"` + sm + `db-AbCdEf","property":"password","version":"uuid/0f3c-11"},"sourceRef":null}`,
+		"DB_PREV": `{"remoteRef":{"key":"` + sm + `db-AbCdEf","version":"AWSPREVIOUS"},"sourceRef":null}`,
+		"TOKEN":   `{"remoteRef":{"key":"` + sm + `token-AbCdEf"},"sourceRef":null}`,
+		"API_KEY": `{"remoteRef":{"key":"/web/api-key"},"sourceRef":{"storeRef":{"kind":"ClusterSecretStore","name":"ssm-store"}}}`,
+		"FLAT":    `{"remoteRef":{"key":"flat"},"sourceRef":{"storeRef":{"kind":"ClusterSecretStore","name":"ssm-store"}}}`,
+		"BY_NAME": `{"remoteRef":{"key":"/web/db-password"},"sourceRef":{"storeRef":{"kind":"ClusterSecretStore","name":"ssm-store"}}}`,
+	}
+	for k, w := range want {
+		if got[k] != w {
+			t.Errorf("%s:\n got %s\nwant %s", k, got[k], w)
+		}
+	}
+}
+
+func renderedDeployment(t *testing.T, app *spec.App) *appsv1.Deployment {
+	t.Helper()
+	for _, o := range Render(app) {
+		if d, ok := o.(*appsv1.Deployment); ok {
+			return d
+		}
+	}
+	t.Fatal("no Deployment rendered")
+	return nil
+}
+
+// TestStartupProbeCoversTheGrace: n failures at period p kill the container at (n-1)·p, which
+// must be at least the grace period.
+func TestStartupProbeCoversTheGrace(t *testing.T) {
+	for _, c := range []struct{ grace, period, want int }{
+		{30, 10, 4}, {5, 10, 2}, {10, 10, 2}, {31, 10, 5}, {1, 1, 2},
+		{2147483647, 1, 2147483647}, // clamped to int32, never wrapped
+	} {
+		got := startupFailures(c.grace, c.period)
+		if got != c.want {
+			t.Errorf("grace %d period %d: %d, want %d", c.grace, c.period, got, c.want)
+		}
+		if got < 2147483647 && (got-1)*c.period < c.grace {
+			t.Errorf("grace %d period %d: %d failures end the start-up after %ds", c.grace, c.period, got, (got-1)*c.period)
+		}
+	}
+	app := loadApp(t, "version: 1\nname: web\nimage: web:1\nport: 80\nhealth: {path: /h, interval: 10s, grace: 5s}\n")
+	sp := renderedDeployment(t, app).Spec.Template.Spec.Containers[0].StartupProbe
+	if sp == nil || sp.FailureThreshold != 2 {
+		t.Errorf("startup probe %+v, want failureThreshold 2 (podinfo-like grace shorter than the period)", sp)
+	}
+}
+
+// TestExistingServiceAccountIsUsedNotOwned: createServiceAccount: false renders no
+// ServiceAccount, but the pods still run under the named one.
+func TestExistingServiceAccountIsUsedNotOwned(t *testing.T) {
+	app := loadApp(t, "version: 1\nname: web\nimage: web:1\nrole: arn:aws:iam::123456789012:role/web\neks: {serviceAccount: shared, createServiceAccount: false}\n")
+	for _, o := range Render(app) {
+		if _, ok := o.(*corev1.ServiceAccount); ok {
+			t.Errorf("a ServiceAccount was rendered for a shared account")
+		}
+	}
+	if sa := renderedDeployment(t, app).Spec.Template.Spec.ServiceAccountName; sa != "shared" {
+		t.Errorf("serviceAccountName = %q, want shared", sa)
+	}
+}
+
+// TestSizesRenderExactly: Kubernetes quantities that once failed (float arithmetic) render
+// to the millicore.
+func TestSizesRenderExactly(t *testing.T) {
+	app := loadApp(t, "version: 1\nname: web\nimage: web:1\ncpu: 2.01\nmemory: 4Gi\nsidecars: [{name: log, image: x, cpu: 0.0625, memory: 64Mi}]\n")
+	cs := renderedDeployment(t, app).Spec.Template.Spec.Containers
+	if got := cs[0].Resources.Limits.Cpu().String(); got != "1947m" {
+		t.Errorf("app cpu = %s, want 1947m (2010m − 63m)", got)
+	}
+	if got := cs[1].Resources.Limits.Cpu().String(); got != "63m" {
+		t.Errorf("sidecar cpu = %s, want 63m (62.5m rounded up, as the API server does)", got)
+	}
+	if got := cs[0].Resources.Limits.Memory().String(); got != "4032Mi" {
+		t.Errorf("app memory = %s, want 4032Mi", got)
 	}
 }

@@ -20,7 +20,9 @@ const (
 
 // applyDefaults fills in every field the user may leave out, so renderers never guess.
 func applyDefaults(a *App) {
-	if a.Port > 0 && len(a.Ports) == 0 {
+	// `port: 0` or `port: -80` becomes a port too, so validation refuses it rather than the
+	// shorthand vanishing.
+	if _, set := a.Source.positions["port"]; (set || a.Port != 0) && len(a.Ports) == 0 {
 		a.Ports = []Port{{Name: "http", Port: a.Port, Protocol: "tcp"}}
 		a.Port = 0
 	}

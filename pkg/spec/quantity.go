@@ -2,54 +2,64 @@ package spec
 
 import (
 	"fmt"
-	"math"
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+
+	"k8s.io/apimachinery/pkg/api/resource"
 )
 
-// ParseCPU reads a vCPU amount ("0.5", "1", "500m") as millicores.
+// Bounds that keep every size far from int64/int32 overflow. No platform runs a container
+// larger than these (Fargate's largest task is 16 vCPU / 120 GiB; Kubernetes nodes are
+// smaller than 1,000 vCPU / 64 TiB).
+const (
+	maxCPUMillis = 1_000_000 * 1000 // 1,000,000 vCPU
+	maxMemoryMiB = 1 << 30          // 1 PiB
+)
+
+// ParseCPU reads a vCPU amount the way Kubernetes reads a quantity ("0.5", "2.01", "1",
+// "500m", "0.0625") as millicores, rounding a finer amount up to the next millicore as the
+// API server does.
 func ParseCPU(s string) (int64, error) {
 	s = strings.TrimSpace(s)
-	if m, ok := strings.CutSuffix(s, "m"); ok {
-		n, err := strconv.ParseInt(m, 10, 64)
-		if err != nil || n <= 0 {
-			return 0, fmt.Errorf("%q is not a CPU amount", s)
-		}
-		return n, nil
-	}
-	f, err := strconv.ParseFloat(s, 64)
-	if err != nil || f <= 0 || math.IsInf(f, 0) || math.IsNaN(f) || f > 1e6 {
+	q, err := resource.ParseQuantity(s)
+	if err != nil || q.Sign() <= 0 {
 		return 0, fmt.Errorf("%q is not a CPU amount", s)
 	}
-	milli := f * 1000
-	if milli != math.Trunc(milli) {
-		return 0, fmt.Errorf("%q is finer than 1m", s)
+	if q.Cmp(*resource.NewQuantity(maxCPUMillis/1000, resource.DecimalSI)) > 0 {
+		return 0, fmt.Errorf("%q is more CPU than any platform runs", s)
 	}
-	return int64(milli), nil
+	return q.MilliValue(), nil
 }
 
-// ParseMemory reads a memory size ("512Mi", "1Gi", "1.5Gi") as MiB.
+// ParseMemory reads a memory size as MiB: a Kubernetes quantity with a unit ("512Mi", "1Gi",
+// "1.5Gi", "100M", "1G"), rounded up to a whole MiB. A bare number is refused: ECS reads it
+// as MiB and Kubernetes as bytes, so it would mean two different sizes.
 func ParseMemory(s string) (int64, error) {
+	b, err := ParseMemoryBytes(s)
+	if err != nil {
+		return 0, err
+	}
+	return (b + mib - 1) / mib, nil
+}
+
+const mib = 1 << 20
+
+// ParseMemoryBytes is ParseMemory in bytes.
+func ParseMemoryBytes(s string) (int64, error) {
 	s = strings.TrimSpace(s)
-	num, mult := "", 0.0
-	switch {
-	case strings.HasSuffix(s, "Mi"):
-		num, mult = strings.TrimSuffix(s, "Mi"), 1
-	case strings.HasSuffix(s, "Gi"):
-		num, mult = strings.TrimSuffix(s, "Gi"), 1024
-	default:
+	if s != "" && strings.IndexFunc(s[len(s)-1:], unicode.IsLetter) < 0 {
 		return 0, fmt.Errorf("%q has no unit", s)
 	}
-	f, err := strconv.ParseFloat(num, 64)
-	if err != nil || f <= 0 || math.IsInf(f, 0) || f > 1e7 {
+	q, err := resource.ParseQuantity(s)
+	if err != nil || q.Sign() <= 0 {
 		return 0, fmt.Errorf("%q is not a memory size", s)
 	}
-	mib := f * mult
-	if mib != math.Trunc(mib) {
-		return 0, fmt.Errorf("%q is not a whole number of MiB", s)
+	if q.Cmp(*resource.NewQuantity(maxMemoryMiB*mib, resource.BinarySI)) > 0 {
+		return 0, fmt.Errorf("%q is more memory than any platform runs", s)
 	}
-	return int64(mib), nil
+	return q.Value(), nil
 }
 
 // ParseDuration reads a Go duration, plus whole days ("30d").
@@ -57,7 +67,7 @@ func ParseDuration(s string) (time.Duration, error) {
 	s = strings.TrimSpace(s)
 	if d, ok := strings.CutSuffix(s, "d"); ok {
 		n, err := strconv.Atoi(d)
-		if err != nil || n < 0 {
+		if err != nil || n < 0 || n > 100_000 { // beyond ~270 years a Duration overflows
 			return 0, fmt.Errorf("%q is not a duration", s)
 		}
 		return time.Duration(n) * 24 * time.Hour, nil

@@ -129,7 +129,16 @@ type EKS struct {
 	Context        string `yaml:"context,omitempty" json:"context,omitempty"`
 	Namespace      string `yaml:"namespace,omitempty" json:"namespace,omitempty"`
 	ServiceAccount string `yaml:"serviceAccount,omitempty" json:"serviceAccount,omitempty"`
-	SecretStore    string `yaml:"secretStore,omitempty" json:"secretStore,omitempty"`
+	// CreateServiceAccount false uses an existing ServiceAccount (one shared by several apps)
+	// without creating, labelling or deleting it. Default true.
+	CreateServiceAccount *bool  `yaml:"createServiceAccount,omitempty" json:"createServiceAccount,omitempty"`
+	SecretStore          string `yaml:"secretStore,omitempty" json:"secretStore,omitempty"`
+	ParameterStore       string `yaml:"parameterStore,omitempty" json:"parameterStore,omitempty"`
+}
+
+// OwnsServiceAccount reports whether shipit creates (and so may delete) the ServiceAccount.
+func (e EKS) OwnsServiceAccount() bool {
+	return e.CreateServiceAccount == nil || *e.CreateServiceAccount
 }
 
 // Source records where a spec was loaded from and the position of every field, so that

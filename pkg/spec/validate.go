@@ -17,8 +17,6 @@ const (
 var (
 	dnsLabel      = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
 	envName       = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
-	secretsARN    = regexp.MustCompile(`^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$`)
-	ssmARN        = regexp.MustCompile(`^arn:aws[a-z-]*:ssm:[a-z0-9-]+:\d{12}:parameter/.+$`)
 	k8sSecretRef  = regexp.MustCompile(`^k8s:([a-z0-9]([-a-z0-9.]*[a-z0-9])?)/([-._a-zA-Z0-9]+)$`)
 	roleARN       = regexp.MustCompile(`^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$`)
 	targetGroupRe = regexp.MustCompile(`^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:targetgroup/.+$`)
@@ -64,7 +62,7 @@ func (a *App) Validate(target string) (Errors, []Warning) {
 		c.target = ""
 		c.errorf("", "use --target ecs or --target eks", "unknown target %q", target)
 	}
-	return c.errs.sorted(), c.warns
+	return c.errs.sorted(), Errors(c.warns).sorted()
 }
 
 // Warnings are the target-independent warnings (e.g. secret-looking plaintext env vars).
@@ -76,7 +74,7 @@ func (a *App) Warnings() []Warning {
 			c.warnf("env."+k, "move it to secrets: as a Secrets Manager or SSM reference", "%s looks like a secret in plaintext", k)
 		}
 	}
-	return c.warns
+	return Errors(c.warns).sorted()
 }
 
 // Targets lists the targets a spec configures: those with an ecs: or eks: block, or both when
@@ -123,11 +121,6 @@ func validateCommon(a *App) Errors {
 	if a.Role != "" && !roleARN.MatchString(a.Role) {
 		c.errorf("role", "use arn:aws:iam::<account>:role/<name>", "%q is not an IAM role ARN", a.Role)
 	}
-	for k := range a.Labels {
-		if len(k) > 63 || !regexp.MustCompile(`^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$`).MatchString(k) {
-			c.errorf("labels."+k, "use letters, digits, '-', '_' and '.'", "%q is not a valid label key", k)
-		}
-	}
 	c.volumes()
 	c.sidecars()
 	c.rollout()
@@ -148,35 +141,6 @@ func validateCommon(a *App) Errors {
 	return c.errs
 }
 
-func (c *checker) ports() {
-	a := c.app
-	if a.Port != 0 && len(a.Ports) > 0 {
-		c.errorf("port", "remove port: or ports:", "set either port: (shorthand) or ports:, not both")
-	}
-	seenName, seenPort := map[string]bool{}, map[string]bool{}
-	for i, p := range a.Ports {
-		f := indexPath("ports", i)
-		if p.Port < 1 || p.Port > 65535 {
-			c.errorf(f+".port", "", "%d is not a port number (1–65535)", p.Port)
-		}
-		proto := strings.ToLower(p.Protocol)
-		if proto != "tcp" && proto != "udp" {
-			c.errorf(f+".protocol", "use tcp or udp", "%q is not a protocol", p.Protocol)
-		}
-		if len(p.Name) > 15 || !dnsLabel.MatchString(p.Name) {
-			c.errorf(f+".name", "", "%q is not a port name (lowercase letters, digits, '-', at most 15 characters)", p.Name)
-		}
-		if seenName[p.Name] {
-			c.errorf(f+".name", "give each port its own name", "duplicate port name %q", p.Name)
-		}
-		key := fmt.Sprintf("%d/%s", p.Port, proto)
-		if seenPort[key] {
-			c.errorf(f+".port", "", "port %s is listed twice", key)
-		}
-		seenName[p.Name], seenPort[key] = true, true
-	}
-}
-
 func (c *checker) sizes() {
 	a := c.app
 	if _, err := ParseCPU(a.CPU); err != nil {
@@ -184,100 +148,6 @@ func (c *checker) sizes() {
 	}
 	if _, err := ParseMemory(a.Memory); err != nil {
 		c.errorf("memory", "write a size with a unit, such as 512Mi or 1Gi", "%v", err)
-	}
-}
-
-func (c *checker) replicas() {
-	a := c.app
-	if a.Replicas != nil && *a.Replicas < 0 {
-		c.errorf("replicas", "", "%d is negative", *a.Replicas)
-	}
-	as := a.Autoscale
-	if as == nil {
-		return
-	}
-	if as.Min < 1 {
-		c.errorf("autoscale.min", "", "must be at least 1, got %d", as.Min)
-	}
-	if as.Max < as.Min {
-		c.errorf("autoscale.max", fmt.Sprintf("set max to %d or more", max(as.Min, 1)), "%d is less than min %d", as.Max, as.Min)
-	}
-	if as.CPU == 0 && as.Memory == 0 {
-		c.errorf("autoscale", "add cpu: 70 (target average utilisation, percent)", "needs a cpu or memory target")
-	}
-	for _, m := range []struct {
-		f string
-		v int
-	}{{"autoscale.cpu", as.CPU}, {"autoscale.memory", as.Memory}} {
-		if m.v < 0 || m.v > 100 {
-			c.errorf(m.f, "", "%d is not a utilisation percentage (1–100)", m.v)
-		}
-	}
-	if a.Replicas != nil && (*a.Replicas < as.Min || *a.Replicas > as.Max) {
-		c.errorf("replicas", "", "%d is outside autoscale's %d–%d", *a.Replicas, as.Min, as.Max)
-	}
-}
-
-func (c *checker) envAndSecrets() {
-	a := c.app
-	for _, k := range sortedKeys(a.Env) {
-		if !envName.MatchString(k) {
-			c.errorf("env."+k, "use letters, digits and '_', not starting with a digit", "%q is not a valid environment variable name", k)
-		}
-		if _, dup := a.Secrets[k]; dup {
-			c.errorf("env."+k, "keep it in one of env: or secrets:", "%s is both in env and in secrets", k)
-		}
-	}
-	for _, k := range sortedKeys(a.Secrets) {
-		v := a.Secrets[k]
-		if !envName.MatchString(k) {
-			c.errorf("secrets."+k, "use letters, digits and '_', not starting with a digit", "%q is not a valid environment variable name", k)
-		}
-		if !secretsARN.MatchString(v) && !ssmARN.MatchString(v) && !k8sSecretRef.MatchString(v) {
-			c.errorf("secrets."+k, "use a Secrets Manager ARN, an SSM parameter ARN or k8s:<secret>/<key>",
-				"not a secret reference (secrets hold references, never values)")
-		}
-	}
-}
-
-func (c *checker) health() {
-	h := c.app.Health
-	if h == nil {
-		return
-	}
-	if h.Path == "" && len(h.Command) == 0 {
-		c.errorf("health", "add path: /healthz or command: [...]", "needs a path or a command")
-	}
-	if h.Path != "" && !strings.HasPrefix(h.Path, "/") {
-		c.errorf("health.path", "write /"+h.Path, "%q must start with /", h.Path)
-	}
-	if h.Path != "" {
-		found := false
-		for _, p := range c.app.Ports {
-			found = found || p.Port == h.Port
-		}
-		if !found {
-			c.errorf("health.port", "use one of the app's ports", "port %d is not one of the app's ports", h.Port)
-		}
-	}
-	durs := map[string]string{"interval": h.Interval, "timeout": h.Timeout}
-	if h.Grace != "" {
-		durs["grace"] = h.Grace
-	}
-	for _, f := range []string{"interval", "timeout", "grace"} {
-		s, ok := durs[f]
-		if !ok {
-			continue
-		}
-		if d, err := ParseDuration(s); err != nil || d < time.Second || d%time.Second != 0 {
-			c.errorf("health."+f, "write whole seconds such as 10s", "%q is not a duration of whole seconds", s)
-		}
-	}
-	if Seconds(h.Timeout) >= Seconds(h.Interval) && Seconds(h.Interval) > 0 {
-		c.errorf("health.timeout", "make the timeout shorter than the interval", "%s is not shorter than the interval %s", h.Timeout, h.Interval)
-	}
-	if h.Failures < 1 || h.Failures > 10 {
-		c.errorf("health.failures", "", "%d is not between 1 and 10", h.Failures)
 	}
 }
 
@@ -326,8 +196,8 @@ func (c *checker) sidecars() {
 	seen := map[string]bool{a.Name: true}
 	for i, s := range a.Sidecars {
 		f := indexPath("sidecars", i)
-		if !dnsLabel.MatchString(s.Name) {
-			c.errorf(f+".name", "", "%q is not a container name (DNS-1123 label)", s.Name)
+		if s.Name == "" {
+			c.errorf(f+".name", "e.g. name: log-router", "required")
 		} else if seen[s.Name] {
 			c.errorf(f+".name", "", "%q is already the name of another container", s.Name)
 		}
@@ -374,100 +244,6 @@ const (
 	minMainCPU    = 125
 	minMainMemory = 128
 )
-
-func (c *checker) rollout() {
-	r := c.app.Rollout
-	if d, err := ParseDuration(r.Timeout); err != nil || d < time.Second {
-		c.errorf("rollout.timeout", "write a duration such as 10m", "%q is not a timeout", r.Timeout)
-	}
-	surge, err1 := ParsePercent(r.MaxSurge)
-	if err1 != nil {
-		c.errorf("rollout.maxSurge", `write a percentage such as "25%"`, "%v", err1)
-	}
-	unavail, err2 := ParsePercent(r.MaxUnavailable)
-	if err2 != nil {
-		c.errorf("rollout.maxUnavailable", `write a percentage such as "0%"`, "%v", err2)
-	}
-	if err1 == nil && err2 == nil && surge == 0 && unavail == 0 {
-		c.errorf("rollout.maxSurge", "set maxSurge above 0%", "maxSurge and maxUnavailable cannot both be 0%%: the rollout could never start")
-	}
-}
-
-// ecs checks what Fargate and the ECS API need.
-func (c *checker) ecs() {
-	a := c.app
-	cpu, mem := a.CPUMillis(), a.MemoryMiB()
-	if !IsFargateSize(cpu, mem) {
-		near := NearestFargateSize(cpu, mem)
-		r := memoryRange(cpu)
-		msg := fmt.Sprintf("%s with %s is not a size Fargate runs", FormatCPU(cpu), FormatMemory(mem))
-		if r != "" {
-			msg += fmt.Sprintf("; %s takes %s", FormatCPU(cpu), r)
-		} else {
-			msg += "; Fargate offers 0.25, 0.5, 1, 2, 4, 8 or 16 vCPU"
-		}
-		field := "memory"
-		if r == "" {
-			field = "cpu"
-		}
-		c.errorf(field, "nearest valid size: "+near.String(), "%s", msg)
-	}
-	for _, k := range sortedKeys(a.Secrets) {
-		if strings.HasPrefix(a.Secrets[k], "k8s:") {
-			c.errorf("secrets."+k, "use a Secrets Manager or SSM ARN, or move it under environments for EKS only",
-				"a k8s: secret exists only on Kubernetes; ECS reads secrets from Secrets Manager or SSM")
-		}
-	}
-	if a.ECS.ExecutionRole == "" {
-		var why []string
-		why = append(why, "awslogs logging")
-		if ecrImage.MatchString(a.Image) {
-			why = append(why, "pulling from ECR")
-		}
-		if len(a.Secrets) > 0 {
-			why = append(why, "reading secrets")
-		}
-		c.errorf("ecs.executionRole", "add ecs.executionRole: arn:aws:iam::<account>:role/ecsTaskExecutionRole",
-			"required: %s need an execution role", strings.Join(why, ", "))
-	} else if !roleARN.MatchString(a.ECS.ExecutionRole) {
-		c.errorf("ecs.executionRole", "use arn:aws:iam::<account>:role/<name>", "%q is not an IAM role ARN", a.ECS.ExecutionRole)
-	} else if a.ECS.ExecutionRole == a.Role {
-		c.warnf("ecs.executionRole", "give the app its own task role", "the task role and the execution role are the same role: the app can read every secret and pull every image the agent can")
-	}
-	if len(a.ECS.Subnets) == 0 {
-		c.errorf("ecs.subnets", "add ecs.subnets: [subnet-…]", "required: Fargate tasks (awsvpc) need at least one subnet")
-	}
-	for i, s := range a.ECS.Subnets {
-		if !strings.HasPrefix(s, "subnet-") {
-			c.errorf(indexPath("ecs.subnets", i), "", "%q is not a subnet id (subnet-…)", s)
-		}
-	}
-	for i, s := range a.ECS.SecurityGroups {
-		if !strings.HasPrefix(s, "sg-") {
-			c.errorf(indexPath("ecs.securityGroups", i), "", "%q is not a security group id (sg-…)", s)
-		}
-	}
-	if a.Expose == "public" && a.ECS.TargetGroup == "" {
-		c.errorf("ecs.targetGroup", "add ecs.targetGroup: arn:aws:elasticloadbalancing:…:targetgroup/…", "required for expose: public on ECS")
-	}
-	if tg := a.ECS.TargetGroup; tg != "" && !targetGroupRe.MatchString(tg) {
-		c.errorf("ecs.targetGroup", "", "%q is not a target group ARN", tg)
-	}
-	if h := a.Health; h != nil && len(h.Command) > 0 && Seconds(h.Interval) > 300 {
-		c.errorf("health.interval", "at most 300s on ECS", "%s is longer than ECS allows", h.Interval)
-	}
-}
-
-// eks checks what Kubernetes needs beyond the common rules.
-func (c *checker) eks() {
-	a := c.app
-	if a.EKS.Cluster != "" && a.EKS.Context != "" {
-		c.errorf("eks.context", "keep one of eks.cluster and eks.context", "eks.cluster and eks.context both say how to reach the cluster")
-	}
-	if a.MainCPUMillis() <= 0 || a.MainMemoryMiB() <= 0 {
-		c.errorf("cpu", "", "no CPU or memory left for the app container")
-	}
-}
 
 func sortedKeys[V any](m map[string]V) []string {
 	keys := make([]string, 0, len(m))

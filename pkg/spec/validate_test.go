@@ -71,15 +71,35 @@ func TestLoadErrors(t *testing.T) {
 		{"replicas outside autoscale", base + "replicas: 20\nautoscale: {min: 1, max: 5, cpu: 70}\n", nil, "",
 			"shipit.yaml:11:11: replicas: 20 is outside autoscale's 1–5"},
 		{"secret value instead of reference", base + "secrets: {DB_PASSWORD: hunter2}\n", nil, "",
-			"shipit.yaml:11:24: secrets.DB_PASSWORD: not a secret reference (secrets hold references, never values) (use a Secrets Manager ARN, an SSM parameter ARN or k8s:<secret>/<key>)"},
+			"shipit.yaml:11:24: secrets.DB_PASSWORD: not a secret reference (secrets hold references, never values) (use a Secrets Manager ARN, an SSM parameter ARN or name (/app/db-password), or k8s:<secret>/<key>)"},
+		{"secrets manager ARN with a partial suffix", base + "secrets: {DB_USER: 'arn:aws:secretsmanager:ap-northeast-2:123456789012:secret:db-AbCdEf:username'}\n", nil, "",
+			"shipit.yaml:11:20: secrets.DB_USER: not a Secrets Manager reference ECS can read (write the ARN alone, or with all three parts: …:secret:NAME-AbCdEf:json-key:version-stage:version-id (empty parts allowed, e.g. …:username::))"},
+		{"secrets manager version stage and id", base + "secrets: {DB_USER: 'arn:aws:secretsmanager:ap-northeast-2:123456789012:secret:db-AbCdEf:username:AWSCURRENT:0f3c'}\n", nil, "",
+			"shipit.yaml:11:20: secrets.DB_USER: a Secrets Manager reference takes a version stage or a version id, not both (keep the version stage or the version id (…:json-key:stage: or …:json-key::id))"},
+		{"port 0 is not dropped", strings.Replace(base, "port: 80", "port: 0", 1), nil, "",
+			"shipit.yaml:4:7: ports[0].port: 0 is not a port number (1–65535)"},
+		{"negative port is not dropped", strings.Replace(base, "port: 80", "port: -80", 1), nil, "",
+			"shipit.yaml:4:7: ports[0].port: -80 is not a port number (1–65535)"},
+		{"replicas past int32", base + "replicas: 4294967296\n", nil, "",
+			"shipit.yaml:11:11: replicas: 4294967296 is more replicas than Kubernetes or ECS can hold (at most 2147483647)"},
+		{"autoscale max past int32", base + "autoscale: {min: 1, max: 4294967296, cpu: 70}\n", nil, "",
+			"shipit.yaml:11:26: autoscale.max: 4294967296 is more replicas than Kubernetes or ECS can hold (at most 2147483647)"},
+		{"rollout timeout past int32 seconds", base + "rollout: {timeout: 1000000h}\n", nil, "",
+			"shipit.yaml:11:20: rollout.timeout: 1000000h is longer than Kubernetes and ECS can hold (at most 2147483647s, about 68 years)"},
+		{"health grace past int32 seconds", base + "health: {path: /h, grace: 2147483648s}\n", nil, "",
+			"shipit.yaml:11:27: health.grace: 2147483648s is longer than Kubernetes and ECS can hold (at most 2147483647s, about 68 years)"},
+		{"days that overflow a duration", base + "rollout: {timeout: 9999999999d}\n", nil, "",
+			`shipit.yaml:11:20: rollout.timeout: "9999999999d" is not a duration of whole seconds (write whole seconds such as 10s)`},
+		{"a huge bad value is not echoed whole", base + "secrets: {A: " + strings.Repeat("x", 100000) + "}\n", nil, "",
+			"shipit.yaml:11:14: secrets.A: not a secret reference (secrets hold references, never values) (use a Secrets Manager ARN, an SSM parameter ARN or name (/app/db-password), or k8s:<secret>/<key>)"},
+		{"cpu beyond any platform", strings.Replace(base, "cpu: 0.5", "cpu: 1Ei", 1), nil, "",
+			`shipit.yaml:5:6: cpu: "1Ei" is more CPU than any platform runs (write vCPUs such as 0.5 or millicores such as "500m")`},
 		{"env and secret twice", base + "env: {A: x}\nsecrets: {A: 'k8s:s/k'}\n", nil, "",
 			"shipit.yaml:11:10: env.A: A is both in env and in secrets (keep it in one of env: or secrets:)"},
 		{"health path without slash", base + "health: {path: healthz}\n", nil, "",
 			`shipit.yaml:11:16: health.path: "healthz" must start with / (write /healthz)`},
 		{"health port not exposed", base + "health: {path: /h, port: 81}\n", nil, "",
 			"shipit.yaml:11:26: health.port: port 81 is not one of the app's ports (use one of the app's ports)"},
-		{"health timeout not below interval", base + "health: {path: /h, interval: 5s, timeout: 5s}\n", nil, "",
-			"shipit.yaml:11:43: health.timeout: 5s is not shorter than the interval 5s (make the timeout shorter than the interval)"},
 		{"expose without ports", strings.Replace(base, "port: 80\n", "", 1) + "expose: public\n", nil, "",
 			`shipit.yaml:10:9: expose: "public" needs at least one port (add port: N, or expose: none)`},
 		{"role not an ARN", base + "role: web-role\n", nil, "",
@@ -147,6 +167,30 @@ func TestTargetErrors(t *testing.T) {
 			"shipit.yaml:7:1: ecs.subnets: [ecs] required: Fargate tasks (awsvpc) need at least one subnet (add ecs.subnets: [subnet-…])"},
 		{"public without target group", base + "expose: public\n", TargetECS,
 			"shipit.yaml:7:1: ecs.targetGroup: [ecs] required for expose: public on ECS (add ecs.targetGroup: arn:aws:elasticloadbalancing:…:targetgroup/…)"},
+		{"label value with a space on EKS", base + "labels: {team: web team}\n", TargetEKS,
+			"shipit.yaml:11:16: labels.team: [eks] \"web team\" is not a Kubernetes label value: a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?') (try web-team)"},
+		{"label value with a space is an ECS tag value", base + "labels: {team: web team}\n", TargetECS, ""},
+		{"label key with two slashes", base + "labels: {a/b/c: x}\n", TargetEKS,
+			"shipit.yaml:11:17: labels.a/b/c: [eks] \"a/b/c\" is not a Kubernetes label key: a valid label key must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]') with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName') (e.g. team or example.com/team)"},
+		{"aws: tag key on ECS", base + "labels: {'aws:owner': x}\n", TargetECS,
+			"shipit.yaml:11:23: labels.aws:owner: [ecs] \"aws:owner\": tag keys starting with aws: are reserved for AWS (drop the aws: prefix)"},
+		{"FireLens container name on EKS", base + "sidecars: [{name: log_router, image: x, cpu: 0.125, memory: 128Mi}]\n", TargetEKS,
+			"shipit.yaml:11:19: sidecars[0].name: [eks] \"log_router\" is a valid ECS container name but not a Kubernetes one: a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?') (rename it log-router)"},
+		{"ECS container name with a dot", base + "sidecars: [{name: log.router, image: x, cpu: 0.125, memory: 128Mi}]\n", TargetECS,
+			"shipit.yaml:11:19: sidecars[0].name: [ecs] \"log.router\" is not an ECS container name (use letters, digits, '_' and '-' (at most 255))"},
+		{"ECS health check interval below 5s", base + "health: {command: [/bin/check], interval: 3s, timeout: 2s}\n", TargetECS,
+			"shipit.yaml:11:43: health.interval: [ecs] 3s is outside ECS's container health check bounds (ECS takes 5s to 300s)"},
+		{"ECS health check retries above 10", base + "health: {command: [/bin/check], failures: 11}\n", TargetECS,
+			"shipit.yaml:11:43: health.failures: [ecs] 11 is outside ECS's container health check bounds (ECS takes 1 to 10 retries)"},
+		{"Kubernetes takes 11 failures", base + "health: {command: [/bin/check], failures: 11}\n", TargetEKS, ""},
+		{"memory not in whole MiB on ECS", base + "sidecars: [{name: log, image: x, cpu: 0.125, memory: 100M}]\n", TargetECS,
+			"shipit.yaml:11:54: sidecars[0].memory: [ecs] 100M is 95.37 MiB; ECS sizes memory in whole MiB (write 96Mi)"},
+		{"more tasks than an ECS service runs", base + "replicas: 6000\n", TargetECS,
+			"shipit.yaml:11:11: replicas: [ecs] 6000 is more tasks than an ECS service runs (quota: 5000 tasks per service) (at most 5000)"},
+		{"target group with expose none", strings.Replace(base, "  subnets:", "  targetGroup: arn:aws:elasticloadbalancing:ap-northeast-2:123456789012:targetgroup/web/0123456789abcdef\n  subnets:", 1) + "expose: none\n", TargetECS,
+			"shipit.yaml:10:16: ecs.targetGroup: [ecs] a target group needs the app exposed; with expose: none nothing would be registered in it (set expose: internal (internal load balancer) or public, or remove ecs.targetGroup)"},
+		{"existing service account without a name", base + "eks: {createServiceAccount: false}\n", TargetEKS,
+			"shipit.yaml:11:29: eks.createServiceAccount: [eks] createServiceAccount: false needs the name of the existing ServiceAccount (add eks.serviceAccount: <the existing account's name>)"},
 		{"cluster and context", base + "eks: {cluster: a, context: b}\n", TargetEKS,
 			"shipit.yaml:11:28: eks.context: [eks] eks.cluster and eks.context both say how to reach the cluster (keep one of eks.cluster and eks.context)"},
 	}
@@ -180,5 +224,106 @@ func TestWarnings(t *testing.T) {
 	_, warns := app.Validate(TargetECS)
 	if len(warns) != 1 || !strings.Contains(warns[0].Message, "the task role and the execution role are the same role") {
 		t.Errorf("ecs warnings: %v", warns)
+	}
+}
+
+// TestOnceWronglyRefused: valid configurations that shipit used to refuse, each checked for
+// the targets where ECS or Kubernetes itself accepts it.
+func TestOnceWronglyRefused(t *testing.T) {
+	both := []string{TargetECS, TargetEKS}
+	cases := []struct {
+		name, src string
+		targets   []string
+	}{
+		{"Kubernetes: probe timeout longer than its period", base + "health: {path: /h, interval: 15s, timeout: 30s}\n", []string{TargetEKS}},
+		{"ECS: health check timeout longer than its interval", base + "health: {command: [/bin/check], interval: 5s, timeout: 6s}\n", both},
+		{"an interval below the default timeout", base + "health: {path: /h, interval: 3s}\n", []string{TargetEKS}},
+		{"prefixed label keys", base + "labels: {app.kubernetes.io/part-of: shop, example.com/owner: web}\n", both},
+		{"cpu 2.01 on Kubernetes", strings.Replace(base, "cpu: 0.5", "cpu: 2.01", 1), []string{TargetEKS}},
+		{"a 0.0625 vCPU sidecar", base + "sidecars: [{name: log, image: x, cpu: 0.0625, memory: 128Mi}]\n", both},
+		{"memory in decimal units on Kubernetes", strings.Replace(base, "memory: 1Gi", "memory: 1G", 1), []string{TargetEKS}},
+		{"an SSM parameter by name", base + "secrets: {DB_PASSWORD: /app/db-password}\n", both},
+		{"a Secrets Manager JSON key", base + "secrets: {DB_USER: 'arn:aws:secretsmanager:ap-northeast-2:123456789012:secret:db-AbCdEf:username::'}\n", both},
+		{"a FireLens log_router on ECS", base + "sidecars: [{name: log_router, image: x, cpu: 0.125, memory: 128Mi}]\n", []string{TargetECS}},
+		{"Cloud Map beside a public load balancer", strings.Replace(base, "  subnets:", "  targetGroup: arn:aws:elasticloadbalancing:ap-northeast-2:123456789012:targetgroup/web/0123456789abcdef\n  discovery: {namespace: ns-1}\n  subnets:", 1) + "expose: public\n", []string{TargetECS}},
+		{"an internal load balancer", strings.Replace(base, "  subnets:", "  targetGroup: arn:aws:elasticloadbalancing:ap-northeast-2:123456789012:targetgroup/web/0123456789abcdef\n  subnets:", 1), []string{TargetECS}},
+		{"a shared ServiceAccount", base + "eks: {serviceAccount: shared, createServiceAccount: false}\n", []string{TargetEKS}},
+		{"5000 tasks on ECS", base + "replicas: 5000\n", both},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			app, err := load(t, c.src, nil, "")
+			if err != nil {
+				t.Fatalf("load: %v", err)
+			}
+			for _, tgt := range c.targets {
+				if errs, _ := app.Validate(tgt); len(errs) > 0 {
+					t.Errorf("%s: %v", tgt, errs)
+				}
+			}
+		})
+	}
+}
+
+// TestTargetWarnings: settings a target cannot honour are said once, sorted by position.
+func TestTargetWarnings(t *testing.T) {
+	cases := []struct {
+		name, src, target string
+		want              []string
+	}{
+		{"health path without a load balancer on ECS", base + "health: {path: /healthz}\n", TargetECS, []string{
+			"shipit.yaml:11:16: health.path: [ecs] ECS does not check an HTTP path without a load balancer: this health check has no effect on ECS (add health.command (e.g. [curl, -f, http://localhost/healthz]) for ECS's container health check, or a target group)"}},
+		{"health path behind a target group on ECS", strings.Replace(base, "  subnets:", "  targetGroup: arn:aws:elasticloadbalancing:ap-northeast-2:123456789012:targetgroup/web/0123456789abcdef\n  subnets:", 1) + "expose: public\nhealth: {path: /healthz}\n", TargetECS, []string{
+			"shipit.yaml:13:16: health.path: [ecs] on ECS the target group's own health check decides, and shipit does not change the target group (set the target group's health check path to /healthz)"}},
+		{"the same health path is a probe on EKS", base + "health: {path: /healthz}\n", TargetEKS, nil},
+		{"a shared ServiceAccount with a role", base + "role: arn:aws:iam::123456789012:role/web\neks: {serviceAccount: shared, createServiceAccount: false}\n", TargetEKS, []string{
+			"shipit.yaml:11:7: role: [eks] shipit does not change the existing ServiceAccount shared: the role reaches the pods only if that account carries the annotation (annotate it: eks.amazonaws.com/role-arn: arn:aws:iam::123456789012:role/web)"}},
+		{"warnings come sorted", strings.Replace(base, "  executionRole: arn:aws:iam::123456789012:role/exec", "  executionRole: arn:aws:iam::123456789012:role/web", 1) + "health: {path: /healthz}\nrole: arn:aws:iam::123456789012:role/web\n", TargetECS, []string{
+			"shipit.yaml:9:18: ecs.executionRole: [ecs] the task role and the execution role are the same role: the app can read every secret and pull every image the agent can (give the app its own task role)",
+			"shipit.yaml:11:16: health.path: [ecs] ECS does not check an HTTP path without a load balancer: this health check has no effect on ECS (add health.command (e.g. [curl, -f, http://localhost/healthz]) for ECS's container health check, or a target group)"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			app, err := load(t, c.src, nil, "")
+			if err != nil {
+				t.Fatalf("load: %v", err)
+			}
+			errs, warns := app.Validate(c.target)
+			if len(errs) > 0 {
+				t.Fatalf("errors: %v", errs)
+			}
+			var got []string
+			for _, w := range warns {
+				got = append(got, w.Error())
+			}
+			if strings.Join(got, "\n") != strings.Join(c.want, "\n") {
+				t.Errorf("got:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(c.want, "\n"))
+			}
+		})
+	}
+}
+
+func TestParseSecretRef(t *testing.T) {
+	const sm = "arn:aws:secretsmanager:us-east-1:123456789012:secret:"
+	for in, want := range map[string]SecretRef{
+		sm + "db-AbCdEf":                                       {Kind: SecretsManager, SecretARN: sm + "db-AbCdEf"},
+		sm + "db-AbCdEf:username::":                            {Kind: SecretsManager, SecretARN: sm + "db-AbCdEf", JSONKey: "username"},
+		sm + "db-AbCdEf::AWSPREVIOUS:":                         {Kind: SecretsManager, SecretARN: sm + "db-AbCdEf", VersionStage: "AWSPREVIOUS"},
+		sm + "db-AbCdEf:password::v-123":                       {Kind: SecretsManager, SecretARN: sm + "db-AbCdEf", JSONKey: "password", VersionID: "v-123"},
+		sm + "db-AbCdEf:username":                              {Kind: SecretInvalid},
+		"arn:aws:ssm:us-east-1:123456789012:parameter/web/key": {Kind: SSMParameter, Parameter: "/web/key"},
+		"arn:aws:ssm:us-east-1:123456789012:parameter/key":     {Kind: SSMParameter, Parameter: "key"},
+		"/app/db-password":                                     {Kind: SSMParameter, Parameter: "/app/db-password"},
+		"k8s:web/session":                                      {Kind: KubernetesSecret, SecretName: "web", SecretKey: "session"},
+		"hunter2":                                              {Kind: SecretInvalid},
+		"/":                                                    {Kind: SecretInvalid},
+		"/has space/x":                                         {Kind: SecretInvalid},
+		"postgres://u:p@db":                                    {Kind: SecretInvalid},
+	} {
+		got := ParseSecretRef(in)
+		want.Raw = in
+		if got != want {
+			t.Errorf("%s:\n got %+v\nwant %+v", in, got, want)
+		}
 	}
 }

@@ -1,0 +1,199 @@
+package spec
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+	"unicode"
+)
+
+// ECS's own limits, as its API and quotas state them.
+const (
+	// ecsMaxTasks is the ECS quota "Tasks per service" (5,000, not adjustable): desiredCount
+	// and the scalable target's capacity cannot go above it.
+	ecsMaxTasks = 5000
+	// ecsMaxTags is the limit on tags per resource; shipit adds three of its own
+	// (managed-by, the spec hash, the cluster) to what labels: holds.
+	ecsMaxTags   = 50
+	shipitECSTag = 3
+)
+
+var (
+	// Container names: "Up to 255 letters (uppercase and lowercase), numbers, underscores,
+	// and hyphens" (ContainerDefinition.name).
+	ecsContainerName = regexp.MustCompile(`^[A-Za-z0-9_-]{1,255}$`)
+	// Port mapping names: lowercase letters, numbers, underscores and hyphens, up to 64, not
+	// starting with a hyphen (PortMapping.name).
+	ecsPortName = regexp.MustCompile(`^[a-z0-9_][a-z0-9_-]{0,63}$`)
+)
+
+// ecs checks what Fargate and the ECS API need.
+func (c *checker) ecs() {
+	a := c.app
+	cpu, mem := a.CPUMillis(), a.MemoryMiB()
+	if !IsFargateSize(cpu, mem) {
+		near := NearestFargateSize(cpu, mem)
+		r := memoryRange(cpu)
+		msg := fmt.Sprintf("%s with %s is not a size Fargate runs", FormatCPU(cpu), FormatMemory(mem))
+		if r != "" {
+			msg += fmt.Sprintf("; %s takes %s", FormatCPU(cpu), r)
+		} else {
+			msg += "; Fargate offers 0.25, 0.5, 1, 2, 4, 8 or 16 vCPU"
+		}
+		field := "memory"
+		if r == "" {
+			field = "cpu"
+		}
+		c.errorf(field, "nearest valid size: "+near.String(), "%s", msg)
+	}
+	c.wholeMiB("memory", a.Memory)
+	for i, s := range a.Sidecars {
+		f := indexPath("sidecars", i)
+		c.wholeMiB(f+".memory", s.Memory)
+		if !ecsContainerName.MatchString(s.Name) {
+			c.errorf(f+".name", "use letters, digits, '_' and '-' (at most 255)", "%q is not an ECS container name", clip(s.Name))
+		}
+	}
+	for i, p := range a.Ports {
+		if !ecsPortName.MatchString(p.Name) {
+			c.errorf(indexPath("ports", i)+".name", "use lowercase letters, digits, '_' and '-' (at most 64, not starting with '-')",
+				"%q is not an ECS port mapping name", clip(p.Name))
+		}
+	}
+	if a.Replicas != nil && *a.Replicas > ecsMaxTasks {
+		c.errorf("replicas", fmt.Sprintf("at most %d", ecsMaxTasks), "%d is more tasks than an ECS service runs (quota: %d tasks per service)", *a.Replicas, ecsMaxTasks)
+	}
+	if as := a.Autoscale; as != nil && as.Max > ecsMaxTasks {
+		c.errorf("autoscale.max", fmt.Sprintf("at most %d", ecsMaxTasks), "%d is more tasks than an ECS service runs (quota: %d tasks per service)", as.Max, ecsMaxTasks)
+	}
+	c.ecsTags()
+	c.ecsHealth()
+	for _, k := range sortedKeys(a.Secrets) {
+		if ParseSecretRef(a.Secrets[k]).Kind == KubernetesSecret {
+			c.errorf("secrets."+k, "use a Secrets Manager or SSM ARN, or move it under environments for EKS only",
+				"a k8s: secret exists only on Kubernetes; ECS reads secrets from Secrets Manager or SSM")
+		}
+	}
+	if a.ECS.ExecutionRole == "" {
+		var why []string
+		why = append(why, "awslogs logging")
+		if ecrImage.MatchString(a.Image) {
+			why = append(why, "pulling from ECR")
+		}
+		if len(a.Secrets) > 0 {
+			why = append(why, "reading secrets")
+		}
+		c.errorf("ecs.executionRole", "add ecs.executionRole: arn:aws:iam::<account>:role/ecsTaskExecutionRole",
+			"required: %s need an execution role", strings.Join(why, ", "))
+	} else if !roleARN.MatchString(a.ECS.ExecutionRole) {
+		c.errorf("ecs.executionRole", "use arn:aws:iam::<account>:role/<name>", "%q is not an IAM role ARN", clip(a.ECS.ExecutionRole))
+	} else if a.ECS.ExecutionRole == a.Role {
+		c.warnf("ecs.executionRole", "give the app its own task role", "the task role and the execution role are the same role: the app can read every secret and pull every image the agent can")
+	}
+	if len(a.ECS.Subnets) == 0 {
+		c.errorf("ecs.subnets", "add ecs.subnets: [subnet-…]", "required: Fargate tasks (awsvpc) need at least one subnet")
+	}
+	for i, s := range a.ECS.Subnets {
+		if !strings.HasPrefix(s, "subnet-") {
+			c.errorf(indexPath("ecs.subnets", i), "", "%q is not a subnet id (subnet-…)", clip(s))
+		}
+	}
+	for i, s := range a.ECS.SecurityGroups {
+		if !strings.HasPrefix(s, "sg-") {
+			c.errorf(indexPath("ecs.securityGroups", i), "", "%q is not a security group id (sg-…)", clip(s))
+		}
+	}
+	c.ecsExposure()
+}
+
+// ecsExposure checks the load balancer and Cloud Map settings. Both apply whenever the app is
+// exposed: a target group with expose: internal is an internal load balancer, and Cloud Map
+// beside a public load balancer is how Copilot wires a public service its neighbours also call.
+func (c *checker) ecsExposure() {
+	a := c.app
+	if a.Expose == "public" && a.ECS.TargetGroup == "" {
+		c.errorf("ecs.targetGroup", "add ecs.targetGroup: arn:aws:elasticloadbalancing:…:targetgroup/…", "required for expose: public on ECS")
+	}
+	if tg := a.ECS.TargetGroup; tg != "" {
+		if !targetGroupRe.MatchString(tg) {
+			c.errorf("ecs.targetGroup", "", "%q is not a target group ARN", clip(tg))
+		} else if a.Expose == "none" {
+			c.errorf("ecs.targetGroup", "set expose: internal (internal load balancer) or public, or remove ecs.targetGroup",
+				"a target group needs the app exposed; with expose: none nothing would be registered in it")
+		}
+	}
+	if a.ECS.Discovery != nil && a.Expose == "none" {
+		c.errorf("ecs.discovery", "set expose: internal or public, or remove ecs.discovery",
+			"Cloud Map needs the app exposed; with expose: none nothing would be registered")
+	}
+	if h := a.Health; h != nil && h.Path != "" && len(h.Command) == 0 {
+		if a.ECS.TargetGroup == "" || a.Expose == "none" {
+			c.warnf("health.path", "add health.command (e.g. [curl, -f, http://localhost/healthz]) for ECS's container health check, or a target group",
+				"ECS does not check an HTTP path without a load balancer: this health check has no effect on ECS")
+		} else {
+			c.warnf("health.path", "set the target group's health check path to "+clip(h.Path),
+				"on ECS the target group's own health check decides, and shipit does not change the target group")
+		}
+	}
+}
+
+// ecsHealth follows ECS's container health check bounds (interval 5–300 s, timeout 2–60 s,
+// retries 1–10, startPeriod 0–300 s); they apply only to a command check.
+func (c *checker) ecsHealth() {
+	h := c.app.Health
+	if h == nil || len(h.Command) == 0 {
+		return
+	}
+	within := func(field, s string, lo, hi time.Duration) {
+		if d, err := ParseDuration(s); err == nil && (d < lo || d > hi) {
+			c.errorf(field, fmt.Sprintf("ECS takes %ds to %ds", int(lo.Seconds()), int(hi.Seconds())), "%s is outside ECS's container health check bounds", clip(s))
+		}
+	}
+	within("health.interval", h.Interval, 5*time.Second, 300*time.Second)
+	within("health.timeout", h.Timeout, 2*time.Second, 60*time.Second)
+	if h.Grace != "" {
+		within("health.grace", h.Grace, 0, 300*time.Second)
+	}
+	if h.Failures < 1 || h.Failures > 10 {
+		c.errorf("health.failures", "ECS takes 1 to 10 retries", "%d is outside ECS's container health check bounds", h.Failures)
+	}
+}
+
+// ecsTags checks labels as ECS tags: keys of 1–128 and values of at most 256 characters,
+// letters, digits, spaces and _ . : / = + - @, no aws: prefix, at most 50 tags in all.
+func (c *checker) ecsTags() {
+	a := c.app
+	if n := len(a.Labels); n > ecsMaxTags-shipitECSTag {
+		c.errorf("labels", fmt.Sprintf("keep at most %d labels", ecsMaxTags-shipitECSTag),
+			"%d labels plus shipit's %d tags are more than the %d tags ECS takes", n, shipitECSTag, ecsMaxTags)
+	}
+	for _, k := range sortedKeys(a.Labels) {
+		v := a.Labels[k]
+		switch {
+		case len([]rune(k)) < 1 || len([]rune(k)) > 128 || !tagChars(k):
+			c.errorf("labels."+k, "use 1–128 letters, digits, spaces and _ . : / = + - @", "%q is not a valid ECS tag key", clip(k))
+		case strings.HasPrefix(strings.ToLower(k), "aws:"):
+			c.errorf("labels."+k, "drop the aws: prefix", "%q: tag keys starting with aws: are reserved for AWS", clip(k))
+		}
+		if len([]rune(v)) > 256 || !tagChars(v) {
+			c.errorf("labels."+k, "use at most 256 letters, digits, spaces and _ . : / = + - @", "%q is not a valid ECS tag value", clip(v))
+		}
+	}
+}
+
+func tagChars(s string) bool {
+	for _, r := range s {
+		if !unicode.IsLetter(r) && !unicode.IsDigit(r) && !unicode.IsSpace(r) && !strings.ContainsRune("_.:/=+-@", r) {
+			return false
+		}
+	}
+	return true
+}
+
+// wholeMiB refuses a memory size ECS cannot write: task and container memory are whole MiB.
+func (c *checker) wholeMiB(field, s string) {
+	if b, err := ParseMemoryBytes(s); err == nil && b%mib != 0 {
+		c.errorf(field, fmt.Sprintf("write %dMi", (b+mib-1)/mib), "%s is %.2f MiB; ECS sizes memory in whole MiB", clip(s), float64(b)/mib)
+	}
+}

@@ -1,0 +1,51 @@
+package spec
+
+import (
+	"strings"
+
+	"k8s.io/apimachinery/pkg/util/validation"
+)
+
+// eks checks what Kubernetes needs beyond the common rules, with apimachinery's own
+// validation functions so shipit is never stricter or looser than the API server.
+func (c *checker) eks() {
+	a := c.app
+	if a.EKS.Cluster != "" && a.EKS.Context != "" {
+		c.errorf("eks.context", "keep one of eks.cluster and eks.context", "eks.cluster and eks.context both say how to reach the cluster")
+	}
+	if a.MainCPUMillis() <= 0 || a.MainMemoryMiB() <= 0 {
+		c.errorf("cpu", "", "no CPU or memory left for the app container")
+	}
+	if !a.EKS.OwnsServiceAccount() {
+		switch {
+		case a.EKS.ServiceAccount == "":
+			c.errorf("eks.createServiceAccount", "add eks.serviceAccount: <the existing account's name>", "createServiceAccount: false needs the name of the existing ServiceAccount")
+		case a.Role != "":
+			c.warnf("role", "annotate it: eks.amazonaws.com/role-arn: "+clip(a.Role),
+				"shipit does not change the existing ServiceAccount %s: the role reaches the pods only if that account carries the annotation", a.EKS.ServiceAccount)
+		}
+	}
+	for _, k := range sortedKeys(a.Labels) {
+		if errs := validation.IsQualifiedName(k); len(errs) > 0 {
+			c.errorf("labels."+k, "e.g. team or example.com/team", "%q is not a Kubernetes label key: %s", clip(k), errs[0])
+		}
+		if errs := validation.IsValidLabelValue(a.Labels[k]); len(errs) > 0 {
+			c.errorf("labels."+k, "try "+suggestLabel(a.Labels[k]), "%q is not a Kubernetes label value: %s", clip(a.Labels[k]), errs[0])
+		}
+	}
+	for i, s := range a.Sidecars {
+		if errs := validation.IsDNS1123Label(s.Name); len(errs) > 0 {
+			fix := "rename it " + suggestLabel(s.Name)
+			msg := "%q is not a Kubernetes container name: %s"
+			if ecsContainerName.MatchString(s.Name) {
+				msg = "%q is a valid ECS container name but not a Kubernetes one: %s"
+			}
+			c.errorf(indexPath("sidecars", i)+".name", fix, msg, clip(s.Name), errs[0])
+		}
+	}
+	for i, p := range a.Ports {
+		if errs := validation.IsValidPortName(p.Name); len(errs) > 0 {
+			c.errorf(indexPath("ports", i)+".name", "e.g. http or grpc-api", "%q is not a Kubernetes port name: %s", clip(p.Name), strings.Join(errs, "; "))
+		}
+	}
+}

@@ -1,0 +1,189 @@
+package spec
+
+import (
+	"fmt"
+	"math"
+	"strings"
+	"time"
+)
+
+// The largest count or number of seconds both targets store: Kubernetes and the ECS API
+// hold replicas, capacities and seconds as int32. Anything above would wrap when rendered.
+const maxInt32 = math.MaxInt32
+
+func (c *checker) ports() {
+	a := c.app
+	_, port := a.Source.positions["port"]
+	_, ports := a.Source.positions["ports"]
+	if port && ports {
+		c.errorf("port", "remove port: or ports:", "set either port: (shorthand) or ports:, not both")
+	}
+	seenName, seenPort := map[string]bool{}, map[string]bool{}
+	for i, p := range a.Ports {
+		f := indexPath("ports", i)
+		if p.Port < 1 || p.Port > 65535 {
+			c.errorf(f+".port", "", "%d is not a port number (1–65535)", p.Port)
+		}
+		proto := strings.ToLower(p.Protocol)
+		if proto != "tcp" && proto != "udp" {
+			c.errorf(f+".protocol", "use tcp or udp", "%q is not a protocol", p.Protocol)
+		}
+		if p.Name == "" {
+			c.errorf(f+".name", "e.g. name: http", "required")
+		}
+		if seenName[p.Name] {
+			c.errorf(f+".name", "give each port its own name", "duplicate port name %q", clip(p.Name))
+		}
+		key := fmt.Sprintf("%d/%s", p.Port, proto)
+		if seenPort[key] {
+			c.errorf(f+".port", "", "port %s is listed twice", key)
+		}
+		seenName[p.Name], seenPort[key] = true, true
+	}
+}
+
+func (c *checker) replicas() {
+	a := c.app
+	if a.Replicas != nil {
+		if *a.Replicas < 0 {
+			c.errorf("replicas", "", "%d is negative", *a.Replicas)
+		} else if *a.Replicas > maxInt32 {
+			c.errorf("replicas", "", "%d is more replicas than Kubernetes or ECS can hold (at most %d)", *a.Replicas, maxInt32)
+		}
+	}
+	as := a.Autoscale
+	if as == nil {
+		return
+	}
+	if as.Min < 1 {
+		c.errorf("autoscale.min", "", "must be at least 1, got %d", as.Min)
+	} else if as.Min > maxInt32 {
+		c.errorf("autoscale.min", "", "%d is more replicas than Kubernetes or ECS can hold (at most %d)", as.Min, maxInt32)
+	}
+	if as.Max < as.Min {
+		c.errorf("autoscale.max", fmt.Sprintf("set max to %d or more", max(as.Min, 1)), "%d is less than min %d", as.Max, as.Min)
+	} else if as.Max > maxInt32 {
+		c.errorf("autoscale.max", "", "%d is more replicas than Kubernetes or ECS can hold (at most %d)", as.Max, maxInt32)
+	}
+	if as.CPU == 0 && as.Memory == 0 {
+		c.errorf("autoscale", "add cpu: 70 (target average utilisation, percent)", "needs a cpu or memory target")
+	}
+	for _, m := range []struct {
+		f string
+		v int
+	}{{"autoscale.cpu", as.CPU}, {"autoscale.memory", as.Memory}} {
+		if m.v < 0 || m.v > 100 {
+			c.errorf(m.f, "", "%d is not a utilisation percentage (1–100)", m.v)
+		}
+	}
+	if a.Replicas != nil && (*a.Replicas < as.Min || *a.Replicas > as.Max) {
+		c.errorf("replicas", "", "%d is outside autoscale's %d–%d", *a.Replicas, as.Min, as.Max)
+	}
+}
+
+func (c *checker) envAndSecrets() {
+	a := c.app
+	for _, k := range sortedKeys(a.Env) {
+		if !envName.MatchString(k) {
+			c.errorf("env."+k, "use letters, digits and '_', not starting with a digit", "%q is not a valid environment variable name", clip(k))
+		}
+		if _, dup := a.Secrets[k]; dup {
+			c.errorf("env."+k, "keep it in one of env: or secrets:", "%s is both in env and in secrets", k)
+		}
+	}
+	for _, k := range sortedKeys(a.Secrets) {
+		v := a.Secrets[k]
+		if !envName.MatchString(k) {
+			c.errorf("secrets."+k, "use letters, digits and '_', not starting with a digit", "%q is not a valid environment variable name", clip(k))
+		}
+		ref := ParseSecretRef(v)
+		switch {
+		case ref.Kind != SecretInvalid:
+			if ref.VersionStage != "" && ref.VersionID != "" {
+				c.errorf("secrets."+k, "keep the version stage or the version id (…:json-key:stage: or …:json-key::id)",
+					"a Secrets Manager reference takes a version stage or a version id, not both")
+			}
+		case strings.HasPrefix(v, "arn:") && strings.Contains(v, ":secretsmanager:"):
+			c.errorf("secrets."+k, "write the ARN alone, or with all three parts: …:secret:NAME-AbCdEf:json-key:version-stage:version-id (empty parts allowed, e.g. …:username::)",
+				"not a Secrets Manager reference ECS can read")
+		default:
+			c.errorf("secrets."+k, "use a Secrets Manager ARN, an SSM parameter ARN or name (/app/db-password), or k8s:<secret>/<key>",
+				"not a secret reference (secrets hold references, never values)")
+		}
+	}
+}
+
+func (c *checker) health() {
+	h := c.app.Health
+	if h == nil {
+		return
+	}
+	if h.Path == "" && len(h.Command) == 0 {
+		c.errorf("health", "add path: /healthz or command: [...]", "needs a path or a command")
+	}
+	if h.Path != "" && !strings.HasPrefix(h.Path, "/") {
+		c.errorf("health.path", "write /"+clip(h.Path), "%q must start with /", clip(h.Path))
+	}
+	if h.Path != "" {
+		found := false
+		for _, p := range c.app.Ports {
+			found = found || p.Port == h.Port
+		}
+		if !found {
+			c.errorf("health.port", "use one of the app's ports", "port %d is not one of the app's ports", h.Port)
+		}
+	}
+	c.seconds("health.interval", h.Interval, time.Second)
+	c.seconds("health.timeout", h.Timeout, time.Second)
+	if h.Grace != "" {
+		c.seconds("health.grace", h.Grace, time.Second)
+	}
+	if h.Failures < 1 || h.Failures > maxInt32 {
+		c.errorf("health.failures", "", "%d is not a number of failures (at least 1)", h.Failures)
+	}
+}
+
+// seconds checks a duration both targets store as whole seconds in an int32.
+func (c *checker) seconds(field, s string, least time.Duration) {
+	d, err := ParseDuration(s)
+	switch {
+	case err != nil || d%time.Second != 0:
+		c.errorf(field, "write whole seconds such as 10s", "%q is not a duration of whole seconds", clip(s))
+	case d < least:
+		c.errorf(field, "", "%s is shorter than %s", s, least)
+	case d > maxInt32*time.Second:
+		c.errorf(field, "", "%s is longer than Kubernetes and ECS can hold (at most %ds, about 68 years)", s, maxInt32)
+	}
+}
+
+func (c *checker) rollout() {
+	r := c.app.Rollout
+	c.seconds("rollout.timeout", r.Timeout, time.Second)
+	surge, err1 := ParsePercent(r.MaxSurge)
+	if err1 != nil {
+		c.errorf("rollout.maxSurge", `write a percentage such as "25%"`, "%v", err1)
+	}
+	unavail, err2 := ParsePercent(r.MaxUnavailable)
+	if err2 != nil {
+		c.errorf("rollout.maxUnavailable", `write a percentage such as "0%"`, "%v", err2)
+	}
+	if err1 == nil && err2 == nil && surge == 0 && unavail == 0 {
+		c.errorf("rollout.maxSurge", "set maxSurge above 0%", "maxSurge and maxUnavailable cannot both be 0%%: the rollout could never start")
+	}
+}
+
+// clip shortens a value quoted in a message: an error names the bad value, it does not echo
+// a megabyte of it.
+func clip(s string) string {
+	const keep = 64
+	if len(s) <= keep {
+		return s
+	}
+	cut := keep
+	for cut > 0 && !utf8RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + fmt.Sprintf("… (%d bytes)", len(s))
+}
+
+func utf8RuneStart(b byte) bool { return b&0xC0 != 0x80 }
