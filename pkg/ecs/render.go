@@ -3,6 +3,7 @@
 package ecs
 
 import (
+	"encoding/json"
 	"fmt"
 	"sort"
 
@@ -12,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
 
+	"github.com/shipit-dev/shipit/pkg/awsjson"
 	"github.com/shipit-dev/shipit/pkg/spec"
 )
 
@@ -71,11 +73,30 @@ func Render(app *spec.App, opts RenderOptions) (*Rendered, error) {
 		Hash:         hash,
 	}
 	r.TaskDefinition = taskDefinition(app, region, tagList(app, hash, map[string]string{ClusterTag: app.ECS.Cluster}))
+	if err := checkTaskDefinitionSize(app, r.TaskDefinition); err != nil {
+		return nil, err
+	}
 	r.Service = service(app, tags)
 	if app.Autoscale != nil {
 		r.Scaling = scaling(app, hash)
 	}
 	return r, nil
+}
+
+// maxTaskDefinitionBytes is ECS's limit on a task definition: "Task definition size: 64 KiB"
+// (ECS service quotas, not adjustable). RegisterTaskDefinition refuses a larger one.
+const maxTaskDefinitionBytes = 64 << 10
+
+// checkTaskDefinitionSize refuses, before anything is sent, a task definition ECS would refuse
+// for its size. It measures the compact JSON of the request, as the API receives it.
+func checkTaskDefinitionSize(app *spec.App, td *ecs.RegisterTaskDefinitionInput) error {
+	b, err := json.Marshal(awsjson.Value(td))
+	if err != nil || len(b) <= maxTaskDefinitionBytes {
+		return nil
+	}
+	return spec.Errors{{File: app.Source.File, Line: 1, Column: 1, Target: spec.TargetECS,
+		Message: fmt.Sprintf("the task definition would be %.1f KiB; ECS takes at most 64 KiB", float64(len(b))/1024),
+		Fix:     "move large values out of env: (into secrets: or a file the image reads) or shorten command and args"}}
 }
 
 func taskDefinition(app *spec.App, region string, tags []types.Tag) *ecs.RegisterTaskDefinitionInput {

@@ -1,0 +1,65 @@
+package ecs
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/shipit-dev/shipit/pkg/spec"
+)
+
+func loadSpec(t *testing.T, src string) *spec.App {
+	t.Helper()
+	app, err := spec.Parse("shipit.yaml", []byte(src), spec.Options{Getenv: func(string) (string, bool) { return "", false }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if errs, _ := app.Validate(spec.TargetECS); len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	return app
+}
+
+const renderBase = `version: 1
+name: web
+image: web:1
+port: 80
+ecs:
+  region: us-east-1
+  executionRole: arn:aws:iam::123456789012:role/exec
+  subnets: [subnet-0abc]
+`
+
+// TestTaskDefinitionSizeLimit: a task definition over ECS's 64 KiB is refused at render,
+// naming its size, and one just under passes.
+func TestTaskDefinitionSizeLimit(t *testing.T) {
+	big := renderBase + "env: {BLOB: " + strings.Repeat("x", 70000) + "}\n"
+	_, err := Render(loadSpec(t, big), RenderOptions{})
+	if err == nil || !strings.Contains(err.Error(), "KiB; ECS takes at most 64 KiB") {
+		t.Fatalf("got %v, want the 64 KiB refusal", err)
+	}
+	if _, ok := err.(spec.Errors); !ok {
+		t.Errorf("error is %T, want spec.Errors (exit 2)", err)
+	}
+	small := renderBase + "env: {BLOB: " + strings.Repeat("x", 60000) + "}\n"
+	if _, err := Render(loadSpec(t, small), RenderOptions{}); err != nil {
+		t.Errorf("60 KB of env refused: %v", err)
+	}
+}
+
+// TestExposureHonoured: a target group with expose: internal is an internal load balancer,
+// and Cloud Map beside a public load balancer registers too.
+func TestExposureHonoured(t *testing.T) {
+	tg := "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web/0123456789abcdef"
+	internal := loadSpec(t, strings.Replace(renderBase, "  subnets:", "  targetGroup: "+tg+"\n  subnets:", 1))
+	r, err := Render(internal, RenderOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Service.LoadBalancers) != 1 {
+		t.Errorf("internal + targetGroup: %d load balancers, want 1", len(r.Service.LoadBalancers))
+	}
+	public := loadSpec(t, strings.Replace(renderBase, "  subnets:", "  targetGroup: "+tg+"\n  discovery: {namespace: ns-1}\n  subnets:", 1)+"expose: public\n")
+	if !wantsDiscovery(public) {
+		t.Errorf("public + discovery: no Cloud Map registration")
+	}
+}
