@@ -123,6 +123,8 @@ func taskDefinition(app *spec.App, region string, tags []types.Tag) *ecs.Registe
 		LogConfiguration: logs(app.Name),
 		HealthCheck:      healthCheck(app.Health),
 	}
+	applyRequests(&main, app.Requests)
+	applySecurity(&main, app.Security)
 	for _, p := range app.Ports {
 		main.PortMappings = append(main.PortMappings, types.PortMapping{
 			Name:          aws.String(p.Name),
@@ -132,34 +134,39 @@ func taskDefinition(app *spec.App, region string, tags []types.Tag) *ecs.Registe
 	}
 	var volumes []types.Volume
 	for _, v := range app.Volumes {
-		main.MountPoints = append(main.MountPoints, types.MountPoint{
-			SourceVolume: aws.String(v.Name), ContainerPath: aws.String(v.Path), ReadOnly: aws.Bool(v.ReadOnly),
-		})
-		efs := &types.EFSVolumeConfiguration{
-			FileSystemId: aws.String(v.EFS.FileSystem),
-			// In transit encryption is required with access points and costs nothing.
-			TransitEncryption: types.EFSTransitEncryptionEnabled,
+		if v.Path != "" {
+			main.MountPoints = append(main.MountPoints, types.MountPoint{
+				SourceVolume: aws.String(v.Name), ContainerPath: aws.String(v.Path), ReadOnly: aws.Bool(v.ReadOnly),
+			})
 		}
-		if v.EFS.AccessPoint != "" {
-			efs.AuthorizationConfig = &types.EFSAuthorizationConfig{
-				AccessPointId: aws.String(v.EFS.AccessPoint), Iam: types.EFSAuthorizationConfigIAMEnabled,
-			}
-		}
-		volumes = append(volumes, types.Volume{Name: aws.String(v.Name), EfsVolumeConfiguration: efs})
+		volumes = append(volumes, volume(v))
 	}
 	containers := []types.ContainerDefinition{main}
 	for _, s := range app.Sidecars {
-		containers = append(containers, types.ContainerDefinition{
+		c := types.ContainerDefinition{
 			Name:             aws.String(s.Name),
 			Image:            aws.String(s.Image),
 			Essential:        s.Essential,
 			EntryPoint:       s.Command,
 			Command:          s.Args,
-			Cpu:              int32(spec.CPUUnits(s.CPUMillis())),
-			Memory:           aws.Int32(int32(s.MemoryMiB())),
 			Environment:      environment(s.Env),
 			LogConfiguration: logs(s.Name),
-		})
+		}
+		// A sidecar without a size shares the task's (ECS allows it on Fargate).
+		if s.CPU != "" {
+			c.Cpu = int32(spec.CPUUnits(s.CPUMillis()))
+		}
+		if s.Memory != "" {
+			c.Memory = aws.Int32(int32(s.MemoryMiB()))
+		}
+		applyRequests(&c, s.Requests)
+		applySecurity(&c, s.Security)
+		for _, m := range s.Mounts {
+			c.MountPoints = append(c.MountPoints, types.MountPoint{
+				SourceVolume: aws.String(m.Volume), ContainerPath: aws.String(m.Path), ReadOnly: aws.Bool(m.ReadOnly),
+			})
+		}
+		containers = append(containers, c)
 	}
 	td := &ecs.RegisterTaskDefinitionInput{
 		Family:                  aws.String(app.Name),
@@ -178,6 +185,61 @@ func taskDefinition(app *spec.App, region string, tags []types.Tag) *ecs.Registe
 		td.TaskRoleArn = aws.String(app.Role)
 	}
 	return td
+}
+
+// volume is one task volume: EFS, or a scratch directory (a bind volume without a host path,
+// which lives on the task's ephemeral storage). Validation keeps Kubernetes-only sources away.
+func volume(v spec.Volume) types.Volume {
+	out := types.Volume{Name: aws.String(v.Name)}
+	if v.EFS != nil {
+		out.EfsVolumeConfiguration = &types.EFSVolumeConfiguration{
+			FileSystemId: aws.String(v.EFS.FileSystem),
+			// In transit encryption is required with access points and costs nothing.
+			TransitEncryption: types.EFSTransitEncryptionEnabled,
+		}
+		if v.EFS.AccessPoint != "" {
+			out.EfsVolumeConfiguration.AuthorizationConfig = &types.EFSAuthorizationConfig{
+				AccessPointId: aws.String(v.EFS.AccessPoint), Iam: types.EFSAuthorizationConfigIAMEnabled,
+			}
+		}
+	}
+	return out
+}
+
+// applyRequests: ECS's container cpu is a guaranteed share of the task (a request), and
+// memoryReservation is soft memory; the hard limit stays in memory.
+func applyRequests(c *types.ContainerDefinition, r *spec.Requests) {
+	if r == nil {
+		return
+	}
+	if r.CPU != "" {
+		n, _ := spec.ParseCPU(r.CPU)
+		c.Cpu = int32(spec.CPUUnits(n))
+	}
+	if r.Memory != "" {
+		n, _ := spec.ParseMemory(r.Memory)
+		c.MemoryReservation = aws.Int32(int32(n))
+	}
+}
+
+// applySecurity maps the neutral security settings to ECS's user ("uid" or "uid:gid"),
+// readonlyRootFilesystem and linuxParameters.capabilities. runAsNonRoot has no ECS field
+// (validation warns).
+func applySecurity(c *types.ContainerDefinition, s *spec.Security) {
+	if s == nil {
+		return
+	}
+	if s.RunAsUser != nil {
+		user := fmt.Sprint(*s.RunAsUser)
+		if s.RunAsGroup != nil {
+			user += fmt.Sprintf(":%d", *s.RunAsGroup)
+		}
+		c.User = aws.String(user)
+	}
+	c.ReadonlyRootFilesystem = s.ReadOnlyRootFilesystem
+	if caps := s.Capabilities; caps != nil && (len(caps.Add) > 0 || len(caps.Drop) > 0) {
+		c.LinuxParameters = &types.LinuxParameters{Capabilities: &types.KernelCapabilities{Add: caps.Add, Drop: caps.Drop}}
+	}
 }
 
 func service(app *spec.App, tags []types.Tag) *ecs.CreateServiceInput {

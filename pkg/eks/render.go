@@ -64,6 +64,9 @@ func Render(app *spec.App) []runtime.Object {
 		objs = append(objs, es)
 	}
 	for _, v := range app.Volumes {
+		if v.EFS == nil {
+			continue // scratch, Secret and ConfigMap volumes live in the pod spec only
+		}
 		pv, pvc := efsVolume(app, v, meta)
 		objs = append(objs, pv, pvc)
 	}
@@ -109,7 +112,7 @@ func deployment(app *spec.App, meta metav1.ObjectMeta) *appsv1.Deployment {
 			},
 			ProgressDeadlineSeconds: &deadline,
 			Template: corev1.PodTemplateSpec{
-				ObjectMeta: metav1.ObjectMeta{Labels: podLabels},
+				ObjectMeta: metav1.ObjectMeta{Labels: podLabels, Annotations: copyMap(app.EKS.PodAnnotations)},
 				Spec:       podSpec(app),
 			},
 		},
@@ -125,12 +128,13 @@ func deployment(app *spec.App, meta metav1.ObjectMeta) *appsv1.Deployment {
 
 func podSpec(app *spec.App) corev1.PodSpec {
 	main := corev1.Container{
-		Name:      app.Name,
-		Image:     app.Image,
-		Command:   app.Command,
-		Args:      app.Args,
-		Env:       envVars(app),
-		Resources: resources(app.MainCPUMillis(), app.MainMemoryMiB()),
+		Name:            app.Name,
+		Image:           app.Image,
+		Command:         app.Command,
+		Args:            app.Args,
+		Env:             envVars(app),
+		Resources:       resources(app.MainCPUMillis(), app.MainMemoryMiB(), app.Requests),
+		SecurityContext: securityContext(app.Security),
 	}
 	for _, p := range app.Ports {
 		main.Ports = append(main.Ports, corev1.ContainerPort{
@@ -145,25 +149,79 @@ func podSpec(app *spec.App) corev1.PodSpec {
 			main.StartupProbe = probe(h, startupFailures(spec.Seconds(h.Grace), spec.Seconds(h.Interval)))
 		}
 	}
-	ps := corev1.PodSpec{ServiceAccountName: app.EKS.ServiceAccount}
+	ps := corev1.PodSpec{
+		ServiceAccountName: app.EKS.ServiceAccount,
+		// The runtime's default seccomp profile, as the restricted Pod Security Standard asks.
+		SecurityContext: &corev1.PodSecurityContext{SeccompProfile: &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault}},
+	}
 	for _, v := range app.Volumes {
-		main.VolumeMounts = append(main.VolumeMounts, corev1.VolumeMount{Name: v.Name, MountPath: v.Path, ReadOnly: v.ReadOnly})
-		ps.Volumes = append(ps.Volumes, corev1.Volume{Name: v.Name, VolumeSource: corev1.VolumeSource{
-			PersistentVolumeClaim: &corev1.PersistentVolumeClaimVolumeSource{ClaimName: volumeName(app, v), ReadOnly: v.ReadOnly},
-		}})
+		if v.Path != "" {
+			main.VolumeMounts = append(main.VolumeMounts, corev1.VolumeMount{Name: v.Name, MountPath: v.Path, ReadOnly: v.ReadOnly})
+		}
+		ps.Volumes = append(ps.Volumes, podVolume(app, v))
 	}
 	ps.Containers = append(ps.Containers, main)
 	for _, s := range app.Sidecars {
 		c := corev1.Container{
 			Name: s.Name, Image: s.Image, Command: s.Command, Args: s.Args,
-			Resources: resources(s.CPUMillis(), s.MemoryMiB()),
+			Resources:       resources(s.CPUMillis(), s.MemoryMiB(), s.Requests),
+			SecurityContext: securityContext(s.Security),
 		}
 		for _, k := range sortedKeys(s.Env) {
 			c.Env = append(c.Env, corev1.EnvVar{Name: k, Value: s.Env[k]})
 		}
+		for _, m := range s.Mounts {
+			c.VolumeMounts = append(c.VolumeMounts, corev1.VolumeMount{Name: m.Volume, MountPath: m.Path, ReadOnly: m.ReadOnly})
+		}
 		ps.Containers = append(ps.Containers, c)
 	}
 	return ps
+}
+
+// podVolume is the pod's side of a volume: the EFS claim, an emptyDir, or an existing Secret
+// or ConfigMap.
+func podVolume(app *spec.App, v spec.Volume) corev1.Volume {
+	out := corev1.Volume{Name: v.Name}
+	switch {
+	case v.EFS != nil:
+		out.PersistentVolumeClaim = &corev1.PersistentVolumeClaimVolumeSource{ClaimName: volumeName(app, v), ReadOnly: v.ReadOnly}
+	case v.Scratch != nil:
+		ed := &corev1.EmptyDirVolumeSource{}
+		if v.Scratch.Memory {
+			ed.Medium = corev1.StorageMediumMemory
+		}
+		if v.Scratch.SizeLimit != "" {
+			n, _ := spec.ParseMemoryBytes(v.Scratch.SizeLimit)
+			ed.SizeLimit = resource.NewQuantity(n, resource.BinarySI)
+		}
+		out.EmptyDir = ed
+	case v.Secret != nil:
+		out.Secret = &corev1.SecretVolumeSource{SecretName: v.Secret.Name}
+	case v.ConfigMap != nil:
+		out.ConfigMap = &corev1.ConfigMapVolumeSource{LocalObjectReference: corev1.LocalObjectReference{Name: v.ConfigMap.Name}}
+	}
+	return out
+}
+
+// securityContext is the container's: the neutral settings, and never privilege escalation
+// (no setuid binary gains more than the container was given), as a careful manifest says.
+func securityContext(s *spec.Security) *corev1.SecurityContext {
+	sc := &corev1.SecurityContext{AllowPrivilegeEscalation: ptr(false)}
+	if s == nil {
+		return sc
+	}
+	sc.RunAsUser, sc.RunAsGroup, sc.RunAsNonRoot = s.RunAsUser, s.RunAsGroup, s.RunAsNonRoot
+	sc.ReadOnlyRootFilesystem = s.ReadOnlyRootFilesystem
+	if caps := s.Capabilities; caps != nil && (len(caps.Add) > 0 || len(caps.Drop) > 0) {
+		sc.Capabilities = &corev1.Capabilities{}
+		for _, c := range caps.Add {
+			sc.Capabilities.Add = append(sc.Capabilities.Add, corev1.Capability(c))
+		}
+		for _, c := range caps.Drop {
+			sc.Capabilities.Drop = append(sc.Capabilities.Drop, corev1.Capability(c))
+		}
+	}
+	return sc
 }
 
 // startupFailures is the startup probe's failureThreshold that gives a container at least
@@ -177,14 +235,23 @@ func startupFailures(grace, period int) int {
 	return int(min(n, math.MaxInt32))
 }
 
-// resources sets requests and limits to the same amounts: never an unbounded container, and
-// the pod's total matches the ECS task size.
-func resources(cpuMilli, memMiB int64) corev1.ResourceRequirements {
+// resources sets limits (never an unbounded container; the pod's total matches the ECS task
+// size) and requests: the same amounts unless the spec asks for less.
+func resources(cpuMilli, memMiB int64, req *spec.Requests) corev1.ResourceRequirements {
 	rl := corev1.ResourceList{
 		corev1.ResourceCPU:    *resource.NewMilliQuantity(cpuMilli, resource.DecimalSI),
 		corev1.ResourceMemory: *resource.NewQuantity(memMiB<<20, resource.BinarySI),
 	}
-	return corev1.ResourceRequirements{Requests: rl, Limits: rl.DeepCopy()}
+	rq := rl.DeepCopy()
+	if req != nil && req.CPU != "" {
+		n, _ := spec.ParseCPU(req.CPU)
+		rq[corev1.ResourceCPU] = *resource.NewMilliQuantity(n, resource.DecimalSI)
+	}
+	if req != nil && req.Memory != "" {
+		n, _ := spec.ParseMemory(req.Memory)
+		rq[corev1.ResourceMemory] = *resource.NewQuantity(n<<20, resource.BinarySI)
+	}
+	return corev1.ResourceRequirements{Requests: rq, Limits: rl}
 }
 
 func probe(h *spec.Health, failures int) *corev1.Probe {
@@ -231,6 +298,9 @@ func service(app *spec.App, meta metav1.ObjectMeta) *corev1.Service {
 			Name: p.Name, Port: int32(p.Port), TargetPort: intstr.FromString(p.Name),
 			Protocol: corev1.Protocol(strings.ToUpper(p.Protocol)),
 		})
+	}
+	for k, v := range app.EKS.ServiceAnnotations {
+		svc.Annotations[k] = v
 	}
 	if app.Expose == "public" {
 		// An internet-facing NLB by the AWS Load Balancer Controller, targeting pod IPs.
@@ -375,6 +445,17 @@ func externalSecret(app *spec.App, meta metav1.ObjectMeta) *unstructured.Unstruc
 			"data":            data,
 		},
 	}}
+}
+
+func copyMap(m map[string]string) map[string]string {
+	if len(m) == 0 {
+		return nil
+	}
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
 }
 
 func sortedKeys(m map[string]string) []string {

@@ -148,7 +148,8 @@ func TestSchemaRejectsWhatLoadRejects(t *testing.T) {
 		strings.Replace(base, "version: 1", "version: 2", 1),
 		strings.Replace(base, "name: web\n", "", 1),
 		base + "expose: sideways\n",
-		base + "sidecars: [{name: a, image: b}]\n",
+		base + "sidecars: [{name: a}]\n",
+		base + "volumes: [{name: a, scratch: {size: 1Gi}}]\n",
 	} {
 		if err := schemaCheck(t, s, []byte(src)); err == nil {
 			t.Errorf("schema accepted:\n%s", src)

@@ -15,6 +15,8 @@ type App struct {
 	Ports     []Port            `yaml:"ports,omitempty" json:"ports,omitempty"`
 	CPU       string            `yaml:"cpu,omitempty" json:"cpu,omitempty"`
 	Memory    string            `yaml:"memory,omitempty" json:"memory,omitempty"`
+	Requests  *Requests         `yaml:"requests,omitempty" json:"requests,omitempty"`
+	Security  *Security         `yaml:"security,omitempty" json:"security,omitempty"`
 	Replicas  *int              `yaml:"replicas,omitempty" json:"replicas,omitempty"`
 	Autoscale *Autoscale        `yaml:"autoscale,omitempty" json:"autoscale,omitempty"`
 	Env       map[string]string `yaml:"env,omitempty" json:"env,omitempty"`
@@ -65,12 +67,61 @@ type Health struct {
 	Grace    string   `yaml:"grace,omitempty" json:"grace,omitempty"`
 }
 
-// Volume is a shared file system mounted into the app container.
+// Volume is storage the app's containers share: mounted at path in the app container (when
+// path is set) and wherever sidecars' mounts name it. Exactly one source: efs, scratch,
+// secret or configMap.
 type Volume struct {
-	Name     string `yaml:"name" json:"name"`
+	Name      string      `yaml:"name" json:"name"`
+	Path      string      `yaml:"path,omitempty" json:"path,omitempty"`
+	ReadOnly  bool        `yaml:"readOnly,omitempty" json:"readOnly,omitempty"`
+	EFS       *EFS        `yaml:"efs,omitempty" json:"efs,omitempty"`
+	Scratch   *Scratch    `yaml:"scratch,omitempty" json:"scratch,omitempty"`
+	Secret    *FileSource `yaml:"secret,omitempty" json:"secret,omitempty"`
+	ConfigMap *FileSource `yaml:"configMap,omitempty" json:"configMap,omitempty"`
+}
+
+// Scratch is an empty directory that lives as long as the task or pod: an ECS bind volume
+// without a host path, a Kubernetes emptyDir.
+type Scratch struct {
+	// Memory backs it with RAM (Kubernetes medium: Memory); Fargate has no tmpfs.
+	Memory    bool   `yaml:"memory,omitempty" json:"memory,omitempty"`
+	SizeLimit string `yaml:"sizeLimit,omitempty" json:"sizeLimit,omitempty"`
+}
+
+// FileSource is an existing Kubernetes Secret or ConfigMap mounted as files (EKS only).
+type FileSource struct {
+	Name string `yaml:"name" json:"name"`
+}
+
+// Mount puts one of the app's volumes into a sidecar.
+type Mount struct {
+	Volume   string `yaml:"volume" json:"volume"`
 	Path     string `yaml:"path" json:"path"`
 	ReadOnly bool   `yaml:"readOnly,omitempty" json:"readOnly,omitempty"`
-	EFS      *EFS   `yaml:"efs,omitempty" json:"efs,omitempty"`
+}
+
+// Requests are what a container is guaranteed, below its limit: Kubernetes requests, ECS
+// container cpu (a share) and memoryReservation (soft memory).
+type Requests struct {
+	CPU    string `yaml:"cpu,omitempty" json:"cpu,omitempty"`
+	Memory string `yaml:"memory,omitempty" json:"memory,omitempty"`
+}
+
+// Security is how a container runs: its user and group, a read-only root file system, and
+// Linux capabilities (ECS user, readonlyRootFilesystem, linuxParameters.capabilities;
+// Kubernetes securityContext).
+type Security struct {
+	RunAsUser              *int64        `yaml:"runAsUser,omitempty" json:"runAsUser,omitempty"`
+	RunAsGroup             *int64        `yaml:"runAsGroup,omitempty" json:"runAsGroup,omitempty"`
+	RunAsNonRoot           *bool         `yaml:"runAsNonRoot,omitempty" json:"runAsNonRoot,omitempty"`
+	ReadOnlyRootFilesystem *bool         `yaml:"readOnlyRootFilesystem,omitempty" json:"readOnlyRootFilesystem,omitempty"`
+	Capabilities           *Capabilities `yaml:"capabilities,omitempty" json:"capabilities,omitempty"`
+}
+
+// Capabilities are Linux capabilities to add and drop (names without CAP_, or ALL).
+type Capabilities struct {
+	Add  []string `yaml:"add,omitempty" json:"add,omitempty"`
+	Drop []string `yaml:"drop,omitempty" json:"drop,omitempty"`
 }
 
 // EFS names an Amazon EFS file system and, optionally, an access point.
@@ -80,12 +131,16 @@ type EFS struct {
 }
 
 // Sidecar is an extra container in the same task or pod. Its cpu and memory are carved out of
-// the app's size (see README: the app's cpu/memory are the whole task's).
+// the app's size (see README: the app's cpu/memory are the whole task's); on ECS a sidecar may
+// leave them out and share the task's.
 type Sidecar struct {
 	Name      string            `yaml:"name" json:"name"`
 	Image     string            `yaml:"image" json:"image"`
-	CPU       string            `yaml:"cpu" json:"cpu"`
-	Memory    string            `yaml:"memory" json:"memory"`
+	CPU       string            `yaml:"cpu,omitempty" json:"cpu,omitempty"`
+	Memory    string            `yaml:"memory,omitempty" json:"memory,omitempty"`
+	Requests  *Requests         `yaml:"requests,omitempty" json:"requests,omitempty"`
+	Security  *Security         `yaml:"security,omitempty" json:"security,omitempty"`
+	Mounts    []Mount           `yaml:"mounts,omitempty" json:"mounts,omitempty"`
 	Command   []string          `yaml:"command,omitempty" json:"command,omitempty"`
 	Args      []string          `yaml:"args,omitempty" json:"args,omitempty"`
 	Env       map[string]string `yaml:"env,omitempty" json:"env,omitempty"`
@@ -129,6 +184,10 @@ type EKS struct {
 	Context        string `yaml:"context,omitempty" json:"context,omitempty"`
 	Namespace      string `yaml:"namespace,omitempty" json:"namespace,omitempty"`
 	ServiceAccount string `yaml:"serviceAccount,omitempty" json:"serviceAccount,omitempty"`
+	// PodAnnotations go on the pod template (prometheus.io/scrape, sidecar injectors);
+	// ServiceAnnotations on the Service (load balancer settings).
+	PodAnnotations     map[string]string `yaml:"podAnnotations,omitempty" json:"podAnnotations,omitempty"`
+	ServiceAnnotations map[string]string `yaml:"serviceAnnotations,omitempty" json:"serviceAnnotations,omitempty"`
 	// CreateServiceAccount false uses an existing ServiceAccount (one shared by several apps)
 	// without creating, labelling or deleting it. Default true.
 	CreateServiceAccount *bool  `yaml:"createServiceAccount,omitempty" json:"createServiceAccount,omitempty"`

@@ -6,6 +6,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"k8s.io/apimachinery/pkg/util/validation"
 )
 
 // Targets shipit deploys to.
@@ -123,6 +125,7 @@ func validateCommon(a *App) Errors {
 	}
 	c.volumes()
 	c.sidecars()
+	c.requestsAndSecurity()
 	c.rollout()
 	if d, err := ParseDuration(a.Logs.Retention); err != nil || d%(24*time.Hour) != 0 || !containsInt(logRetentionDays, int(d/(24*time.Hour))) {
 		c.errorf("logs.retention", "CloudWatch keeps logs for 1d, 3d, 5d, 7d, 14d, 30d, 60d, 90d, … 365d, … 3653d", "%q is not a retention CloudWatch Logs offers", a.Logs.Retention)
@@ -130,8 +133,8 @@ func validateCommon(a *App) Errors {
 	if !dnsLabel.MatchString(a.EKS.Namespace) || len(a.EKS.Namespace) > 63 {
 		c.errorf("eks.namespace", "", "%q is not a valid namespace name (DNS-1123 label)", a.EKS.Namespace)
 	}
-	if sa := a.EKS.ServiceAccount; sa != "" && (!dnsLabel.MatchString(sa) || len(sa) > 63) {
-		c.errorf("eks.serviceAccount", "", "%q is not a valid ServiceAccount name", sa)
+	if sa := a.EKS.ServiceAccount; sa != "" && len(validation.IsDNS1123Subdomain(sa)) > 0 {
+		c.errorf("eks.serviceAccount", "", "%q is not a valid ServiceAccount name (DNS-1123 subdomain)", clip(sa))
 	}
 	switch a.ECS.Capacity {
 	case "FARGATE", "FARGATE_SPOT":
@@ -164,86 +167,8 @@ func (c *checker) expose() {
 	}
 }
 
-func (c *checker) volumes() {
-	seen := map[string]bool{}
-	for i, v := range c.app.Volumes {
-		f := indexPath("volumes", i)
-		if !dnsLabel.MatchString(v.Name) {
-			c.errorf(f+".name", "", "%q is not a volume name (DNS-1123 label)", v.Name)
-		}
-		if seen[v.Name] {
-			c.errorf(f+".name", "", "duplicate volume %q", v.Name)
-		}
-		seen[v.Name] = true
-		if !strings.HasPrefix(v.Path, "/") {
-			c.errorf(f+".path", "", "%q must be an absolute path", v.Path)
-		}
-		if v.EFS == nil {
-			c.errorf(f, "add efs: {fileSystem: fs-…}", "needs a source: efs")
-			continue
-		}
-		if !efsID.MatchString(v.EFS.FileSystem) {
-			c.errorf(f+".efs.fileSystem", "", "%q is not an EFS file system id (fs-…)", v.EFS.FileSystem)
-		}
-		if ap := v.EFS.AccessPoint; ap != "" && !efsAPID.MatchString(ap) {
-			c.errorf(f+".efs.accessPoint", "", "%q is not an EFS access point id (fsap-…)", ap)
-		}
-	}
-}
 
-func (c *checker) sidecars() {
-	a := c.app
-	seen := map[string]bool{a.Name: true}
-	for i, s := range a.Sidecars {
-		f := indexPath("sidecars", i)
-		if s.Name == "" {
-			c.errorf(f+".name", "e.g. name: log-router", "required")
-		} else if seen[s.Name] {
-			c.errorf(f+".name", "", "%q is already the name of another container", s.Name)
-		}
-		seen[s.Name] = true
-		if s.Image == "" {
-			c.errorf(f+".image", "", "required")
-		}
-		if s.CPU == "" {
-			c.errorf(f+".cpu", "e.g. cpu: 0.25", "required: every container has a limit")
-		} else if _, err := ParseCPU(s.CPU); err != nil {
-			c.errorf(f+".cpu", "", "%v", err)
-		}
-		if s.Memory == "" {
-			c.errorf(f+".memory", "e.g. memory: 256Mi", "required: every container has a limit")
-		} else if _, err := ParseMemory(s.Memory); err != nil {
-			c.errorf(f+".memory", "", "%v", err)
-		}
-		for _, k := range sortedKeys(s.Env) {
-			if !envName.MatchString(k) {
-				c.errorf(f+".env."+k, "", "%q is not a valid environment variable name", k)
-			}
-		}
-	}
-	// The app's cpu/memory is the whole task (pod); sidecars are carved out of it and must
-	// leave the app container something to run with.
-	if len(a.Sidecars) == 0 || len(c.errs) > 0 {
-		return
-	}
-	var sc, sm int64
-	for _, s := range a.Sidecars {
-		sc += s.CPUMillis()
-		sm += s.MemoryMiB()
-	}
-	if a.MainCPUMillis() < minMainCPU || a.MainMemoryMiB() < minMainMemory {
-		need := FargateSize{sc + max(minMainCPU, 0), sm + minMainMemory}
-		c.errorf("sidecars", "raise cpu/memory to at least "+NearestFargateSize(need.CPUMillis, need.MemoryMiB).String(),
-			"the sidecars take %s / %s of the app's %s / %s, leaving less than %s / %s for the app container",
-			FormatCPU(sc), FormatMemory(sm), FormatCPU(a.CPUMillis()), FormatMemory(a.MemoryMiB()), FormatCPU(minMainCPU), FormatMemory(minMainMemory))
-	}
-}
 
-// The least the app container keeps once sidecars are carved out.
-const (
-	minMainCPU    = 125
-	minMainMemory = 128
-)
 
 func sortedKeys[V any](m map[string]V) []string {
 	keys := make([]string, 0, len(m))

@@ -69,6 +69,7 @@ func (c *checker) ecs() {
 	}
 	c.ecsTags()
 	c.ecsHealth()
+	c.ecsContainers()
 	for _, k := range sortedKeys(a.Secrets) {
 		if ParseSecretRef(a.Secrets[k]).Kind == KubernetesSecret {
 			c.errorf("secrets."+k, "use a Secrets Manager or SSM ARN, or move it under environments for EKS only",
@@ -195,5 +196,44 @@ func tagChars(s string) bool {
 func (c *checker) wholeMiB(field, s string) {
 	if b, err := ParseMemoryBytes(s); err == nil && b%mib != 0 {
 		c.errorf(field, fmt.Sprintf("write %dMi", (b+mib-1)/mib), "%s is %.2f MiB; ECS sizes memory in whole MiB", clip(s), float64(b)/mib)
+	}
+}
+
+// ecsContainers checks security settings and volumes against what Fargate runs.
+func (c *checker) ecsContainers() {
+	for _, ct := range c.containers() {
+		s := ct.security
+		if s == nil {
+			continue
+		}
+		if s.RunAsGroup != nil && s.RunAsUser == nil {
+			c.errorf(in(ct.path, "security.runAsGroup"), "add runAsUser: ECS's user field is uid or uid:gid",
+				"ECS cannot set a group without a user")
+		}
+		if s.RunAsNonRoot != nil && *s.RunAsNonRoot && s.RunAsUser == nil {
+			c.warnf(in(ct.path, "security.runAsNonRoot"), "add runAsUser: <a non-zero uid>",
+				"ECS has no runAsNonRoot check: the container runs as the image's user")
+		}
+		if caps := s.Capabilities; caps != nil {
+			for _, add := range caps.Add {
+				if add != "SYS_PTRACE" {
+					c.errorf(in(ct.path, "security.capabilities.add"), "Fargate adds only SYS_PTRACE",
+						"%s cannot be added on Fargate", clip(add))
+				}
+			}
+		}
+	}
+	for i, v := range c.app.Volumes {
+		f := indexPath("volumes", i)
+		switch {
+		case v.Secret != nil || v.ConfigMap != nil:
+			c.errorf(f, "move it under environments for EKS only, or read the values through secrets:",
+				"a Kubernetes Secret or ConfigMap volume exists only on Kubernetes")
+		case v.Scratch != nil && v.Scratch.Memory:
+			c.errorf(f+".scratch.memory", "drop memory: true for ECS (the scratch volume is then on the task's ephemeral storage)",
+				"Fargate has no memory-backed (tmpfs) volumes")
+		case v.Scratch != nil && v.Scratch.SizeLimit != "":
+			c.warnf(f+".scratch.sizeLimit", "", "ECS has no per-volume size: the task's ephemeral storage bounds it")
+		}
 	}
 }

@@ -3,7 +3,9 @@ package spec
 import (
 	"strings"
 
+	apivalidation "k8s.io/apimachinery/pkg/api/validation"
 	"k8s.io/apimachinery/pkg/util/validation"
+	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
 // eks checks what Kubernetes needs beyond the common rules, with apimachinery's own
@@ -41,6 +43,31 @@ func (c *checker) eks() {
 				msg = "%q is a valid ECS container name but not a Kubernetes one: %s"
 			}
 			c.errorf(indexPath("sidecars", i)+".name", fix, msg, clip(s.Name), errs[0])
+		}
+	}
+	c.sidecarLimits()
+	for i, v := range a.Volumes {
+		for _, src := range []struct {
+			f string
+			s *FileSource
+		}{{"secret", v.Secret}, {"configMap", v.ConfigMap}} {
+			if src.s != nil && src.s.Name != "" && len(validation.IsDNS1123Subdomain(src.s.Name)) > 0 {
+				c.errorf(indexPath("volumes", i)+"."+src.f+".name", "", "%q is not a Kubernetes object name (DNS-1123 subdomain)", clip(src.s.Name))
+			}
+		}
+	}
+	for _, ann := range []struct {
+		f string
+		m map[string]string
+	}{{"eks.podAnnotations", a.EKS.PodAnnotations}, {"eks.serviceAnnotations", a.EKS.ServiceAnnotations}} {
+		for _, e := range apivalidation.ValidateAnnotations(ann.m, field.NewPath(ann.f)) {
+			at := e.Field
+			if k, ok := e.BadValue.(string); ok {
+				if _, isKey := ann.m[k]; isKey {
+					at += "." + k // point at the key, not the whole map
+				}
+			}
+			c.errorf(at, "", "%s", e.ErrorBody())
 		}
 	}
 	for i, p := range a.Ports {
