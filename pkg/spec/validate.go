@@ -167,9 +167,6 @@ func (c *checker) expose() {
 	}
 }
 
-
-
-
 func sortedKeys[V any](m map[string]V) []string {
 	keys := make([]string, 0, len(m))
 	for k := range m {
