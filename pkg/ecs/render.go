@@ -334,9 +334,10 @@ func scaling(app *spec.App, hash string) *Scaling {
 	return s
 }
 
-func healthCheck(h *spec.Health) *types.HealthCheck {
+func healthCheck(health *spec.Health) *types.HealthCheck {
 	// An HTTP path is checked by the load balancer; ECS's container check runs a command.
-	if h == nil || len(h.Command) == 0 {
+	h := health.ECSCheck()
+	if h == nil {
 		return nil
 	}
 	hc := &types.HealthCheck{
@@ -345,8 +346,8 @@ func healthCheck(h *spec.Health) *types.HealthCheck {
 		Timeout:  aws.Int32(int32(spec.Seconds(h.Timeout))),
 		Retries:  aws.Int32(int32(h.Failures)),
 	}
-	if h.Grace != "" {
-		hc.StartPeriod = aws.Int32(int32(spec.Seconds(h.Grace)))
+	if health.Grace != "" {
+		hc.StartPeriod = aws.Int32(int32(spec.Seconds(health.Grace)))
 	}
 	return hc
 }

@@ -63,3 +63,17 @@ func TestExposureHonoured(t *testing.T) {
 		t.Errorf("public + discovery: no Cloud Map registration")
 	}
 }
+
+// TestLivenessCommandIsTheECSHealthCheck: ECS replaces a task whose container check fails,
+// which is what liveness means; a liveness command becomes that check.
+func TestLivenessCommandIsTheECSHealthCheck(t *testing.T) {
+	app := loadSpec(t, renderBase+"health: {path: /ready, grace: 30s, liveness: {command: [/bin/alive], interval: 15s}}\n")
+	r, err := Render(app, RenderOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hc := r.TaskDefinition.ContainerDefinitions[0].HealthCheck
+	if hc == nil || strings.Join(hc.Command, " ") != "CMD /bin/alive" || *hc.Interval != 15 || *hc.StartPeriod != 30 {
+		t.Fatalf("health check = %+v", hc)
+	}
+}

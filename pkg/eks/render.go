@@ -143,7 +143,13 @@ func podSpec(app *spec.App) corev1.PodSpec {
 	}
 	if h := app.Health; h != nil {
 		main.ReadinessProbe = probe(h, h.Failures)
-		main.LivenessProbe = probe(h, h.Failures)
+		switch l := h.Liveness; {
+		case l == nil:
+			main.LivenessProbe = probe(h, h.Failures)
+			main.LivenessProbe.SuccessThreshold = 0 // unset is 1; Kubernetes takes no other for liveness
+		case !l.Off:
+			main.LivenessProbe = probe(l, l.Failures)
+		}
 		if h.Grace != "" {
 			// The startup probe holds liveness off for `grace`, then hands over.
 			main.StartupProbe = probe(h, startupFailures(spec.Seconds(h.Grace), spec.Seconds(h.Interval)))
@@ -256,13 +262,29 @@ func resources(cpuMilli, memMiB int64, req *spec.Requests) corev1.ResourceRequir
 
 func probe(h *spec.Health, failures int) *corev1.Probe {
 	p := &corev1.Probe{
-		PeriodSeconds:    int32(spec.Seconds(h.Interval)),
-		TimeoutSeconds:   int32(spec.Seconds(h.Timeout)),
-		FailureThreshold: int32(failures),
+		PeriodSeconds:       int32(spec.Seconds(h.Interval)),
+		TimeoutSeconds:      int32(spec.Seconds(h.Timeout)),
+		FailureThreshold:    int32(failures),
+		InitialDelaySeconds: int32(spec.Seconds(h.InitialDelay)),
 	}
-	if h.Path != "" {
-		p.HTTPGet = &corev1.HTTPGetAction{Path: h.Path, Port: intstr.FromInt32(int32(h.Port))}
-	} else {
+	if h.Successes > 1 {
+		p.SuccessThreshold = int32(h.Successes)
+	}
+	port := intstr.FromInt32(int32(h.Port))
+	switch {
+	case h.Path != "":
+		p.HTTPGet = &corev1.HTTPGetAction{Path: h.Path, Port: port}
+		for _, k := range sortedKeys(h.Headers) {
+			p.HTTPGet.HTTPHeaders = append(p.HTTPGet.HTTPHeaders, corev1.HTTPHeader{Name: k, Value: h.Headers[k]})
+		}
+	case h.TCP:
+		p.TCPSocket = &corev1.TCPSocketAction{Port: port}
+	case h.GRPC != nil:
+		p.GRPC = &corev1.GRPCAction{Port: int32(h.Port)}
+		if h.GRPC.Service != "" {
+			p.GRPC.Service = &h.GRPC.Service
+		}
+	default:
 		p.Exec = &corev1.ExecAction{Command: h.Command}
 	}
 	return p

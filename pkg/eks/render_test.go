@@ -139,3 +139,38 @@ func TestSizesRenderExactly(t *testing.T) {
 		t.Errorf("app memory = %s, want 4032Mi", got)
 	}
 }
+
+// TestProbesInDetail: readiness and liveness can differ (or liveness be off), and each check
+// can be HTTP with headers, TCP, gRPC or a command, with its own delay and thresholds.
+func TestProbesInDetail(t *testing.T) {
+	app := loadApp(t, `version: 1
+name: web
+image: web:1
+ports: [{name: http, port: 8080}, {name: grpc, port: 9555}]
+health:
+  path: /ready
+  headers: {X-Probe: "1"}
+  initialDelay: 5s
+  successes: 2
+  liveness: {grpc: {service: web}, port: 9555, interval: 20s}
+`)
+	c := renderedDeployment(t, app).Spec.Template.Spec.Containers[0]
+	r, l := c.ReadinessProbe, c.LivenessProbe
+	if r == nil || r.HTTPGet == nil || r.HTTPGet.Path != "/ready" || len(r.HTTPGet.HTTPHeaders) != 1 || r.HTTPGet.HTTPHeaders[0].Name != "X-Probe" ||
+		r.InitialDelaySeconds != 5 || r.SuccessThreshold != 2 {
+		t.Errorf("readiness = %+v", r)
+	}
+	if l == nil || l.GRPC == nil || l.GRPC.Port != 9555 || l.GRPC.Service == nil || *l.GRPC.Service != "web" ||
+		l.PeriodSeconds != 20 || l.TimeoutSeconds != 5 || l.InitialDelaySeconds != 5 || l.SuccessThreshold > 1 {
+		t.Errorf("liveness = %+v (timeout and delay inherited from health, successes never above 1)", l)
+	}
+
+	off := loadApp(t, "version: 1\nname: web\nimage: web:1\nport: 5432\nhealth: {tcp: true, liveness: {off: true}}\n")
+	c = renderedDeployment(t, off).Spec.Template.Spec.Containers[0]
+	if c.LivenessProbe != nil {
+		t.Errorf("liveness off rendered %+v", c.LivenessProbe)
+	}
+	if c.ReadinessProbe == nil || c.ReadinessProbe.TCPSocket == nil || c.ReadinessProbe.TCPSocket.Port.IntValue() != 5432 {
+		t.Errorf("tcp readiness = %+v", c.ReadinessProbe)
+	}
+}

@@ -56,17 +56,16 @@ func applyDefaults(a *App) {
 		a.Replicas = &one
 	}
 	if h := a.Health; h != nil {
-		if h.Interval == "" {
-			h.Interval = DefaultHealthInterval
-		}
-		if h.Timeout == "" {
-			h.Timeout = DefaultHealthTimeout
-		}
-		if h.Failures == 0 {
-			h.Failures = DefaultHealthFailures
-		}
-		if h.Path != "" && h.Port == 0 && len(a.Ports) > 0 {
-			h.Port = a.Ports[0].Port
+		// successes and initialDelay stay unset (1 and 0s) so that specs written before they
+		// existed keep their hash, and so their revision.
+		defaultHealth(h, &Health{Interval: DefaultHealthInterval, Timeout: DefaultHealthTimeout,
+			Failures: DefaultHealthFailures}, a.Ports)
+		if l := h.Liveness; l != nil && !l.Off {
+			// A liveness check takes what it leaves out from the main check, but for
+			// successes: Kubernetes takes only 1 for liveness.
+			own := l.Successes
+			defaultHealth(l, h, a.Ports)
+			l.Successes = own
 		}
 	}
 	r := &a.Rollout
@@ -102,6 +101,32 @@ func applyDefaults(a *App) {
 		if a.Sidecars[i].Essential == nil {
 			t := true
 			a.Sidecars[i].Essential = &t
+		}
+	}
+}
+
+// defaultHealth fills the timings a check leaves out from from, and its port from the app's
+// first port when it checks a port.
+func defaultHealth(h, from *Health, ports []Port) {
+	if h.Interval == "" {
+		h.Interval = from.Interval
+	}
+	if h.Timeout == "" {
+		h.Timeout = from.Timeout
+	}
+	if h.Failures == 0 {
+		h.Failures = from.Failures
+	}
+	if h.Successes == 0 {
+		h.Successes = from.Successes
+	}
+	if h.InitialDelay == "" {
+		h.InitialDelay = from.InitialDelay
+	}
+	if (h.Path != "" || h.TCP || h.GRPC != nil) && h.Port == 0 {
+		h.Port = from.Port
+		if h.Port == 0 && len(ports) > 0 {
+			h.Port = ports[0].Port
 		}
 	}
 }

@@ -32,6 +32,7 @@ func TestSchemaMatchesTypes(t *testing.T) {
 			n = defs[strings.TrimPrefix(ref, "#/$defs/")].(map[string]any)
 		}
 	}
+	seen := map[reflect.Type]bool{} // health.liveness is a Health: check each type once
 	walk = func(typ reflect.Type, node map[string]any, path string) {
 		for typ.Kind() == reflect.Pointer || typ.Kind() == reflect.Slice {
 			typ = typ.Elem()
@@ -39,9 +40,10 @@ func TestSchemaMatchesTypes(t *testing.T) {
 				node = resolve(items)
 			}
 		}
-		if typ.Kind() != reflect.Struct {
+		if typ.Kind() != reflect.Struct || seen[typ] {
 			return
 		}
+		seen[typ] = true
 		props, ok := node["properties"].(map[string]any)
 		if !ok {
 			t.Errorf("%s: schema has no properties for %s", path, typ.Name())

@@ -55,16 +55,48 @@ type Autoscale struct {
 	Memory int `yaml:"memory,omitempty" json:"memory,omitempty"`
 }
 
-// Health is the app's health check: an HTTP path (probes, load balancer) and/or a command
-// (ECS container health check, Kubernetes exec probe).
+// Health is the app's health check: an HTTP path (probes, load balancer), a TCP or gRPC port,
+// and/or a command (ECS container health check, Kubernetes exec probe). It is the readiness
+// probe, and the liveness probe too unless liveness says otherwise.
 type Health struct {
-	Path     string   `yaml:"path,omitempty" json:"path,omitempty"`
-	Port     int      `yaml:"port,omitempty" json:"port,omitempty"`
-	Command  []string `yaml:"command,omitempty" json:"command,omitempty"`
-	Interval string   `yaml:"interval,omitempty" json:"interval,omitempty"`
-	Timeout  string   `yaml:"timeout,omitempty" json:"timeout,omitempty"`
-	Failures int      `yaml:"failures,omitempty" json:"failures,omitempty"`
-	Grace    string   `yaml:"grace,omitempty" json:"grace,omitempty"`
+	Path    string            `yaml:"path,omitempty" json:"path,omitempty"`
+	Headers map[string]string `yaml:"headers,omitempty" json:"headers,omitempty"`
+	// TCP checks that the port accepts a connection; GRPC calls the gRPC health service on it.
+	TCP          bool     `yaml:"tcp,omitempty" json:"tcp,omitempty"`
+	GRPC         *GRPC    `yaml:"grpc,omitempty" json:"grpc,omitempty"`
+	Port         int      `yaml:"port,omitempty" json:"port,omitempty"`
+	Command      []string `yaml:"command,omitempty" json:"command,omitempty"`
+	Interval     string   `yaml:"interval,omitempty" json:"interval,omitempty"`
+	Timeout      string   `yaml:"timeout,omitempty" json:"timeout,omitempty"`
+	Failures     int      `yaml:"failures,omitempty" json:"failures,omitempty"`
+	Successes    int      `yaml:"successes,omitempty" json:"successes,omitempty"`
+	InitialDelay string   `yaml:"initialDelay,omitempty" json:"initialDelay,omitempty"`
+	Grace        string   `yaml:"grace,omitempty" json:"grace,omitempty"`
+	// Liveness, when set, is a different check for "restart me" than for "send me traffic"
+	// (a readiness path that checks dependencies must not restart pods during an outage).
+	// Its own liveness and grace are not used. Off: true turns liveness off.
+	Liveness *Health `yaml:"liveness,omitempty" json:"liveness,omitempty"`
+	Off      bool    `yaml:"off,omitempty" json:"off,omitempty"`
+}
+
+// ECSCheck is the check ECS runs as its container health check, which replaces an unhealthy
+// task (liveness): liveness's command when it has one, else the health command; nil when
+// neither is a command (an HTTP path is the load balancer's to check on ECS).
+func (h *Health) ECSCheck() *Health {
+	switch {
+	case h == nil:
+		return nil
+	case h.Liveness != nil && !h.Liveness.Off && len(h.Liveness.Command) > 0:
+		return h.Liveness
+	case len(h.Command) > 0:
+		return h
+	}
+	return nil
+}
+
+// GRPC names the service a gRPC health check asks about ("" for the server as a whole).
+type GRPC struct {
+	Service string `yaml:"service,omitempty" json:"service,omitempty"`
 }
 
 // Volume is storage the app's containers share: mounted at path in the app container (when

@@ -128,7 +128,11 @@ func (c *checker) ecsExposure() {
 		c.errorf("ecs.discovery", "set expose: internal or public, or remove ecs.discovery",
 			"Cloud Map needs the app exposed; with expose: none nothing would be registered")
 	}
-	if h := a.Health; h != nil && h.Path != "" && len(h.Command) == 0 {
+	if h := a.Health; h != nil && (h.TCP || h.GRPC != nil) {
+		c.warnf("health", "add health.command, or health.liveness.command, for ECS's container health check",
+			"ECS has no TCP or gRPC container check: this health check has no effect on ECS")
+	}
+	if h := a.Health; h != nil && h.Path != "" {
 		if a.ECS.TargetGroup == "" || a.Expose == "none" {
 			c.warnf("health.path", "add health.command (e.g. [curl, -f, http://localhost/healthz]) for ECS's container health check, or a target group",
 				"ECS does not check an HTTP path without a load balancer: this health check has no effect on ECS")
@@ -142,22 +146,26 @@ func (c *checker) ecsExposure() {
 // ecsHealth follows ECS's container health check bounds (interval 5–300 s, timeout 2–60 s,
 // retries 1–10, startPeriod 0–300 s); they apply only to a command check.
 func (c *checker) ecsHealth() {
-	h := c.app.Health
-	if h == nil || len(h.Command) == 0 {
+	h := c.app.Health.ECSCheck()
+	if h == nil {
 		return
+	}
+	f := "health"
+	if h != c.app.Health {
+		f = "health.liveness"
 	}
 	within := func(field, s string, lo, hi time.Duration) {
 		if d, err := ParseDuration(s); err == nil && (d < lo || d > hi) {
 			c.errorf(field, fmt.Sprintf("ECS takes %ds to %ds", int(lo.Seconds()), int(hi.Seconds())), "%s is outside ECS's container health check bounds", clip(s))
 		}
 	}
-	within("health.interval", h.Interval, 5*time.Second, 300*time.Second)
-	within("health.timeout", h.Timeout, 2*time.Second, 60*time.Second)
-	if h.Grace != "" {
-		within("health.grace", h.Grace, 0, 300*time.Second)
+	within(f+".interval", h.Interval, 5*time.Second, 300*time.Second)
+	within(f+".timeout", h.Timeout, 2*time.Second, 60*time.Second)
+	if g := c.app.Health.Grace; g != "" {
+		within("health.grace", g, 0, 300*time.Second)
 	}
 	if h.Failures < 1 || h.Failures > 10 {
-		c.errorf("health.failures", "ECS takes 1 to 10 retries", "%d is outside ECS's container health check bounds", h.Failures)
+		c.errorf(f+".failures", "ECS takes 1 to 10 retries", "%d is outside ECS's container health check bounds", h.Failures)
 	}
 }
 

@@ -118,28 +118,67 @@ func (c *checker) health() {
 	if h == nil {
 		return
 	}
-	if h.Path == "" && len(h.Command) == 0 {
-		c.errorf("health", "add path: /healthz or command: [...]", "needs a path or a command")
+	c.check("health", h)
+	if l := h.Liveness; l != nil {
+		f := "health.liveness"
+		switch {
+		case l.Off && (l.Path != "" || len(l.Command) > 0 || l.TCP || l.GRPC != nil):
+			c.errorf(f+".off", "keep off: true alone, or drop it", "off: true turns liveness off; it cannot also check something")
+		case !l.Off:
+			c.check(f, l)
+			if l.Grace != "" || l.Liveness != nil {
+				c.errorf(f, "set grace and liveness on health itself", "a liveness check has no grace or liveness of its own")
+			}
+			if l.Successes > 1 {
+				c.errorf(f+".successes", "Kubernetes requires 1 for liveness", "%d: a liveness check succeeds on one success", l.Successes)
+			}
+		}
+	}
+}
+
+// check validates one check: exactly one kind (path, tcp, grpc, command), a port the app has,
+// and timings both targets can store.
+func (c *checker) check(f string, h *Health) {
+	kinds := 0
+	for _, set := range []bool{h.Path != "", h.TCP, h.GRPC != nil, len(h.Command) > 0} {
+		if set {
+			kinds++
+		}
+	}
+	switch {
+	case kinds == 0:
+		c.errorf(f, "add path: /healthz, tcp: true, grpc: {} or command: [...]", "needs a path, a tcp or grpc port, or a command")
+	case kinds > 1:
+		c.errorf(f, "keep one of path, tcp, grpc and command", "checks one thing; it has %d", kinds)
 	}
 	if h.Path != "" && !strings.HasPrefix(h.Path, "/") {
-		c.errorf("health.path", "write /"+clip(h.Path), "%q must start with /", clip(h.Path))
+		c.errorf(f+".path", "write /"+clip(h.Path), "%q must start with /", clip(h.Path))
 	}
-	if h.Path != "" {
+	if len(h.Headers) > 0 && h.Path == "" {
+		c.errorf(f+".headers", "headers go with path:", "headers need an HTTP check")
+	}
+	if h.Path != "" || h.TCP || h.GRPC != nil {
 		found := false
 		for _, p := range c.app.Ports {
 			found = found || p.Port == h.Port
 		}
 		if !found {
-			c.errorf("health.port", "use one of the app's ports", "port %d is not one of the app's ports", h.Port)
+			c.errorf(f+".port", "use one of the app's ports", "port %d is not one of the app's ports", h.Port)
 		}
 	}
-	c.seconds("health.interval", h.Interval, time.Second)
-	c.seconds("health.timeout", h.Timeout, time.Second)
+	c.seconds(f+".interval", h.Interval, time.Second)
+	c.seconds(f+".timeout", h.Timeout, time.Second)
+	if h.InitialDelay != "" {
+		c.seconds(f+".initialDelay", h.InitialDelay, 0)
+	}
 	if h.Grace != "" {
-		c.seconds("health.grace", h.Grace, time.Second)
+		c.seconds(f+".grace", h.Grace, time.Second)
 	}
 	if h.Failures < 1 || h.Failures > maxInt32 {
-		c.errorf("health.failures", "", "%d is not a number of failures (at least 1)", h.Failures)
+		c.errorf(f+".failures", "", "%d is not a number of failures (at least 1)", h.Failures)
+	}
+	if h.Successes < 0 || h.Successes > maxInt32 { // 0: unset, 1
+		c.errorf(f+".successes", "", "%d is not a number of successes (at least 1)", h.Successes)
 	}
 }
 
