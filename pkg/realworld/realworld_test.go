@@ -742,14 +742,11 @@ func writeExpect(dir string, r *appResult) error {
 	return os.WriteFile(filepath.Join(dir, "expect.yaml"), buf.Bytes(), 0o644)
 }
 
-// widest climbs from a lost leaf to the widest ancestor (below the object itself) whose
-// original leaves are all lost.
+// widest climbs from a lost leaf to the widest ancestor (the whole object when nothing of it
+// is rendered) whose original leaves are all lost.
 func widest(p string, r *appResult) string {
 	best := p
 	for cur := parent(p); cur != ""; cur = parent(cur) {
-		if !strings.ContainsAny(cur, ".") {
-			break // never a whole object's root
-		}
 		all := true
 		for q := range r.orig {
 			if under(q, cur) {
@@ -798,6 +795,7 @@ var categories = []struct{ pattern, why string }{
 	{"dependsOn", "sidecars and init containers: start order, init containers, sidecar ports/env/secrets"},
 	{"selector", "adoption of existing names: the selector is always app.kubernetes.io/name"},
 	{"annotations", "annotations: pod and Service annotations"},
+	{"labels.app.kubernetes.io/", "annotations: prefixed label keys (app.kubernetes.io/...) are refused"},
 	{"labels", "annotations: labels shipit cannot place (objects other than the pod)"},
 	{"networkMode", "not Fargate: EC2 launch type or host/bridge network mode"},
 	{"requiresCompatibilities", "not Fargate: EC2 launch type or host/bridge network mode"},
@@ -813,7 +811,7 @@ var categories = []struct{ pattern, why string }{
 	{"propagateTags", "ECS specifics: tags always propagate from the service"},
 	{"assignPublicIp", "ECS specifics: public IP"},
 	{"entryPoint", "sidecars and init containers: start order, init containers, sidecar ports/env/secrets"},
-	{"Service[", "service shape: a second Service, a service port other than the container port, which ports are exposed"},
+	{"Service[]", "service shape: a second Service, a service port other than the container port, which ports are exposed"},
 	{"Service.spec", "service shape: a second Service, a service port other than the container port, which ports are exposed"},
 	{"containerDefinitions[].secrets", "secrets: an SSM parameter by name (same region) is refused"},
 	{"containerDefinitions[].portMappings", "sidecars and init containers: start order, init containers, sidecar ports/env/secrets"},
