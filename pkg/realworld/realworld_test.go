@@ -556,6 +556,9 @@ func equal(path, want, got string) bool {
 		b, err2 := resource.ParseQuantity(got)
 		return err1 == nil && err2 == nil && a.Cmp(b) == 0
 	}
+	if strings.HasSuffix(path, ".maxSurge") || strings.HasSuffix(path, ".maxUnavailable") {
+		return strings.TrimSuffix(want, "%") == "0" && strings.TrimSuffix(got, "%") == "0"
+	}
 	switch path {
 	case "taskDefinition.cpu":
 		return fargateUnits(want, "vcpu", 1024) == got
@@ -780,6 +783,7 @@ var categories = []struct{ pattern, why string }{
 	{"memoryReservation", "per-container resources: soft memory (memoryReservation)"},
 	{"containerDefinitions[].cpu", "per-container resources: a container's cpu is carved from the task size"},
 	{"containerDefinitions[].memory", "per-container resources: a container's memory is carved from the task size"},
+	{"ephemeral-storage", "per-container resources: ephemeral-storage requests and limits"},
 	{".resources.", "per-container resources: requests below limits"},
 	{"securityContext", "security context: user, group, non-root, read-only root, capabilities"},
 	{"containerDefinitions[].user", "security context: user, group, non-root, read-only root, capabilities"},
