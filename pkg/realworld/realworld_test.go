@@ -84,7 +84,7 @@ func TestRealWorld(t *testing.T) {
 				t.Errorf("%s is not reproduced (%s) and not listed under lost: in expect.yaml", p, r.lost[p])
 			}
 			for _, p := range r.stale {
-				t.Errorf("lost: %s is reproduced now: remove it from expect.yaml (or run with -update)", p)
+				t.Errorf("lost: %s is reproduced now, entirely or in part: remove or narrow it in expect.yaml (or run with -update)", p)
 			}
 			for p, why := range r.expect.Lost {
 				if strings.HasPrefix(why, "UNEXPLAINED") || !strings.Contains(why, ":") {
@@ -197,16 +197,17 @@ func compareApp(dir string) (*appResult, error) {
 			r.unlisted = append(r.unlisted, p)
 		}
 	}
+	// A listed prefix must be lost entirely: when part of it is reproduced now, the list
+	// narrows (-update does it), so that the lists track the spec field by field.
 	for _, l := range sortedKeys(e.Lost) {
-		used := false
-		for p := range r.lost {
-			if under(p, l) {
-				used = true
-				break
+		var kept []string
+		for _, p := range sortedKeys(r.orig) {
+			if _, isLost := r.lost[p]; under(p, l) && !isLost {
+				kept = append(kept, p)
 			}
 		}
-		if !used {
-			r.stale = append(r.stale, l)
+		if len(kept) > 0 {
+			r.stale = append(r.stale, l+" ("+strings.Join(kept, ", ")+")")
 		}
 	}
 	return r, nil
@@ -604,6 +605,14 @@ var defaults = map[string]map[string]string{
 		"service.desiredCount":                                                           "1",
 		"service.propagateTags":                                                          "NONE",
 		"service.enableECSManagedTags":                                                   "false",
+		"service.healthCheckGracePeriodSeconds":                                          "0",
+		"service.deploymentConfiguration.bakeTimeInMinutes":                              "0",
+		"service.deploymentConfiguration.strategy":                                       "ROLLING",
+		"service.deploymentConfiguration.alarms.enable":                                  "false",
+		"service.deploymentConfiguration.alarms.rollback":                                "false",
+		"service.availabilityZoneRebalancing":                                            "ENABLED",
+		"service.platformFamily":                                                         "Linux",
+		"service.resourceManagementType":                                                 "CUSTOMER",
 		"service.deploymentConfiguration.deploymentCircuitBreaker.enable":                "false",
 		"service.deploymentConfiguration.deploymentCircuitBreaker.rollback":              "false",
 		"taskDefinition.containerDefinitions[].firelensConfiguration.options.enable-ecs": "true",
@@ -663,6 +672,9 @@ func isDefault(tgt, path, want string, orig map[string]string) bool {
 	if d, ok := defaults[tgt][w]; ok && d == want {
 		return true
 	}
+	if tgt == spec.TargetECS && want == "" {
+		return true // ECS reads an empty string (ipcMode: "", versionConsistency: "") as unset
+	}
 	switch {
 	case strings.HasSuffix(w, "portMappings[].hostPort"):
 		// awsvpc: the host port is the container port.
@@ -711,28 +723,27 @@ func covering(path string, lost map[string]string) string {
 	return ""
 }
 
-// writeExpect rewrites expect.yaml's lost: list (with -update): entries still lost keep their
-// reason, reproduced ones go, and every new lost leaf is added under the widest prefix whose
-// original leaves are all lost, with the reason of the category table or UNEXPLAINED.
+// writeExpect rewrites expect.yaml's lost: list (with -update) from what is lost now: each lost
+// leaf under the widest prefix whose original leaves are all lost. A new entry keeps the reason
+// of the old entry it lies under (or that lies under it), else gets the category table's.
 func writeExpect(dir string, r *appResult) error {
 	lost := map[string]string{}
-	for l, why := range r.expect.Lost {
-		for p := range r.lost {
-			if under(p, l) {
-				lost[l] = why
-				if strings.HasPrefix(why, "UNEXPLAINED") {
-					lost[l] = reasonFor(l)
-				}
+	for _, p := range sortedKeys(r.lost) {
+		prefix := widest(p, r)
+		if _, ok := lost[prefix]; ok {
+			continue
+		}
+		why := ""
+		for _, l := range sortedKeys(r.expect.Lost) {
+			if under(prefix, l) || under(l, prefix) {
+				why = r.expect.Lost[l]
 				break
 			}
 		}
-	}
-	for _, p := range r.unlisted {
-		if covering(p, lost) != "" {
-			continue
+		if why == "" || strings.HasPrefix(why, "UNEXPLAINED") {
+			why = reasonFor(prefix)
 		}
-		prefix := widest(p, r)
-		lost[prefix] = reasonFor(prefix)
+		lost[prefix] = why
 	}
 	r.expect.Lost = lost
 	var buf bytes.Buffer
@@ -807,6 +818,9 @@ var categories = []struct{ pattern, why string }{
 	{"schedulingStrategy", "not Fargate: EC2 launch type or host/bridge network mode"},
 	{"placement", "not Fargate: EC2 launch type or host/bridge network mode"},
 	{"ulimits", "ECS specifics: ulimits"},
+	{"runtimePlatform", "ECS specifics: ARM64 (runtimePlatform)"},
+	{"enableExecuteCommand", "ECS specifics: ECS Exec (enableExecuteCommand)"},
+	{"deploymentCircuitBreaker", "rollout: the deployment circuit breaker is always on"},
 	{"ephemeralStorage", "ECS specifics: ephemeral storage"},
 	{"proxyConfiguration", "ECS specifics: App Mesh proxy configuration"},
 	{"dockerLabels", "ECS specifics: docker labels"},
