@@ -97,11 +97,18 @@ func TestRealWorld(t *testing.T) {
 }
 
 func summarise(t *testing.T, results []*appResult) {
-	full := 0
+	full, onlyNames := 0, 0
 	byCategory := map[string][]string{}
 	for _, r := range results {
 		if len(r.expect.Lost) == 0 {
 			full++
+		}
+		names := len(r.expect.Lost) > 0
+		for _, why := range r.expect.Lost {
+			names = names && strings.HasPrefix(why, "adoption of existing names:")
+		}
+		if names {
+			onlyNames++
 		}
 		seen := map[string]bool{}
 		for _, why := range r.expect.Lost {
@@ -124,6 +131,7 @@ func summarise(t *testing.T, results []*appResult) {
 	})
 	var b strings.Builder
 	fmt.Fprintf(&b, "fully expressible: %d of %d\n", full, len(results))
+	fmt.Fprintf(&b, "expressible but for adopting existing names (log group, selector, container names): %d more\n", onlyNames)
 	for _, c := range cats {
 		fmt.Fprintf(&b, "  %2d apps lose %s\n", len(byCategory[c]), c)
 	}
