@@ -54,6 +54,7 @@ type appResult struct {
 	expect   expect
 	lost     map[string]string // leaf path -> what differs
 	orig     map[string]string // leaf path -> normalised original value
+	got      map[string]string // leaf path -> normalised rendered value
 	unlisted []string
 	stale    []string
 }
@@ -184,6 +185,7 @@ func compareApp(dir string) (*appResult, error) {
 	got := map[string]string{}
 	f2 := &flattener{target: e.Target}
 	f2.flatten(rend, "", got, false)
+	r.got = got
 
 	r.lost = map[string]string{}
 	for p, want := range r.orig {
@@ -741,14 +743,23 @@ func writeExpect(dir string, r *appResult) error {
 		if _, ok := lost[prefix]; ok {
 			continue
 		}
-		why := ""
-		for _, l := range sortedKeys(r.expect.Lost) {
-			if under(prefix, l) || under(l, prefix) {
-				why = r.expect.Lost[l]
-				break
+		// Keep a reason written for this path, or for a path above or below it when it is
+		// of the same category (or the table has none for the path).
+		why := reasonFor(prefix)
+		cat, _, _ := strings.Cut(why, ":")
+		if old, ok := r.expect.Lost[prefix]; ok {
+			why = old
+		} else {
+			for _, l := range sortedKeys(r.expect.Lost) {
+				old := r.expect.Lost[l]
+				oldCat, _, _ := strings.Cut(old, ":")
+				if (under(prefix, l) || under(l, prefix)) && (oldCat == cat || cat == "UNEXPLAINED") {
+					why = old
+					break
+				}
 			}
 		}
-		if why == "" || strings.HasPrefix(why, "UNEXPLAINED") {
+		if strings.HasPrefix(why, "UNEXPLAINED") {
 			why = reasonFor(prefix)
 		}
 		lost[prefix] = why
@@ -764,15 +775,35 @@ func writeExpect(dir string, r *appResult) error {
 	return os.WriteFile(filepath.Join(dir, "expect.yaml"), buf.Bytes(), 0o644)
 }
 
-// widest climbs from a lost leaf to the widest ancestor (the whole object when nothing of it
-// is rendered) whose original leaves are all lost.
+// widest climbs from a lost leaf to the widest ancestor whose original leaves are all lost
+// and all of the leaf's category, so that one entry never hides a loss of another kind. An
+// object the render lacks altogether is one entry.
 func widest(p string, r *appResult) string {
+	root := p
+	if i := strings.IndexAny(p, ".["); i > 0 {
+		root = p[:i]
+		if strings.HasPrefix(p[i:], "[") {
+			root = p[:strings.Index(p, "]")+1]
+		}
+	}
+	rendered := false
+	for q := range r.got {
+		if under(q, root) {
+			rendered = true
+			break
+		}
+	}
+	if !rendered {
+		return root
+	}
+	category := func(q string) string { c, _, _ := strings.Cut(reasonFor(q), ":"); return c }
+	want := category(p)
 	best := p
-	for cur := parent(p); cur != ""; cur = parent(cur) {
+	for cur := parent(p); cur != "" && cur != root; cur = parent(cur) {
 		all := true
 		for q := range r.orig {
 			if under(q, cur) {
-				if _, ok := r.lost[q]; !ok {
+				if _, ok := r.lost[q]; !ok || category(q) != want {
 					all = false
 					break
 				}
