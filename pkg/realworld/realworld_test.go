@@ -925,3 +925,68 @@ func dig(v any, keys ...string) any {
 func list(v any) []any { l, _ := v.([]any); return l }
 
 func str(v any) string { s, _ := v.(string); return s }
+
+// TestNormalisation pins the comparison's own rules, so that a change to them shows here and
+// not only as shifted expect.yaml lists.
+func TestNormalisation(t *testing.T) {
+	eq := []struct {
+		path, want, got string
+		same            bool
+	}{
+		{"Deployment.spec.template.spec.containers[a].resources.limits.cpu", "2000m", "2", true},
+		{"Deployment.spec.template.spec.containers[a].resources.limits.memory", "1.5Gi", "1536Mi", true},
+		{"Deployment.spec.template.spec.containers[a].resources.requests.cpu", "100m", "2", false},
+		{"taskDefinition.cpu", "1 vCPU", "1024", true},
+		{"taskDefinition.memory", "2 GB", "2048", true},
+		{"taskDefinition.memory", "2 GB", "1024", false},
+		{"Deployment.spec.strategy.rollingUpdate.maxUnavailable", "0", "0%", true},
+		{"Deployment.spec.strategy.rollingUpdate.maxUnavailable", "25%", "0%", false},
+		{"Deployment.spec.replicas", "2", "3", false},
+	}
+	for _, c := range eq {
+		if got := equal(c.path, c.want, c.got); got != c.same {
+			t.Errorf("equal(%s, %q, %q) = %v, want %v", c.path, c.want, c.got, got, c.same)
+		}
+	}
+	orig := map[string]string{
+		"taskDefinition.containerDefinitions[a].portMappings[80].containerPort": "80",
+		"Deployment.spec.template.spec.containers[a].image":                     "nginx:1.25",
+		"Service[b].spec.ports[80].port":                                        "80",
+	}
+	defs := []struct {
+		tgt, path, want string
+		isDef           bool
+	}{
+		{spec.TargetECS, "taskDefinition.containerDefinitions[a].portMappings[80].hostPort", "80", true},
+		{spec.TargetECS, "taskDefinition.containerDefinitions[a].portMappings[80].hostPort", "8080", false},
+		{spec.TargetECS, "taskDefinition.containerDefinitions[a].essential", "false", false},
+		{spec.TargetEKS, "Deployment.spec.template.spec.containers[a].imagePullPolicy", "IfNotPresent", true},
+		{spec.TargetEKS, "Deployment.spec.template.spec.containers[a].imagePullPolicy", "Always", false},
+		{spec.TargetEKS, "Service[b].spec.ports[80].targetPort", "80", true},
+		{spec.TargetEKS, "Service[b].spec.type", "ClusterIP", true},
+		{spec.TargetEKS, "Service[b].spec.type", "NodePort", false},
+		{spec.TargetEKS, "Deployment.spec.template.spec.containers[a].env[X].value", "", false},
+	}
+	for _, c := range defs {
+		if got := isDefault(c.tgt, c.path, c.want, orig); got != c.isDef {
+			t.Errorf("isDefault(%s, %s, %q) = %v, want %v", c.tgt, c.path, c.want, got, c.isDef)
+		}
+	}
+	f := &flattener{target: spec.TargetECS, containers: map[string]string{"log_router": "log-router"}}
+	out := map[string]string{}
+	f.flatten(map[string]any{"containerDefinitions": []any{
+		map[string]any{"name": "log_router", "healthCheck": map[string]any{"command": []any{"CMD-SHELL", "exit 0"}}},
+	}}, "taskDefinition", out, true)
+	want := map[string]string{
+		"taskDefinition.containerDefinitions[log-router].name":                "log_router",
+		"taskDefinition.containerDefinitions[log-router].healthCheck.command": `["CMD","/bin/sh","-c","exit 0"]`,
+	}
+	for k, v := range want {
+		if out[k] != v {
+			t.Errorf("flatten: %s = %q, want %q (all: %v)", k, out[k], v, out)
+		}
+	}
+	if len(out) != len(want) {
+		t.Errorf("flatten wrote %v, want %v", out, want)
+	}
+}
