@@ -65,7 +65,7 @@ func (s *Session) Destroy(ctx context.Context, app *spec.App, opts target.Destro
 			res.Kept = append(res.Kept, "task definition "+Revision(a)+" (no "+ClusterTag+" tag: it may be another cluster's; deregister it yourself if not)")
 		}
 	}
-	lg, err := s.logGroup(ctx, LogGroupName(app.Name))
+	lg, err := s.logGroup(ctx, LogGroupName(app))
 	if err != nil {
 		return nil, err
 	}
@@ -100,11 +100,11 @@ func (s *Session) Destroy(ctx context.Context, app *spec.App, opts target.Destro
 	if lg != nil {
 		switch {
 		case purge:
-			res.Deleted = append(res.Deleted, "log group "+LogGroupName(app.Name))
+			res.Deleted = append(res.Deleted, "log group "+LogGroupName(app))
 		case opts.PurgeLogs:
-			res.Kept = append(res.Kept, fmt.Sprintf("log group %s (not purged: %s of the same app still use it)", LogGroupName(app.Name), strings.Join(logUsers, ", ")))
+			res.Kept = append(res.Kept, fmt.Sprintf("log group %s (not purged: %s of the same app still use it)", LogGroupName(app), strings.Join(logUsers, ", ")))
 		default:
-			res.Kept = append(res.Kept, "log group "+LogGroupName(app.Name)+" (--purge-logs deletes it)")
+			res.Kept = append(res.Kept, "log group "+LogGroupName(app)+" (--purge-logs deletes it)")
 		}
 	}
 	if opts.Plan {
@@ -157,10 +157,10 @@ func (s *Session) Destroy(ctx context.Context, app *spec.App, opts target.Destro
 		}
 	}
 	if purge {
-		if _, err := s.logs.DeleteLogGroup(ctx, &cloudwatchlogs.DeleteLogGroupInput{LogGroupName: aws.String(LogGroupName(app.Name))}); err != nil {
-			return nil, apiError("logs DeleteLogGroup", LogGroupName(app.Name), err)
+		if _, err := s.logs.DeleteLogGroup(ctx, &cloudwatchlogs.DeleteLogGroupInput{LogGroupName: aws.String(LogGroupName(app))}); err != nil {
+			return nil, apiError("logs DeleteLogGroup", LogGroupName(app), err)
 		}
-		r.Report(s.event(app, target.Progressing, "deleted log group "+LogGroupName(app.Name)))
+		r.Report(s.event(app, target.Progressing, "deleted log group "+LogGroupName(app)))
 	}
 	return res, nil
 }

@@ -102,7 +102,7 @@ func (s *Session) liveDocs(ctx context.Context, app *spec.App) (docs, error) {
 			d[ScalingFile] = doc
 		}
 	}
-	lg, err := s.logGroup(ctx, LogGroupName(app.Name))
+	lg, err := s.logGroup(ctx, LogGroupName(app))
 	if err != nil {
 		return nil, err
 	}

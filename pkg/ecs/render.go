@@ -52,8 +52,13 @@ const (
 	PreviousTag = "shipit.dev/previous-revision"
 )
 
-// LogGroupName is where an app's containers log.
-func LogGroupName(app string) string { return "/ecs/" + app }
+// LogGroupName is where an app's containers log: ecs.logGroup, else /ecs/<name>.
+func LogGroupName(app *spec.App) string {
+	if app.ECS.LogGroup != "" {
+		return app.ECS.LogGroup
+	}
+	return "/ecs/" + app.Name
+}
 
 // Render maps a validated spec to ECS inputs following the design's mapping table.
 func Render(app *spec.App, opts RenderOptions) (*Rendered, error) {
@@ -68,7 +73,7 @@ func Render(app *spec.App, opts RenderOptions) (*Rendered, error) {
 	hash := app.HashFor(spec.TargetECS)
 	tags := tagList(app, hash, nil)
 	r := &Rendered{
-		LogGroup:     LogGroupName(app.Name),
+		LogGroup:     LogGroupName(app),
 		LogRetention: int32(app.LogRetentionDays()),
 		Hash:         hash,
 	}
@@ -101,17 +106,20 @@ func checkTaskDefinitionSize(app *spec.App, td *ecs.RegisterTaskDefinitionInput)
 
 func taskDefinition(app *spec.App, region string, tags []types.Tag) *ecs.RegisterTaskDefinitionInput {
 	logs := func(prefix string) *types.LogConfiguration {
+		if app.ECS.LogStreamPrefix != "" {
+			prefix = app.ECS.LogStreamPrefix
+		}
 		return &types.LogConfiguration{
 			LogDriver: types.LogDriverAwslogs,
 			Options: map[string]string{
-				"awslogs-group":         LogGroupName(app.Name),
+				"awslogs-group":         LogGroupName(app),
 				"awslogs-region":        region,
 				"awslogs-stream-prefix": prefix,
 			},
 		}
 	}
 	main := types.ContainerDefinition{
-		Name:             aws.String(app.Name),
+		Name:             aws.String(app.MainContainer()),
 		Image:            aws.String(app.Image),
 		Essential:        aws.Bool(true),
 		EntryPoint:       app.Command,
@@ -120,7 +128,7 @@ func taskDefinition(app *spec.App, region string, tags []types.Tag) *ecs.Registe
 		Memory:           aws.Int32(int32(app.MainMemoryMiB())),
 		Environment:      environment(app.Env),
 		Secrets:          secrets(app.Secrets),
-		LogConfiguration: logs(app.Name),
+		LogConfiguration: logs(app.MainContainer()),
 		HealthCheck:      healthCheck(app.Health),
 	}
 	applyRequests(&main, app.Requests)
@@ -287,7 +295,7 @@ func service(app *spec.App, tags []types.Tag) *ecs.CreateServiceInput {
 	if app.Expose != "none" && app.ECS.TargetGroup != "" && len(app.Ports) > 0 {
 		svc.LoadBalancers = []types.LoadBalancer{{
 			TargetGroupArn: aws.String(app.ECS.TargetGroup),
-			ContainerName:  aws.String(app.Name),
+			ContainerName:  aws.String(app.MainContainer()),
 			ContainerPort:  aws.Int32(int32(app.Ports[0].Port)),
 		}}
 		if app.Health != nil && app.Health.Grace != "" {

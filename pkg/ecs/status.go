@@ -36,7 +36,7 @@ func (s *Session) Status(ctx context.Context, app *spec.App) (*target.Status, er
 		return nil, err
 	}
 	st.SpecHash = tagValue(tags, spec.HashAnnotation)
-	if c := mainContainer(td, app.Name); c != nil {
+	if c := mainContainer(td, app.MainContainer()); c != nil {
 		st.Image = aws.ToString(c.Image)
 		if _, d, ok := strings.Cut(st.Image, "@"); ok {
 			st.Digest = d
@@ -146,7 +146,7 @@ func (s *Session) runningDigest(ctx context.Context, app *spec.App, tdArn string
 			continue
 		}
 		for _, c := range t.Containers {
-			if aws.ToString(c.Name) == app.Name && aws.ToString(c.ImageDigest) != "" {
+			if aws.ToString(c.Name) == app.MainContainer() && aws.ToString(c.ImageDigest) != "" {
 				return aws.ToString(c.ImageDigest)
 			}
 		}

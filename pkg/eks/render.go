@@ -72,7 +72,7 @@ func Render(app *spec.App) []runtime.Object {
 	}
 	objs = append(objs, deployment(app, meta(app.Name, true)))
 	if app.Expose != "none" && len(app.Ports) > 0 {
-		objs = append(objs, service(app, meta(app.Name, true)))
+		objs = append(objs, service(app, meta(ServiceName(app), true)))
 	}
 	if app.Autoscale != nil {
 		objs = append(objs, hpa(app, meta(app.Name, true)))
@@ -83,7 +83,18 @@ func Render(app *spec.App) []runtime.Object {
 // SelectorLabels select the app's pods; they never change, since a Deployment's selector is
 // immutable.
 func SelectorLabels(app *spec.App) map[string]string {
+	if len(app.EKS.Selector) > 0 {
+		return copyMap(app.EKS.Selector)
+	}
 	return map[string]string{NameLabel: app.Name}
+}
+
+// ServiceName is the app's Service: eks.serviceName, else the app's name.
+func ServiceName(app *spec.App) string {
+	if app.EKS.ServiceName != "" {
+		return app.EKS.ServiceName
+	}
+	return app.Name
 }
 
 func objectLabels(app *spec.App) map[string]string {
@@ -97,7 +108,11 @@ func objectLabels(app *spec.App) map[string]string {
 }
 
 func deployment(app *spec.App, meta metav1.ObjectMeta) *appsv1.Deployment {
+	// The pods carry the selector's labels too, or an adopted selector would select nothing.
 	podLabels := objectLabels(app)
+	for k, v := range SelectorLabels(app) {
+		podLabels[k] = v
+	}
 	surge := intstr.FromString(fmt.Sprintf("%d%%", app.MaxSurgePercent()))
 	unavail := intstr.FromString(fmt.Sprintf("%d%%", app.MaxUnavailablePercent()))
 	deadline := int32(app.RolloutTimeout().Seconds())
@@ -128,7 +143,7 @@ func deployment(app *spec.App, meta metav1.ObjectMeta) *appsv1.Deployment {
 
 func podSpec(app *spec.App) corev1.PodSpec {
 	main := corev1.Container{
-		Name:            app.Name,
+		Name:            app.MainContainer(),
 		Image:           app.Image,
 		Command:         app.Command,
 		Args:            app.Args,

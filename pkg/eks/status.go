@@ -73,7 +73,7 @@ func (s *Session) Status(ctx context.Context, app *spec.App) (*target.Status, er
 		return nil, fmt.Errorf("list pods: %w", err)
 	}
 	if newRS != nil {
-		st.Digest = imageDigest(pods.Items, newRS.Labels[appsv1.DefaultDeploymentUniqueLabelKey], app.Name)
+		st.Digest = imageDigest(pods.Items, newRS.Labels[appsv1.DefaultDeploymentUniqueLabelKey], app.MainContainer())
 	}
 	st.Events = s.lastEvents(ctx, ns, d, rss, pods.Items, 8)
 	st.InProgress = s.inProgress(ctx, app)

@@ -200,7 +200,7 @@ func merge(base, over *yaml.Node) {
 }
 
 func (a *App) setImage(container, ref string) bool {
-	if container == a.Name {
+	if container == a.MainContainer() || container == a.Name {
 		a.Image = ref
 		return true
 	}
@@ -214,7 +214,7 @@ func (a *App) setImage(container, ref string) bool {
 }
 
 func (a *App) containerNames() []string {
-	names := []string{a.Name}
+	names := []string{a.MainContainer()}
 	for _, s := range a.Sidecars {
 		names = append(names, s.Name)
 	}

@@ -6,31 +6,34 @@ package spec
 // defaults applied. The yaml tags are the file's field names; the json tags mirror them so the
 // resolved spec can be printed and hashed.
 type App struct {
-	Version   int               `yaml:"version" json:"version"`
-	Name      string            `yaml:"name" json:"name"`
-	Image     string            `yaml:"image" json:"image"`
-	Command   []string          `yaml:"command,omitempty" json:"command,omitempty"`
-	Args      []string          `yaml:"args,omitempty" json:"args,omitempty"`
-	Port      int               `yaml:"port,omitempty" json:"port,omitempty"`
-	Ports     []Port            `yaml:"ports,omitempty" json:"ports,omitempty"`
-	CPU       string            `yaml:"cpu,omitempty" json:"cpu,omitempty"`
-	Memory    string            `yaml:"memory,omitempty" json:"memory,omitempty"`
-	Requests  *Requests         `yaml:"requests,omitempty" json:"requests,omitempty"`
-	Security  *Security         `yaml:"security,omitempty" json:"security,omitempty"`
-	Replicas  *int              `yaml:"replicas,omitempty" json:"replicas,omitempty"`
-	Autoscale *Autoscale        `yaml:"autoscale,omitempty" json:"autoscale,omitempty"`
-	Env       map[string]string `yaml:"env,omitempty" json:"env,omitempty"`
-	Secrets   map[string]string `yaml:"secrets,omitempty" json:"secrets,omitempty"`
-	Health    *Health           `yaml:"health,omitempty" json:"health,omitempty"`
-	Expose    string            `yaml:"expose,omitempty" json:"expose,omitempty"`
-	Role      string            `yaml:"role,omitempty" json:"role,omitempty"`
-	Labels    map[string]string `yaml:"labels,omitempty" json:"labels,omitempty"`
-	Volumes   []Volume          `yaml:"volumes,omitempty" json:"volumes,omitempty"`
-	Sidecars  []Sidecar         `yaml:"sidecars,omitempty" json:"sidecars,omitempty"`
-	Rollout   Rollout           `yaml:"rollout,omitempty" json:"rollout"`
-	Logs      Logs              `yaml:"logs,omitempty" json:"logs"`
-	ECS       ECS               `yaml:"ecs,omitempty" json:"ecs"`
-	EKS       EKS               `yaml:"eks,omitempty" json:"eks"`
+	Version int    `yaml:"version" json:"version"`
+	Name    string `yaml:"name" json:"name"`
+	Image   string `yaml:"image" json:"image"`
+	// ContainerName names the app container when it is not the app's name (adopting an ECS
+	// task definition or a Deployment whose container has its own name).
+	ContainerName string            `yaml:"containerName,omitempty" json:"containerName,omitempty"`
+	Command       []string          `yaml:"command,omitempty" json:"command,omitempty"`
+	Args          []string          `yaml:"args,omitempty" json:"args,omitempty"`
+	Port          int               `yaml:"port,omitempty" json:"port,omitempty"`
+	Ports         []Port            `yaml:"ports,omitempty" json:"ports,omitempty"`
+	CPU           string            `yaml:"cpu,omitempty" json:"cpu,omitempty"`
+	Memory        string            `yaml:"memory,omitempty" json:"memory,omitempty"`
+	Requests      *Requests         `yaml:"requests,omitempty" json:"requests,omitempty"`
+	Security      *Security         `yaml:"security,omitempty" json:"security,omitempty"`
+	Replicas      *int              `yaml:"replicas,omitempty" json:"replicas,omitempty"`
+	Autoscale     *Autoscale        `yaml:"autoscale,omitempty" json:"autoscale,omitempty"`
+	Env           map[string]string `yaml:"env,omitempty" json:"env,omitempty"`
+	Secrets       map[string]string `yaml:"secrets,omitempty" json:"secrets,omitempty"`
+	Health        *Health           `yaml:"health,omitempty" json:"health,omitempty"`
+	Expose        string            `yaml:"expose,omitempty" json:"expose,omitempty"`
+	Role          string            `yaml:"role,omitempty" json:"role,omitempty"`
+	Labels        map[string]string `yaml:"labels,omitempty" json:"labels,omitempty"`
+	Volumes       []Volume          `yaml:"volumes,omitempty" json:"volumes,omitempty"`
+	Sidecars      []Sidecar         `yaml:"sidecars,omitempty" json:"sidecars,omitempty"`
+	Rollout       Rollout           `yaml:"rollout,omitempty" json:"rollout"`
+	Logs          Logs              `yaml:"logs,omitempty" json:"logs"`
+	ECS           ECS               `yaml:"ecs,omitempty" json:"ecs"`
+	EKS           EKS               `yaml:"eks,omitempty" json:"eks"`
 
 	// Environments are overlays merged by Load; they never reach the resolved App. The field
 	// exists so the strict decoder and the JSON Schema know the key.
@@ -77,6 +80,14 @@ type Health struct {
 	// Its own liveness and grace are not used. Off: true turns liveness off.
 	Liveness *Health `yaml:"liveness,omitempty" json:"liveness,omitempty"`
 	Off      bool    `yaml:"off,omitempty" json:"off,omitempty"`
+}
+
+// MainContainer is the app container's name.
+func (a *App) MainContainer() string {
+	if a.ContainerName != "" {
+		return a.ContainerName
+	}
+	return a.Name
 }
 
 // ECSCheck is the check ECS runs as its container health check, which replaces an unhealthy
@@ -194,15 +205,19 @@ type Logs struct {
 
 // ECS holds what only the ECS target needs.
 type ECS struct {
-	Region         string     `yaml:"region,omitempty" json:"region,omitempty"`
-	Cluster        string     `yaml:"cluster,omitempty" json:"cluster,omitempty"`
-	ExecutionRole  string     `yaml:"executionRole,omitempty" json:"executionRole,omitempty"`
-	Subnets        []string   `yaml:"subnets,omitempty" json:"subnets,omitempty"`
-	SecurityGroups []string   `yaml:"securityGroups,omitempty" json:"securityGroups,omitempty"`
-	AssignPublicIP bool       `yaml:"assignPublicIp,omitempty" json:"assignPublicIp,omitempty"`
-	Capacity       string     `yaml:"capacity,omitempty" json:"capacity,omitempty"`
-	TargetGroup    string     `yaml:"targetGroup,omitempty" json:"targetGroup,omitempty"`
-	Discovery      *Discovery `yaml:"discovery,omitempty" json:"discovery,omitempty"`
+	Region         string   `yaml:"region,omitempty" json:"region,omitempty"`
+	Cluster        string   `yaml:"cluster,omitempty" json:"cluster,omitempty"`
+	ExecutionRole  string   `yaml:"executionRole,omitempty" json:"executionRole,omitempty"`
+	Subnets        []string `yaml:"subnets,omitempty" json:"subnets,omitempty"`
+	SecurityGroups []string `yaml:"securityGroups,omitempty" json:"securityGroups,omitempty"`
+	AssignPublicIP bool     `yaml:"assignPublicIp,omitempty" json:"assignPublicIp,omitempty"`
+	Capacity       string   `yaml:"capacity,omitempty" json:"capacity,omitempty"`
+	// LogGroup and LogStreamPrefix adopt existing awslogs names (default /ecs/<name>, and
+	// each container's name as the prefix).
+	LogGroup        string     `yaml:"logGroup,omitempty" json:"logGroup,omitempty"`
+	LogStreamPrefix string     `yaml:"logStreamPrefix,omitempty" json:"logStreamPrefix,omitempty"`
+	TargetGroup     string     `yaml:"targetGroup,omitempty" json:"targetGroup,omitempty"`
+	Discovery       *Discovery `yaml:"discovery,omitempty" json:"discovery,omitempty"`
 }
 
 // Discovery registers the ECS service in an AWS Cloud Map namespace.
@@ -216,6 +231,10 @@ type EKS struct {
 	Context        string `yaml:"context,omitempty" json:"context,omitempty"`
 	Namespace      string `yaml:"namespace,omitempty" json:"namespace,omitempty"`
 	ServiceAccount string `yaml:"serviceAccount,omitempty" json:"serviceAccount,omitempty"`
+	// Selector adopts an existing Deployment's selector (immutable once created); default
+	// app.kubernetes.io/name: <name>. ServiceName names the Service (default the app's name).
+	Selector    map[string]string `yaml:"selector,omitempty" json:"selector,omitempty"`
+	ServiceName string            `yaml:"serviceName,omitempty" json:"serviceName,omitempty"`
 	// PodAnnotations go on the pod template (prometheus.io/scrape, sidecar injectors);
 	// ServiceAnnotations on the Service (load balancer settings).
 	PodAnnotations     map[string]string `yaml:"podAnnotations,omitempty" json:"podAnnotations,omitempty"`

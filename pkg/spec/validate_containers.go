@@ -143,7 +143,7 @@ func (c *checker) volumes() {
 
 func (c *checker) sidecars() {
 	a := c.app
-	seen := map[string]bool{a.Name: true}
+	seen := map[string]bool{a.MainContainer(): true}
 	for i, s := range a.Sidecars {
 		f := indexPath("sidecars", i)
 		if s.Name == "" {

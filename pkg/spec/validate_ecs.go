@@ -26,6 +26,8 @@ var (
 	// Port mapping names: lowercase letters, numbers, underscores and hyphens, up to 64, not
 	// starting with a hyphen (PortMapping.name).
 	ecsPortName = regexp.MustCompile(`^[a-z0-9_][a-z0-9_-]{0,63}$`)
+	// CloudWatch Logs group names (CreateLogGroup).
+	logGroupRe = regexp.MustCompile(`^[.\-_/#A-Za-z0-9]{1,512}$`)
 )
 
 // ecs checks what Fargate and the ECS API need.
@@ -48,6 +50,15 @@ func (c *checker) ecs() {
 		c.errorf(field, "nearest valid size: "+near.String(), "%s", msg)
 	}
 	c.wholeMiB("memory", a.Memory)
+	if n := a.ContainerName; n != "" && !ecsContainerName.MatchString(n) {
+		c.errorf("containerName", "use letters, digits, '_' and '-' (at most 255)", "%q is not an ECS container name", clip(n))
+	}
+	if g := a.ECS.LogGroup; g != "" && !logGroupRe.MatchString(g) {
+		c.errorf("ecs.logGroup", "use 1–512 letters, digits and . - _ / #", "%q is not a CloudWatch Logs group name", clip(g))
+	}
+	if p := a.ECS.LogStreamPrefix; strings.ContainsAny(p, ":*") || len(p) > 512 {
+		c.errorf("ecs.logStreamPrefix", "drop ':' and '*'", "%q is not a log stream prefix", clip(p))
+	}
 	for i, s := range a.Sidecars {
 		f := indexPath("sidecars", i)
 		c.wholeMiB(f+".memory", s.Memory)

@@ -35,6 +35,24 @@ func (c *checker) eks() {
 			c.errorf("labels."+k, "try "+suggestLabel(a.Labels[k]), "%q is not a Kubernetes label value: %s", clip(a.Labels[k]), errs[0])
 		}
 	}
+	if n := a.ContainerName; n != "" {
+		if errs := validation.IsDNS1123Label(n); len(errs) > 0 {
+			c.errorf("containerName", "rename it "+suggestLabel(n), "%q is not a Kubernetes container name: %s", clip(n), errs[0])
+		}
+	}
+	if n := a.EKS.ServiceName; n != "" {
+		if errs := validation.IsDNS1035Label(n); len(errs) > 0 {
+			c.errorf("eks.serviceName", "", "%q is not a Kubernetes Service name: %s", clip(n), errs[0])
+		}
+	}
+	for _, k := range sortedKeys(a.EKS.Selector) {
+		v := a.EKS.Selector[k]
+		if errs := append(validation.IsQualifiedName(k), validation.IsValidLabelValue(v)...); len(errs) > 0 {
+			c.errorf("eks.selector."+k, "", "%q: %q is not a Kubernetes label: %s", clip(k), clip(v), errs[0])
+		} else if l, ok := a.Labels[k]; ok && l != v {
+			c.errorf("eks.selector."+k, "keep one value for the label", "the selector wants %s=%s but labels say %s", clip(k), clip(v), clip(l))
+		}
+	}
 	for i, s := range a.Sidecars {
 		if errs := validation.IsDNS1123Label(s.Name); len(errs) > 0 {
 			fix := "rename it " + suggestLabel(s.Name)

@@ -39,7 +39,7 @@ func TestLoadErrors(t *testing.T) {
 		{"nested typo", base + "health: {pth: /x}\n", nil, "",
 			"shipit.yaml:11:10: health.pth: unknown field (did you mean path?)"},
 		{"unknown field, nothing close", base + "zzzzzzzzzz: 1\n", nil, "",
-			"shipit.yaml:11:1: zzzzzzzzzz: unknown field (known fields: args, autoscale, command, cpu, ecs, eks, env, environments, expose, health, image, labels, logs, memory, name, port, ports, replicas, requests, role, rollout, secrets, security, sidecars, version, volumes)"},
+			"shipit.yaml:11:1: zzzzzzzzzz: unknown field (known fields: args, autoscale, command, containerName, cpu, ecs, eks, env, environments, expose, health, image, labels, logs, memory, name, port, ports, replicas, requests, role, rollout, secrets, security, sidecars, version, volumes)"},
 		{"unset variable", strings.Replace(base, "web:1", "web:${TAG}", 1), nil, "",
 			"shipit.yaml:3:8: image: environment variable TAG is unset or empty (export TAG=… or give a default: ${TAG:-value})"},
 		{"missing name", strings.Replace(base, "name: web\n", "", 1), nil, "",
@@ -350,5 +350,30 @@ func TestParseSecretRef(t *testing.T) {
 		if got != want {
 			t.Errorf("%s:\n got %+v\nwant %+v", in, got, want)
 		}
+	}
+}
+
+// TestAdoptingNames: an existing app's own names can be kept, each checked by its target's
+// rules.
+func TestAdoptingNames(t *testing.T) {
+	src := base + "containerName: web_app\nlabels: {app: web}\neks: {selector: {app: web}, serviceName: web-svc}\n"
+	app, err := load(t, strings.Replace(src, "  subnets:", "  logGroup: /aws/ecs/web\n  logStreamPrefix: ecs\n  subnets:", 1), nil, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if errs, _ := app.Validate(TargetECS); len(errs) > 0 {
+		t.Errorf("ecs: %v", errs)
+	}
+	errs, _ := app.Validate(TargetEKS)
+	if len(errs) != 1 || !strings.Contains(errs[0].Error(), `containerName: [eks] "web_app" is not a Kubernetes container name`) {
+		t.Errorf("eks: %v, want the container name refused", errs)
+	}
+	clash := base + "labels: {app: web}\neks: {selector: {app: api}}\n"
+	app, err = load(t, clash, nil, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if errs, _ := app.Validate(TargetEKS); len(errs) != 1 || !strings.Contains(errs[0].Message, "the selector wants app=api but labels say web") {
+		t.Errorf("clash: %v", errs)
 	}
 }
