@@ -45,8 +45,8 @@ containerName: api
 				Spec     struct {
 					SecurityContext struct{ SeccompProfile struct{ Type string } }
 					Containers      []struct {
-						Name      string
-						Resources struct{ Requests, Limits map[string]string }
+						Name            string
+						Resources       struct{ Requests, Limits map[string]string }
 						SecurityContext struct {
 							RunAsUser, RunAsGroup    int
 							RunAsNonRoot             bool
