@@ -30,10 +30,13 @@ sidecars:
 
 func TestEKSSpecFieldsReadBack(t *testing.T) {
 	ns := harness.Namespace(t)
-	spec := eksApp(t, ns, "registry.local/web:v1", productionFields+`health: {path: /ready, headers: {X-Probe: "1"}, initialDelay: 2s, timeout: 10s, interval: 5s, liveness: {tcp: true}}
+	spec := eksApp(t, ns, "registry.local/web:v1", productionFields+`stopGrace: 45s
+health: {path: /ready, headers: {X-Probe: "1"}, initialDelay: 2s, timeout: 10s, interval: 5s, liveness: {tcp: true}}
 containerName: api
 `)
-	spec = rewrite(t, spec, "eks: {namespace: "+ns+"}", "eks: {namespace: "+ns+", podAnnotations: {prometheus.io/scrape: \"true\"}, serviceName: web-http}")
+	spec = rewrite(t, spec, "eks: {namespace: "+ns+"}", "eks: {namespace: "+ns+", podAnnotations: {prometheus.io/scrape: \"true\"}, serviceName: web-http, "+
+		"tolerations: [{key: dedicated, operator: Equal, value: web, effect: NoSchedule}], envFrom: [{configMap: web-config, prefix: CFG_}]}")
+	spec = rewrite(t, spec, "port: 80\n", "ports: [{port: 80, servicePort: 8080}, {name: metrics, port: 9090, expose: false}]\n")
 	r := runShipit(t, "deploy", "--target", "eks", "-f", spec)
 	if r.code != 0 {
 		t.Fatalf("deploy: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
@@ -43,9 +46,12 @@ containerName: api
 			Template struct {
 				Metadata struct{ Annotations, Labels map[string]string }
 				Spec     struct {
-					SecurityContext struct{ SeccompProfile struct{ Type string } }
-					Containers      []struct {
+					TerminationGracePeriodSeconds int
+					Tolerations                   []struct{ Key, Value, Effect string }
+					SecurityContext               struct{ SeccompProfile struct{ Type string } }
+					Containers                    []struct {
 						Name            string
+						EnvFrom         []struct{ Prefix string }
 						Resources       struct{ Requests, Limits map[string]string }
 						SecurityContext struct {
 							RunAsUser, RunAsGroup    int
@@ -82,6 +88,12 @@ containerName: api
 	if tpl.Metadata.Annotations["prometheus.io/scrape"] != "true" || tpl.Metadata.Labels["app.kubernetes.io/part-of"] != "shop" {
 		t.Errorf("pod metadata: %+v", tpl.Metadata)
 	}
+	if tpl.Spec.TerminationGracePeriodSeconds != 45 || len(tpl.Spec.Tolerations) != 1 || tpl.Spec.Tolerations[0].Key != "dedicated" {
+		t.Errorf("pod placement and stop grace: %d %+v", tpl.Spec.TerminationGracePeriodSeconds, tpl.Spec.Tolerations)
+	}
+	if len(tpl.Spec.Containers) > 0 && (len(tpl.Spec.Containers[0].EnvFrom) != 1 || tpl.Spec.Containers[0].EnvFrom[0].Prefix != "CFG_") {
+		t.Errorf("envFrom: %+v", tpl.Spec.Containers[0].EnvFrom)
+	}
 	if tpl.Spec.SecurityContext.SeccompProfile.Type != "RuntimeDefault" {
 		t.Errorf("pod seccomp: %+v", tpl.Spec.SecurityContext)
 	}
@@ -109,8 +121,8 @@ containerName: api
 		len(side.VolumeMounts) != 1 || side.VolumeMounts[0].MountPath != "/var/log/app" || !side.VolumeMounts[0].ReadOnly {
 		t.Errorf("sidecar: %+v", side)
 	}
-	if got := kubectlOut(t, "-n", ns, "get", "service", "web-http", "-o", "jsonpath={.spec.selector}"); !strings.Contains(got, `"app.kubernetes.io/name":"web"`) {
-		t.Errorf("service web-http selector: %q", got)
+	if got := kubectlOut(t, "-n", ns, "get", "service", "web-http", "-o", "jsonpath={.spec.selector} {.spec.ports[*].port}"); !strings.Contains(got, `"app.kubernetes.io/name":"web"}`) || !strings.HasSuffix(got, "} 8080") {
+		t.Errorf("service web-http (selector, and only the exposed port on its service port): %q", got)
 	}
 }
 
@@ -121,6 +133,7 @@ func TestECSSpecFieldsReadBack(t *testing.T) {
 		Extra: strings.Replace(productionFields, "log-shipper", "log_router", 1) + `cpu: 0.5
 memory: 1Gi
 containerName: web_app
+stopGrace: 90s
 health: {path: /ready, liveness: {command: [/bin/alive], interval: 5s, timeout: 6s}}
 secrets:
   DB_PASSWORD: /web/db-password
@@ -140,6 +153,7 @@ secrets:
 				Memory                 int
 				MemoryReservation      int
 				User                   string
+				StopTimeout            int
 				ReadonlyRootFilesystem bool
 				LinuxParameters        struct{ Capabilities struct{ Drop []string } }
 				HealthCheck            struct {
@@ -161,7 +175,7 @@ secrets:
 		t.Fatalf("task definition: %+v", td)
 	}
 	app, side := td.ContainerDefinitions[0], td.ContainerDefinitions[1]
-	if app.Name != "web_app" || app.Cpu != 102 || app.Memory != 960 || app.MemoryReservation != 256 || app.User != "10001:10001" ||
+	if app.Name != "web_app" || app.Cpu != 102 || app.Memory != 960 || app.MemoryReservation != 256 || app.User != "10001:10001" || app.StopTimeout != 90 ||
 		!app.ReadonlyRootFilesystem || strings.Join(app.LinuxParameters.Capabilities.Drop, ",") != "ALL" {
 		t.Errorf("app container: %+v", app)
 	}

@@ -150,6 +150,7 @@ func taskDefinition(app *spec.App, region string, tags []types.Tag) *ecs.Registe
 		volumes = append(volumes, volume(v))
 	}
 	containers := []types.ContainerDefinition{main}
+
 	for _, s := range app.Sidecars {
 		c := types.ContainerDefinition{
 			Name:             aws.String(s.Name),
@@ -175,6 +176,12 @@ func taskDefinition(app *spec.App, region string, tags []types.Tag) *ecs.Registe
 			})
 		}
 		containers = append(containers, c)
+	}
+	if app.StopGrace != "" {
+		// Every container's stopTimeout (validation bounds it to Fargate's 120 s).
+		for i := range containers {
+			containers[i].StopTimeout = aws.Int32(int32(spec.Seconds(app.StopGrace)))
+		}
 	}
 	td := &ecs.RegisterTaskDefinitionInput{
 		Family:                  aws.String(app.Name),
@@ -292,11 +299,11 @@ func service(app *spec.App, tags []types.Tag) *ecs.CreateServiceInput {
 	}
 	// A target group is a public load balancer with expose: public and an internal one with
 	// expose: internal; validation refuses it with expose: none.
-	if app.Expose != "none" && app.ECS.TargetGroup != "" && len(app.Ports) > 0 {
+	if exposed := app.ExposedPorts(); app.Expose != "none" && app.ECS.TargetGroup != "" && len(exposed) > 0 {
 		svc.LoadBalancers = []types.LoadBalancer{{
 			TargetGroupArn: aws.String(app.ECS.TargetGroup),
 			ContainerName:  aws.String(app.MainContainer()),
-			ContainerPort:  aws.Int32(int32(app.Ports[0].Port)),
+			ContainerPort:  aws.Int32(int32(exposed[0].Port)),
 		}}
 		if app.Health != nil && app.Health.Grace != "" {
 			svc.HealthCheckGracePeriodSeconds = aws.Int32(int32(spec.Seconds(app.Health.Grace)))

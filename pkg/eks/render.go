@@ -71,7 +71,7 @@ func Render(app *spec.App) []runtime.Object {
 		objs = append(objs, pv, pvc)
 	}
 	objs = append(objs, deployment(app, meta(app.Name, true)))
-	if app.Expose != "none" && len(app.Ports) > 0 {
+	if app.Expose != "none" && len(app.ExposedPorts()) > 0 {
 		objs = append(objs, service(app, meta(ServiceName(app), true)))
 	}
 	if app.Autoscale != nil {
@@ -172,6 +172,7 @@ func podSpec(app *spec.App) corev1.PodSpec {
 	}
 	ps := corev1.PodSpec{
 		ServiceAccountName: app.EKS.ServiceAccount,
+		NodeSelector:       copyMap(app.EKS.NodeSelector),
 		// The runtime's default seccomp profile, as the restricted Pod Security Standard asks.
 		SecurityContext: &corev1.PodSecurityContext{SeccompProfile: &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault}},
 	}
@@ -180,6 +181,22 @@ func podSpec(app *spec.App) corev1.PodSpec {
 			main.VolumeMounts = append(main.VolumeMounts, corev1.VolumeMount{Name: v.Name, MountPath: v.Path, ReadOnly: v.ReadOnly})
 		}
 		ps.Volumes = append(ps.Volumes, podVolume(app, v))
+	}
+	if app.StopGrace != "" {
+		ps.TerminationGracePeriodSeconds = ptr(int64(spec.Seconds(app.StopGrace)))
+	}
+	for _, t := range app.EKS.Tolerations {
+		ps.Tolerations = append(ps.Tolerations, corev1.Toleration{Key: t.Key, Operator: corev1.TolerationOperator(t.Operator),
+			Value: t.Value, Effect: corev1.TaintEffect(t.Effect), TolerationSeconds: t.Seconds})
+	}
+	for _, e := range app.EKS.EnvFrom {
+		src := corev1.EnvFromSource{Prefix: e.Prefix}
+		if e.ConfigMap != "" {
+			src.ConfigMapRef = &corev1.ConfigMapEnvSource{LocalObjectReference: corev1.LocalObjectReference{Name: e.ConfigMap}}
+		} else {
+			src.SecretRef = &corev1.SecretEnvSource{LocalObjectReference: corev1.LocalObjectReference{Name: e.Secret}}
+		}
+		main.EnvFrom = append(main.EnvFrom, src)
 	}
 	ps.Containers = append(ps.Containers, main)
 	for _, s := range app.Sidecars {
@@ -330,9 +347,13 @@ func service(app *spec.App, meta metav1.ObjectMeta) *corev1.Service {
 		ObjectMeta: meta,
 		Spec:       corev1.ServiceSpec{Type: corev1.ServiceTypeClusterIP, Selector: SelectorLabels(app)},
 	}
-	for _, p := range app.Ports {
+	for _, p := range app.ExposedPorts() {
+		port := p.Port
+		if p.ServicePort != 0 {
+			port = p.ServicePort
+		}
 		svc.Spec.Ports = append(svc.Spec.Ports, corev1.ServicePort{
-			Name: p.Name, Port: int32(p.Port), TargetPort: intstr.FromString(p.Name),
+			Name: p.Name, Port: int32(port), TargetPort: intstr.FromString(p.Name),
 			Protocol: corev1.Protocol(strings.ToUpper(p.Protocol)),
 		})
 	}

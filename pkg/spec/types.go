@@ -30,10 +30,13 @@ type App struct {
 	Labels        map[string]string `yaml:"labels,omitempty" json:"labels,omitempty"`
 	Volumes       []Volume          `yaml:"volumes,omitempty" json:"volumes,omitempty"`
 	Sidecars      []Sidecar         `yaml:"sidecars,omitempty" json:"sidecars,omitempty"`
-	Rollout       Rollout           `yaml:"rollout,omitempty" json:"rollout"`
-	Logs          Logs              `yaml:"logs,omitempty" json:"logs"`
-	ECS           ECS               `yaml:"ecs,omitempty" json:"ecs"`
-	EKS           EKS               `yaml:"eks,omitempty" json:"eks"`
+	// StopGrace is how long a container has to stop after SIGTERM: ECS stopTimeout,
+	// Kubernetes terminationGracePeriodSeconds. Default: the platform's (30 s).
+	StopGrace string  `yaml:"stopGrace,omitempty" json:"stopGrace,omitempty"`
+	Rollout   Rollout `yaml:"rollout,omitempty" json:"rollout"`
+	Logs      Logs    `yaml:"logs,omitempty" json:"logs"`
+	ECS       ECS     `yaml:"ecs,omitempty" json:"ecs"`
+	EKS       EKS     `yaml:"eks,omitempty" json:"eks"`
 
 	// Environments are overlays merged by Load; they never reach the resolved App. The field
 	// exists so the strict decoder and the JSON Schema know the key.
@@ -48,6 +51,26 @@ type Port struct {
 	Name     string `yaml:"name,omitempty" json:"name,omitempty"`
 	Port     int    `yaml:"port" json:"port"`
 	Protocol string `yaml:"protocol,omitempty" json:"protocol,omitempty"`
+	// ServicePort is the port callers use on Kubernetes (a Service's 80 in front of the
+	// container's 8080). Default: the container port.
+	ServicePort int `yaml:"servicePort,omitempty" json:"servicePort,omitempty"`
+	// Expose false keeps the port inside the task or pod (metrics, admin): not in the
+	// Service, not behind the load balancer. Default true.
+	Expose *bool `yaml:"expose,omitempty" json:"expose,omitempty"`
+}
+
+// Exposed reports whether callers reach the port (ports[].expose, default true).
+func (p Port) Exposed() bool { return p.Expose == nil || *p.Expose }
+
+// ExposedPorts are the ports callers reach, in spec order.
+func (a *App) ExposedPorts() []Port {
+	var out []Port
+	for _, p := range a.Ports {
+		if p.Exposed() {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // Autoscale bounds the replica count and sets target average utilisation in percent.
@@ -235,6 +258,11 @@ type EKS struct {
 	// app.kubernetes.io/name: <name>. ServiceName names the Service (default the app's name).
 	Selector    map[string]string `yaml:"selector,omitempty" json:"selector,omitempty"`
 	ServiceName string            `yaml:"serviceName,omitempty" json:"serviceName,omitempty"`
+	// NodeSelector and Tolerations place the pods; EnvFrom loads env from existing
+	// ConfigMaps and Secrets.
+	NodeSelector map[string]string `yaml:"nodeSelector,omitempty" json:"nodeSelector,omitempty"`
+	Tolerations  []Toleration      `yaml:"tolerations,omitempty" json:"tolerations,omitempty"`
+	EnvFrom      []EnvFrom         `yaml:"envFrom,omitempty" json:"envFrom,omitempty"`
 	// PodAnnotations go on the pod template (prometheus.io/scrape, sidecar injectors);
 	// ServiceAnnotations on the Service (load balancer settings).
 	PodAnnotations     map[string]string `yaml:"podAnnotations,omitempty" json:"podAnnotations,omitempty"`
@@ -244,6 +272,22 @@ type EKS struct {
 	CreateServiceAccount *bool  `yaml:"createServiceAccount,omitempty" json:"createServiceAccount,omitempty"`
 	SecretStore          string `yaml:"secretStore,omitempty" json:"secretStore,omitempty"`
 	ParameterStore       string `yaml:"parameterStore,omitempty" json:"parameterStore,omitempty"`
+}
+
+// Toleration lets the pods run on tainted nodes (Kubernetes toleration).
+type Toleration struct {
+	Key      string `yaml:"key,omitempty" json:"key,omitempty"`
+	Operator string `yaml:"operator,omitempty" json:"operator,omitempty"`
+	Value    string `yaml:"value,omitempty" json:"value,omitempty"`
+	Effect   string `yaml:"effect,omitempty" json:"effect,omitempty"`
+	Seconds  *int64 `yaml:"seconds,omitempty" json:"seconds,omitempty"`
+}
+
+// EnvFrom loads every key of an existing ConfigMap or Secret as env (Kubernetes envFrom).
+type EnvFrom struct {
+	ConfigMap string `yaml:"configMap,omitempty" json:"configMap,omitempty"`
+	Secret    string `yaml:"secret,omitempty" json:"secret,omitempty"`
+	Prefix    string `yaml:"prefix,omitempty" json:"prefix,omitempty"`
 }
 
 // OwnsServiceAccount reports whether shipit creates (and so may delete) the ServiceAccount.

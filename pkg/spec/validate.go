@@ -127,6 +127,9 @@ func validateCommon(a *App) Errors {
 	c.sidecars()
 	c.requestsAndSecurity()
 	c.rollout()
+	if a.StopGrace != "" {
+		c.seconds("stopGrace", a.StopGrace, 0)
+	}
 	if d, err := ParseDuration(a.Logs.Retention); err != nil || d%(24*time.Hour) != 0 || !containsInt(logRetentionDays, int(d/(24*time.Hour))) {
 		c.errorf("logs.retention", "CloudWatch keeps logs for 1d, 3d, 5d, 7d, 14d, 30d, 60d, 90d, … 365d, … 3653d", "%q is not a retention CloudWatch Logs offers", a.Logs.Retention)
 	}
@@ -159,8 +162,8 @@ func (c *checker) expose() {
 	switch a.Expose {
 	case "none":
 	case "internal", "public":
-		if len(a.Ports) == 0 {
-			c.errorf("expose", "add port: N, or expose: none", "%q needs at least one port", a.Expose)
+		if len(a.ExposedPorts()) == 0 {
+			c.errorf("expose", "add port: N (or a port without expose: false), or expose: none", "%q needs at least one exposed port", a.Expose)
 		}
 	default:
 		c.errorf("expose", "use none, internal or public", "%q is not a way to expose an app", a.Expose)

@@ -80,6 +80,15 @@ func (c *checker) ecs() {
 	}
 	c.ecsTags()
 	c.ecsHealth()
+	for i, p := range a.Ports {
+		if p.ServicePort != 0 && p.ServicePort != p.Port {
+			c.warnf(indexPath("ports", i)+".servicePort", "",
+				"ECS has no service port: callers reach container port %d (Cloud Map) or the load balancer's listener", p.Port)
+		}
+	}
+	if d, err := ParseDuration(a.StopGrace); a.StopGrace != "" && err == nil && d > 120*time.Second {
+		c.errorf("stopGrace", "at most 120s on Fargate", "%s is longer than Fargate's stopTimeout allows", clip(a.StopGrace))
+	}
 	c.ecsContainers()
 	for _, k := range sortedKeys(a.Secrets) {
 		if ParseSecretRef(a.Secrets[k]).Kind == KubernetesSecret {

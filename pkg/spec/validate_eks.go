@@ -88,6 +88,40 @@ func (c *checker) eks() {
 			c.errorf(at, "", "%s", e.ErrorBody())
 		}
 	}
+	for _, k := range sortedKeys(a.EKS.NodeSelector) {
+		if errs := append(validation.IsQualifiedName(k), validation.IsValidLabelValue(a.EKS.NodeSelector[k])...); len(errs) > 0 {
+			c.errorf("eks.nodeSelector."+k, "", "not a Kubernetes label: %s", errs[0])
+		}
+	}
+	for i, t := range a.EKS.Tolerations {
+		f := indexPath("eks.tolerations", i)
+		switch t.Operator {
+		case "", "Equal":
+		case "Exists":
+			if t.Value != "" {
+				c.errorf(f+".value", "drop value, or use operator: Equal", "operator Exists takes no value")
+			}
+		default:
+			c.errorf(f+".operator", "use Equal or Exists", "%q is not a toleration operator", clip(t.Operator))
+		}
+		switch t.Effect {
+		case "", "NoSchedule", "PreferNoSchedule", "NoExecute":
+		default:
+			c.errorf(f+".effect", "use NoSchedule, PreferNoSchedule or NoExecute", "%q is not a taint effect", clip(t.Effect))
+		}
+		if t.Seconds != nil && t.Effect != "NoExecute" {
+			c.errorf(f+".seconds", "set effect: NoExecute", "seconds (tolerationSeconds) applies only to NoExecute")
+		}
+	}
+	for i, e := range a.EKS.EnvFrom {
+		f := indexPath("eks.envFrom", i)
+		name := e.ConfigMap + e.Secret
+		if (e.ConfigMap == "") == (e.Secret == "") {
+			c.errorf(f, "give one of configMap: or secret:", "names exactly one ConfigMap or Secret")
+		} else if errs := validation.IsDNS1123Subdomain(name); len(errs) > 0 {
+			c.errorf(f, "", "%q is not a Kubernetes object name: %s", clip(name), errs[0])
+		}
+	}
 	for i, p := range a.Ports {
 		if errs := validation.IsValidPortName(p.Name); len(errs) > 0 {
 			c.errorf(indexPath("ports", i)+".name", "e.g. http or grpc-api", "%q is not a Kubernetes port name: %s", clip(p.Name), strings.Join(errs, "; "))

@@ -18,7 +18,7 @@ func (c *checker) ports() {
 	if port && ports {
 		c.errorf("port", "remove port: or ports:", "set either port: (shorthand) or ports:, not both")
 	}
-	seenName, seenPort := map[string]bool{}, map[string]bool{}
+	seenName, seenPort, seenService := map[string]bool{}, map[string]bool{}, map[string]bool{}
 	for i, p := range a.Ports {
 		f := indexPath("ports", i)
 		if p.Port < 1 || p.Port > 65535 {
@@ -39,6 +39,22 @@ func (c *checker) ports() {
 			c.errorf(f+".port", "", "port %s is listed twice", key)
 		}
 		seenName[p.Name], seenPort[key] = true, true
+		if sp := p.ServicePort; sp != 0 {
+			if sp < 1 || sp > 65535 {
+				c.errorf(f+".servicePort", "", "%d is not a port number (1–65535)", sp)
+			}
+			if !p.Exposed() {
+				c.errorf(f+".servicePort", "drop servicePort or expose: false", "a port that is not exposed has no service port")
+			}
+		}
+		svc := fmt.Sprintf("%d/%s", p.ServicePort, proto)
+		if p.ServicePort == 0 {
+			svc = key
+		}
+		if p.Exposed() && seenService[svc] {
+			c.errorf(f+".servicePort", "give each exposed port its own service port", "service port %s is used twice", svc)
+		}
+		seenService[svc] = p.Exposed() || seenService[svc]
 	}
 }
 
