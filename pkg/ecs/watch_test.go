@@ -241,3 +241,23 @@ func TestWatchDecidesOnThePollThatShowsTheCompletion(t *testing.T) {
 		t.Errorf("events %q: want the completion, the steady state, then the verdict", msgs)
 	}
 }
+
+// ECS resets failedTasks when a task turns healthy: a new failure after a reset can show the
+// same count as the last one looked at, and the stopped tasks are read again.
+func TestWatchRereadsStoppedTasksAfterAFailedTasksReset(t *testing.T) {
+	ro := Rollout{TaskDefinition: td2, Previous: td1, Deployment: "ecs-svc/2"}
+	withFailed := func(n int32) *types.Service {
+		return svcOf(td2, 2,
+			dep{"ecs-svc/2", "PRIMARY", td2, types.DeploymentRolloutStateInProgress, "", 2, 2, 0, n},
+			dep{"ecs-svc/1", "ACTIVE", td1, types.DeploymentRolloutStateCompleted, "", 2, 2, 0, 0})
+	}
+	done := svcOf(td2, 2, dep{"ecs-svc/2", "PRIMARY", td2, types.DeploymentRolloutStateCompleted, "", 2, 2, 0, 0})
+	f := &fakeECS{script: []func() (*types.Service, error){returns(withFailed(1)), returns(withFailed(0)), returns(withFailed(1)), returns(done)}}
+	dec, err := newTestSession(f).watch(context.Background(), testApp(t, ""), ro, time.Minute, eventLog{}, &events{})
+	if err != nil || dec.Phase != target.Succeeded {
+		t.Fatalf("watch = %+v, %v", dec, err)
+	}
+	if len(f.listed) != 2 {
+		t.Errorf("stopped tasks read %d times, want 2 (failedTasks 1, reset to 0, 1 again)", len(f.listed))
+	}
+}
