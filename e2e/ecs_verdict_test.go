@@ -71,31 +71,41 @@ func TestECSVerdictFailHealthBehindALoadBalancer(t *testing.T) {
 	a.waitService("back on web:1", 30*time.Second, nil, func(s ecsService) bool { return s.steadyOn("web:1") })
 }
 
-// A deploy that changes only the service's settings (here the network configuration) starts a
-// deployment on the same task definition: when it completes, exit 0; when the circuit breaker
+// A deploy of the live spec that finds the service's settings changed behind its back (here
+// its network configuration, changed with the aws CLI) puts them back with UpdateService: a
+// deployment on the same task definition. When it completes, exit 0; when the circuit breaker
 // rolls it back (to the deployment before, same revision, same id), exit 4, not success and
 // not a plain failure.
 func TestECSVerdictSettingsOnlyDeploy(t *testing.T) {
 	a := newECSApp(t, `{"step":"200ms"}`)
-	a.run("deploy", "-f", a.spec(ecsSpec{Image: "nginx:1.27"})).wantExit(t, 0)
-	first := a.service().Deployments[0].ID
+	spec := a.spec(ecsSpec{Image: "nginx:1.27"})
+	a.run("deploy", "-f", spec).wantExit(t, 0)
+	drift := func() string {
+		t.Helper()
+		var out struct{ Service ecsService }
+		awsCLI(t, ecsRegion, &out, "ecs", "update-service", "--cluster", a.cluster, "--service", "web",
+			"--network-configuration", "awsvpcConfiguration={subnets=["+a.subnet+"],assignPublicIp=ENABLED}")
+		id := out.Service.Deployments[0].ID
+		a.waitService("the drift deployed", 30*time.Second, nil, func(s ecsService) bool { return s.steadyOn("web:1") && s.Deployments[0].ID == id })
+		return id
+	}
 
-	public := "  assignPublicIp: true\n"
-	r := a.run("deploy", "-f", a.spec(ecsSpec{Image: "nginx:1.27", ECSExtra: public}))
+	drifted := drift()
+	r := a.run("deploy", "-f", spec)
 	r.wantExit(t, 0, "re-applied what did not match the spec: service web settings (network configuration)")
 	svc := a.service()
-	if !svc.steadyOn("web:1") || svc.Deployments[0].ID == first {
+	if !svc.steadyOn("web:1") || svc.Deployments[0].ID == drifted {
 		t.Fatalf("want a new deployment of web:1, completed:\n%s", svc)
 	}
-	good := svc.Deployments[0].ID
 
-	// The next settings change fails: the breaker (2 failures: both tasks fail at once) rolls
-	// the service back to the deployment that just completed.
+	// Again, and this time the settings deployment fails: the breaker (2 failures: both tasks
+	// fail at once) rolls the service back to the deployment before it.
+	good := drift()
 	simConfig(t, `{"failureThreshold":2}`)
 	simScenario(t, a.cluster, "web", "fail-pull")
-	r = a.run("deploy", "-f", a.spec(ecsSpec{Image: "nginx:1.27"}))
-	r.wantExit(t, 4, "✗ web on ecs: RolledBack:", "ECS rolled the service back to its previous deployment "+good,
-		"event: (service web) rolling back to deployment "+good+".")
+	r = a.run("deploy", "-f", spec)
+	r.wantExit(t, 4, "✗ web on ecs: RolledBack:", "settings only", "ECS rolled the service back to its previous deployment "+good,
+		"event: (service web) rolling back to deployment "+good+".", "was unable to place a task. Reason: CannotPullContainerError")
 	if strings.Contains(r.stdout, "Succeeded") {
 		t.Errorf("a rolled back settings deploy reported success:\n%s", r.stdout)
 	}
