@@ -135,11 +135,17 @@ func TestECSSandboxCircuitBreakerRollback(t *testing.T) {
 	for _, msg := range []string{
 		"(service web) (deployment " + badID + ") deployment failed: tasks failed to start.",
 		"(service web) rolling back to deployment " + goodID + ".",
-		"(service web) was unable to place a task. Reason: CannotPullContainerError: *",
 	} {
 		if !svc.hasEvent(msg) {
 			t.Errorf("missing event %q:\n%s", msg, svc)
 		}
+	}
+	unplaced := false
+	for _, e := range svc.Events {
+		unplaced = unplaced || strings.HasPrefix(e.Message, "(service web) was unable to place a task. Reason: CannotPullContainerError: ")
+	}
+	if !unplaced {
+		t.Errorf("no 'was unable to place a task. Reason: CannotPullContainerError' event:\n%s", svc)
 	}
 	if !sawFailed {
 		t.Logf("the FAILED deployment was not caught by polling (it leaves once the rollback completes)")
