@@ -265,10 +265,20 @@ func rollingBack(svc *types.Service) string {
 	return ""
 }
 
-// completedEvent reports ECS's "(service X) (deployment ID) deployment completed." event for
-// the deployment.
+// completedEvent reports whether ECS's newest event about the deployment is "(service X)
+// (deployment ID) deployment completed.". Only the newest counts: a circuit-breaker rollback
+// returns to an earlier deployment under its id ("rolling back to deployment ID"), whose
+// completion from before does not complete the rollback. ECS lists events newest first.
 func completedEvent(svc *types.Service, id string) bool {
-	return id != "" && hasEvent(svc, "(deployment "+id+") deployment completed")
+	if id == "" {
+		return false
+	}
+	for _, e := range svc.Events {
+		if m := aws.ToString(e.Message); strings.Contains(m, id+")") || strings.Contains(m, id+".") {
+			return strings.Contains(m, "(deployment "+id+") deployment completed")
+		}
+	}
+	return false
 }
 
 func hasEvent(svc *types.Service, s string) bool {

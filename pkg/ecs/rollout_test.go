@@ -278,6 +278,20 @@ func TestEvaluate(t *testing.T) {
 			phase: target.Succeeded, want: []string{"deployment ecs-svc/2 of web:2 completed: 2/2 running"},
 		},
 		{
+			// The breaker returns to the last completed deployment under its id: its old
+			// completion does not complete the rollback (a deploy that found its revision
+			// live watches the PRIMARY on it, by task definition).
+			name: "a rollback to an earlier deployment is not completed by that deployment's old completion",
+			svc: withEvents(svcOf(td1, 2,
+				dep{"ecs-svc/1", "PRIMARY", td1, types.DeploymentRolloutStateInProgress, "ECS deployment circuit breaker: rolling back to deploymentId ecs-svc/1.", 2, 2, 0, 0},
+				dep{"ecs-svc/2", "ACTIVE", td2, types.DeploymentRolloutStateFailed, "ECS deployment circuit breaker: tasks failed to start.", 0, 0, 0, 3}),
+				"(service web) (deployment ecs-svc/1) deployment completed.",
+				"(service web) (deployment ecs-svc/2) deployment failed: tasks failed to start.",
+				"(service web) rolling back to deployment ecs-svc/1."),
+			ro:    Rollout{TaskDefinition: td1},
+			phase: target.Progressing,
+		},
+		{
 			name: "another deployment's completion is not ours",
 			svc: withEvents(svcOf(td2, 2,
 				dep{"ecs-svc/2", "PRIMARY", td2, types.DeploymentRolloutStateInProgress, "", 2, 2, 0, 0},
