@@ -127,7 +127,11 @@ func TestECSSandboxCircuitBreakerRollback(t *testing.T) {
 				}
 			}
 		},
-		func(s ecsService) bool { return s.steadyOn(td1) && s.Deployments[0].ID != goodID })
+		// ECS rolls back to the last completed deployment under its own id: it is PRIMARY and
+		// COMPLETED again once the rollback is over.
+		func(s ecsService) bool {
+			return s.steadyOn(td1) && s.Deployments[0].ID == goodID && s.hasEvent("(service web) rolling back to deployment "+goodID+".")
+		})
 	for _, msg := range []string{
 		"(service web) (deployment " + badID + ") deployment failed: tasks failed to start.",
 		"(service web) rolling back to deployment " + goodID + ".",
@@ -135,6 +139,13 @@ func TestECSSandboxCircuitBreakerRollback(t *testing.T) {
 		if !svc.hasEvent(msg) {
 			t.Errorf("missing event %q:\n%s", msg, svc)
 		}
+	}
+	unplaced := false
+	for _, e := range svc.Events {
+		unplaced = unplaced || strings.HasPrefix(e.Message, "(service web) was unable to place a task. Reason: CannotPullContainerError: ")
+	}
+	if !unplaced {
+		t.Errorf("no 'was unable to place a task. Reason: CannotPullContainerError' event:\n%s", svc)
 	}
 	if !sawFailed {
 		t.Logf("the FAILED deployment was not caught by polling (it leaves once the rollback completes)")

@@ -46,6 +46,7 @@ func (s *Simulator) createService(w http.ResponseWriter, r *http.Request, body [
 	rl := s.rules()
 	srv := newService(key, intField(svc, "desiredCount", 0),
 		parseDeployConfig(child(req, "deploymentConfiguration")), deploymentFields(svc), now)
+	srv.setLaunch(req)
 	srv.startDeployment(now, td, s.scenarioFor(key, td), rl)
 	srv.schedule(now, rl)
 	s.services[key] = srv
@@ -84,6 +85,7 @@ func (s *Simulator) updateService(w http.ResponseWriter, r *http.Request, body [
 	rl := s.rules()
 	restart := false
 	srv := s.services[key]
+	adopted := srv == nil || srv.deleted
 	if srv == nil || srv.deleted {
 		// A service the simulator never saw created (made in moto directly, or before a
 		// restart): adopt it and roll it out from scratch.
@@ -107,7 +109,11 @@ func (s *Simulator) updateService(w http.ResponseWriter, r *http.Request, body [
 		restart = true
 	}
 	srv.fields = deploymentFields(svc)
-	if (td != nil && td.arn != srv.primary().td.arn) || boolField(req, "forceNewDeployment") {
+	// A new task definition, forceNewDeployment, or a change of what the tasks are launched
+	// with (network, load balancers, registries, platform, capacity) starts a deployment;
+	// the last ones keep the task definition.
+	relaunch := srv.setLaunch(req) && !adopted
+	if (td != nil && td.arn != srv.primary().td.arn) || boolField(req, "forceNewDeployment") || relaunch {
 		if td == nil {
 			td = srv.primary().td
 		}
@@ -304,6 +310,56 @@ func (s *Simulator) scenarioFor(key svcKey, td *taskDef) scenario {
 		return sc
 	}
 	return scenarioOf(td)
+}
+
+// launchKeys are the UpdateService fields that start a new deployment when they change, even
+// on the same task definition.
+var launchKeys = []string{"networkConfiguration", "loadBalancers", "serviceRegistries", "platformVersion", "capacityProviderStrategy"}
+
+// setLaunch records the launch fields a CreateService or UpdateService request sets and
+// reports whether one of them changed. It also keeps the first load balancer, whose target
+// group fail-health tasks fail.
+func (s *service) setLaunch(req obj) bool {
+	if s.launchKeys == nil {
+		s.launchKeys = map[string]string{}
+	}
+	changed := false
+	for _, k := range launchKeys {
+		v, ok := req[k]
+		if !ok {
+			continue
+		}
+		b, _ := json.Marshal(v)
+		if old, seen := s.launchKeys[k]; seen && old != string(b) {
+			changed = true
+		} else if !seen && !empty(v) {
+			changed = true // set for the first time on an update
+		}
+		s.launchKeys[k] = string(b)
+	}
+	if lbs, ok := req["loadBalancers"]; ok {
+		s.lb = nil
+		if l, _ := lbs.([]any); len(l) > 0 {
+			if first, _ := l[0].(obj); str(first, "targetGroupArn") != "" {
+				s.lb = &loadBalancer{targetGroup: str(first, "targetGroupArn"), port: intField(first, "containerPort", 0)}
+			}
+		}
+	}
+	return changed
+}
+
+func empty(v any) bool {
+	switch x := v.(type) {
+	case nil:
+		return true
+	case []any:
+		return len(x) == 0
+	case obj:
+		return len(x) == 0
+	case string:
+		return x == ""
+	}
+	return false
 }
 
 // deploymentFields are moto's deployment fields the simulator does not compute, refreshed

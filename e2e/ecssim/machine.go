@@ -53,11 +53,22 @@ func (s *service) advance(now time.Time, r *rules) {
 // tick runs one step at instant t and reports whether anything changed.
 func (s *service) tick(t time.Time, r *rules) bool {
 	changed := s.settle(t, r)
-	changed = s.progress(t) || changed
+	changed = s.progress(t, r) || changed
 	changed = s.breaker(t, r) || changed
 	changed = s.schedule(t, r) || changed
 	s.trimStopped()
-	return changed
+	// A task waiting out its grace period or its doom changes a later step: not idle.
+	return changed || s.timersPending()
+}
+
+// timersPending reports live tasks whose state will change with time alone.
+func (s *service) timersPending() bool {
+	for _, tk := range s.tasks {
+		if tk.lastStatus == statusRunning && tk.desiredStatus == statusRunning && (tk.willExit || !tk.wasHealthy) {
+			return true
+		}
+	}
+	return false
 }
 
 // startDeployment makes a new PRIMARY deployment; the previous PRIMARY becomes ACTIVE and
@@ -86,6 +97,12 @@ func (s *service) settle(t time.Time, r *rules) bool {
 	// Done: exactly the desired count running for good, nothing pending, stopping or about
 	// to exit.
 	done := c.running == s.desired && c.live == c.running && c.kept == c.running && c.exiting == 0
+	for _, tk := range s.tasks {
+		// ECS's steady-state check: every task passed its health checks.
+		if tk.dep == p && tk.lastStatus == statusRunning && !tk.healthy(t, r) {
+			done = false
+		}
+	}
 	for _, d := range s.deployments[1:] {
 		done = done && s.countsOf(d).live == 0
 	}
@@ -109,8 +126,9 @@ func (s *service) settle(t time.Time, r *rules) bool {
 	return changed
 }
 
-func (s *service) progress(t time.Time) bool {
+func (s *service) progress(t time.Time, r *rules) bool {
 	changed := false
+	var unplaced string
 	for _, tk := range s.tasks {
 		switch {
 		case tk.lastStatus == statusStopped:
@@ -118,22 +136,59 @@ func (s *service) progress(t time.Time) bool {
 		case tk.desiredStatus == statusStopped:
 			tk.lastStatus, tk.stoppedAt = statusStopped, t
 		case tk.lastStatus == statusPending && tk.dep.scenario.failsBeforeStart():
-			tk.fail(t, tk.dep.scenario.failure(tk.dep.td))
+			why := tk.dep.scenario.failure(tk.dep.td)
+			tk.fail(t, why)
 			tk.lastStatus, tk.stoppedAt = statusStopped, t
+			unplaced = why.reason
 		case tk.lastStatus == statusPending:
 			tk.lastStatus, tk.startedAt = statusRunning, t
-			tk.willExit = tk.dep.scenario == scenarioFailExit
-		case tk.willExit:
-			tk.fail(t, scenarioFailExit.failure(tk.dep.td))
+			switch tk.dep.scenario {
+			case scenarioFailExit:
+				tk.willExit, tk.doomAt = true, t.Add(r.step)
+			case scenarioFailLate:
+				tk.willExit, tk.doomAt = true, t.Add(failLateSteps*r.step)
+			case scenarioFailHealth:
+				// Health checks start failing once the grace period is over; the scheduler
+				// replaces the task one step later.
+				tk.willExit, tk.doomAt = true, t.Add(r.grace+r.step)
+			}
+		case tk.willExit && !t.Before(tk.doomAt) && tk.dep.scenario == scenarioFailHealth:
+			// Stopped by the scheduler (STOPPED one step later, like any task it stops).
+			tk.fail(t, healthFailure(s.lb))
+			s.unhealthy++
+			if s.lb != nil {
+				s.event(t, r, "(task %s) (port %d) is unhealthy in (target-group %s) due to (reason Health checks failed with these codes: [500]).",
+					tk.id, s.lb.port, s.lb.targetGroup)
+			} else {
+				s.event(t, r, "(task %s) failed container health checks.", tk.id)
+			}
+		case tk.willExit && !t.Before(tk.doomAt):
+			tk.fail(t, tk.dep.scenario.failure(tk.dep.td))
 			tk.lastStatus, tk.stoppedAt = statusStopped, t
 		default:
+			changed = s.turnHealthy(tk, t, r) || changed
 			continue
 		}
+		s.turnHealthy(tk, t, r)
 		tk.version++
 		tk.dep.updatedAt = t
 		changed = true
 	}
+	if unplaced != "" {
+		s.event(t, r, "was unable to place a task. Reason: %s.", unplaced)
+	}
 	return changed
+}
+
+// turnHealthy notes the step a task first counts as healthy, which resets its deployment's
+// failedTasks (the circuit breaker's resetOnHealthyTask, on by default).
+func (s *service) turnHealthy(tk *task, t time.Time, r *rules) bool {
+	if tk.wasHealthy || !tk.healthy(t, r) {
+		return false
+	}
+	tk.wasHealthy = true
+	tk.dep.failed = 0
+	return true
 }
 
 // fail records a task failure on its deployment, which is what the circuit breaker counts.
@@ -163,11 +218,29 @@ func (s *service) breaker(t time.Time, r *rules) bool {
 	r.log.Info("deployment failed", "service", s.key.service, "deployment", p.id, "failedTasks", p.failed)
 	if s.config.rollback && s.lastGood != nil {
 		s.event(t, r, "rolling back to deployment %s.", s.lastGood.id)
-		// The rollback runs the last good task definition; its tasks behave as that
-		// deployment's did, whatever scenario was forced on the failed one.
-		s.startDeployment(t, s.lastGood.td, s.lastGood.scenario, r)
+		s.rollBack(t, r)
 	}
 	return true
+}
+
+// rollBack makes the last completed deployment PRIMARY again, under its own id, as ECS does
+// ("rolling back to deployment X", then "(deployment X) deployment completed."): back in front
+// with the tasks it still runs, or listed again if it had drained away. Its tasks behave as
+// they did, whatever scenario was forced on the failed deployment.
+func (s *service) rollBack(t time.Time, r *rules) {
+	g := s.lastGood
+	rest := []*deployment{}
+	for _, d := range s.deployments {
+		if d != g {
+			rest = append(rest, d)
+		}
+	}
+	s.deployments = append([]*deployment{g}, rest...)
+	g.rollout, g.updatedAt = rolloutInProgress, t
+	g.reason = fmt.Sprintf("ECS deployment circuit breaker: rolling back to deploymentId %s.", g.id)
+	g.failed = 0
+	s.steady = false
+	r.log.Info("rolling back", "service", s.key.service, "deployment", g.id, "taskDefinition", g.td.arn)
 }
 
 func (s *service) schedule(t time.Time, r *rules) bool {
@@ -197,7 +270,7 @@ func (s *service) schedule(t time.Time, r *rules) bool {
 	minHealthy := ceilDiv(s.desired*s.config.minHealthyPercent, 100)
 	healthy := 0
 	for _, tk := range s.tasks {
-		if tk.lastStatus == statusRunning && tk.desiredStatus == statusRunning && !tk.willExit {
+		if tk.healthy(t, r) {
 			healthy++
 		}
 	}
@@ -206,7 +279,7 @@ func (s *service) schedule(t time.Time, r *rules) bool {
 			if tk.dep != s.deployments[i] || tk.desiredStatus != statusRunning {
 				continue
 			}
-			if tk.lastStatus == statusRunning && !tk.willExit {
+			if tk.healthy(t, r) {
 				if healthy-1 < minHealthy {
 					continue
 				}
@@ -223,7 +296,12 @@ func (s *service) schedule(t time.Time, r *rules) bool {
 	}
 	if len(started) > 0 {
 		p.updatedAt = t
-		s.event(t, r, "has started %d tasks: %s.", len(started), taskList(started))
+		msg := fmt.Sprintf("has started %d tasks: %s.", len(started), taskList(started))
+		if s.unhealthy > 0 {
+			msg += fmt.Sprintf(" Amazon ECS replaced %d tasks due to an unhealthy status.", s.unhealthy)
+		}
+		s.event(t, r, "%s", msg)
+		s.unhealthy = 0
 	}
 	if len(stopping) > 0 {
 		s.event(t, r, "has stopped %d running tasks: %s.", len(stopping), taskList(stopping))

@@ -42,6 +42,20 @@ type service struct {
 	steady      bool
 	deleted     bool
 	fields      obj // launchType, networkConfiguration... copied into each new deployment
+	// launch is what UpdateService compares to start a deployment on the same task
+	// definition: the request's networkConfiguration, loadBalancers, serviceRegistries,
+	// platformVersion and capacityProviderStrategy, as canonical JSON.
+	launchKeys map[string]string
+	lb         *loadBalancer // the first load balancer, where health checks fail
+	// unhealthy counts the tasks stopped as unhealthy in the current step, for the
+	// "replaced N tasks due to an unhealthy status" of the step's "has started" event.
+	unhealthy int
+}
+
+// loadBalancer is the target group a service registers its tasks in.
+type loadBalancer struct {
+	targetGroup string
+	port        int
 }
 
 type deployment struct {
@@ -67,8 +81,14 @@ type task struct {
 	stoppingAt    time.Time
 	stoppedAt     time.Time
 	stop          stopInfo // meaningful once desiredStatus is STOPPED
-	willExit      bool     // a fail-exit task: its container exits one step after it started
-	version       int
+	// willExit marks a task that will not last (fail-exit, fail-late: its container exits;
+	// fail-health: the scheduler stops it as unhealthy) at doomAt. It never counts as healthy.
+	willExit bool
+	doomAt   time.Time
+	// wasHealthy is set the first step the task counts as healthy, which resets its
+	// deployment's failedTasks (the circuit breaker's resetOnHealthyTask, on by default).
+	wasHealthy bool
+	version    int
 }
 
 type event struct {
@@ -114,7 +134,8 @@ func parseDeployConfig(raw obj) deployConfig {
 // rules are the settings and helpers one pass of the state machine needs.
 type rules struct {
 	step      time.Duration
-	threshold int // Settings.FailureThreshold
+	threshold int           // Settings.FailureThreshold
+	grace     time.Duration // Settings.HealthGrace
 	ids       *idGen
 	log       *slog.Logger
 }
@@ -141,6 +162,12 @@ func (s *service) event(t time.Time, r *rules, format string, args ...any) {
 		s.events = s.events[len(s.events)-maxEvents:]
 	}
 	r.log.Info("service event", "account", s.key.account, "cluster", s.key.cluster, "message", msg)
+}
+
+// healthy is a task that has been RUNNING for the health-check grace period and will last.
+func (tk *task) healthy(t time.Time, r *rules) bool {
+	return tk.lastStatus == statusRunning && tk.desiredStatus == statusRunning && !tk.willExit &&
+		!t.Before(tk.startedAt.Add(r.grace))
 }
 
 // counts are a deployment's tasks by state. live tasks are not STOPPED yet; kept tasks are

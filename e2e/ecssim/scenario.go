@@ -13,20 +13,27 @@ const (
 	scenarioFailPull    scenario = "fail-pull"    // the image cannot be pulled: tasks never start
 	scenarioFailSecrets scenario = "fail-secrets" // secrets cannot be fetched: tasks never start
 	scenarioFailExit    scenario = "fail-exit"    // tasks start, then the essential container exits 1
+	scenarioFailLate    scenario = "fail-late"    // tasks run failLateSteps steps, then exit 1
+	scenarioFailHealth  scenario = "fail-health"  // tasks start but fail their health checks
 )
+
+// failLateSteps is how long a fail-late task runs before its essential container exits: long
+// enough to be RUNNING at the desired count (where a counts-only verdict would call the
+// rollout done), too short to pass ECS's steady-state check.
+const failLateSteps = 3
 
 // failureMarkers are checked in this order against every image of the task definition; the
 // first marker found in any image decides.
-var failureMarkers = []scenario{scenarioFailPull, scenarioFailSecrets, scenarioFailExit}
+var failureMarkers = []scenario{scenarioFailPull, scenarioFailSecrets, scenarioFailExit, scenarioFailLate, scenarioFailHealth}
 
 func parseScenario(s string) (scenario, error) {
 	switch sc := scenario(s); sc {
 	case "", scenarioOK:
 		return scenarioOK, nil
-	case scenarioFailPull, scenarioFailSecrets, scenarioFailExit:
+	case scenarioFailPull, scenarioFailSecrets, scenarioFailExit, scenarioFailLate, scenarioFailHealth:
 		return sc, nil
 	}
-	return "", fmt.Errorf("unknown scenario %q (want ok, fail-pull, fail-secrets or fail-exit)", s)
+	return "", fmt.Errorf("unknown scenario %q (want ok, fail-pull, fail-secrets, fail-exit, fail-late or fail-health)", s)
 }
 
 // failsBeforeStart is true for failures that stop a task while it is still PENDING.
@@ -87,7 +94,7 @@ func taskDefFrom(resp obj) *taskDef {
 }
 
 // scenarioOf picks the scenario from the images: a tag or name containing "fail-pull",
-// "fail-secrets" or "fail-exit" selects that failure.
+// "fail-secrets", "fail-exit", "fail-late" or "fail-health" selects that failure.
 func scenarioOf(td *taskDef) scenario {
 	for _, marker := range failureMarkers {
 		for _, c := range td.containers {
@@ -157,10 +164,19 @@ func (sc scenario) failure(td *taskDef) stopInfo {
 			"been retried 1 time(s): failed to fetch secret %s from secrets manager: "+
 			"AccessDeniedException: User is not authorized to perform: secretsmanager:GetSecretValue", secret)
 		return stopInfo{code: "TaskFailedToStart", reason: msg, container: -1}
-	case scenarioFailExit:
+	case scenarioFailExit, scenarioFailLate:
 		one := 1
 		return stopInfo{code: "EssentialContainerExited", reason: "Essential container in task exited",
 			container: i, exitCode: &one}
 	}
 	return stopInfo{container: -1}
+}
+
+// healthFailure is how the scheduler stops a task that failed its health checks: behind a
+// load balancer, the target group's checks; without one, the container's own.
+func healthFailure(lb *loadBalancer) stopInfo {
+	if lb != nil {
+		return stopInfo{code: stopCodeScheduler, reason: "Task failed ELB health checks in (target-group " + lb.targetGroup + ")", container: -1}
+	}
+	return stopInfo{code: stopCodeScheduler, reason: "Task failed container health checks", container: -1}
 }

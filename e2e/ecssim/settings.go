@@ -15,8 +15,14 @@ type Settings struct {
 	// COMPLETED one step after the last old task stopped.
 	Step time.Duration
 	// FailureThreshold is how many failed tasks trip the deployment circuit breaker.
-	// 0 means real ECS's rule: half the desired count, at least 3 and at most 200.
+	// 0 (the default) means real ECS's rule: half the desired count, at least 3 and at most
+	// 200.
 	FailureThreshold int
+	// HealthGrace is how long a task must have been RUNNING before it counts as healthy: the
+	// load balancer health-check grace period plus the checks it must pass. A deployment is
+	// COMPLETED only once every task it runs is healthy; fail-health tasks are stopped as
+	// unhealthy one step after it.
+	HealthGrace time.Duration
 	// ThrottleRatio is the share of AWS calls answered with ThrottlingException (0..1).
 	// It is deterministic, not random: 0.5 throttles every second matching call.
 	ThrottleRatio float64
@@ -31,7 +37,7 @@ type Settings struct {
 
 // DefaultSettings are a few seconds per phase, like a small Fargate service, and no faults.
 func DefaultSettings() Settings {
-	return Settings{Step: 3 * time.Second, FailureThreshold: 3}
+	return Settings{Step: 3 * time.Second}
 }
 
 // Validate rejects settings that would stall or confuse the state machine.
@@ -47,6 +53,8 @@ func (s Settings) Validate() error {
 		return fmt.Errorf("throttleNext must be >= 0, got %d", s.ThrottleNext)
 	case s.Latency < 0:
 		return fmt.Errorf("latency must be >= 0, got %s", s.Latency)
+	case s.HealthGrace < 0:
+		return fmt.Errorf("healthGrace must be >= 0, got %s", s.HealthGrace)
 	}
 	return nil
 }
@@ -59,6 +67,7 @@ type settingsJSON struct {
 	ThrottleNext     int      `json:"throttleNext"`
 	ThrottleOps      []string `json:"throttleOps"`
 	Latency          string   `json:"latency"`
+	HealthGrace      string   `json:"healthGrace"`
 }
 
 func (s Settings) MarshalJSON() ([]byte, error) {
@@ -73,6 +82,7 @@ func (s Settings) MarshalJSON() ([]byte, error) {
 		ThrottleNext:     s.ThrottleNext,
 		ThrottleOps:      ops,
 		Latency:          s.Latency.String(),
+		HealthGrace:      s.HealthGrace.String(),
 	})
 }
 
@@ -84,6 +94,7 @@ type settingsPatch struct {
 	ThrottleNext     *int      `json:"throttleNext"`
 	ThrottleOps      *[]string `json:"throttleOps"`
 	Latency          *string   `json:"latency"`
+	HealthGrace      *string   `json:"healthGrace"`
 }
 
 // apply returns s with the patch applied, or an error naming the bad field.
@@ -101,6 +112,13 @@ func (p settingsPatch) apply(s Settings) (Settings, error) {
 			return s, fmt.Errorf("latency: %w", err)
 		}
 		s.Latency = d
+	}
+	if p.HealthGrace != nil {
+		d, err := time.ParseDuration(*p.HealthGrace)
+		if err != nil {
+			return s, fmt.Errorf("healthGrace: %w", err)
+		}
+		s.HealthGrace = d
 	}
 	if p.FailureThreshold != nil {
 		s.FailureThreshold = *p.FailureThreshold

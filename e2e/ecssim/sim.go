@@ -99,7 +99,7 @@ func (s *Simulator) wipe() {
 
 // rules snapshots what the state machine needs; the caller holds s.mu.
 func (s *Simulator) rules() *rules {
-	return &rules{step: s.settings.Step, threshold: s.settings.FailureThreshold, ids: s.ids, log: s.log}
+	return &rules{step: s.settings.Step, threshold: s.settings.FailureThreshold, grace: s.settings.HealthGrace, ids: s.ids, log: s.log}
 }
 
 // ecsHandlers are the ECS operations the simulator models; every other call goes to moto as is.

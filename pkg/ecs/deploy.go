@@ -265,7 +265,11 @@ func (s *Session) converge(ctx, user context.Context, app *spec.App, ap *applied
 		if err != nil {
 			return apiError("ecs UpdateService", "service "+app.Name+" in "+s.where(app), err)
 		}
+		// A new deployment on the same task definition: what ran before is that task
+		// definition too, so a circuit-breaker rollback (back to the deployment before,
+		// same revision) is told from a failure by the deployments, not the revision.
 		ap.ro.Deployment = primaryOn(out.Service, liveTD)
+		ap.ro.Previous = liveTD
 		names := settingNames(keys)
 		v.Applied = append(v.Applied, "service "+app.Name+" settings ("+names+")")
 		r.Report(s.event(app, target.Progressing, fmt.Sprintf("service %s differed from the spec in: %s; updated them (the task definition stays %s)", app.Name, names, Revision(liveTD))))

@@ -49,14 +49,20 @@ type Decision struct {
 // of our deployment (design §6). It is a pure function: the watch loop only feeds it what the
 // API returned.
 //
-//   - Succeeded: our deployment is PRIMARY with rolloutState COMPLETED (or running = desired
-//     with no other deployment left), and the service still points at our task definition.
-//   - RolledBack: our deployment FAILED (or vanished) and the service is back on the previous
-//     task definition: the circuit breaker rolled it back. Never a success.
-//   - Failed: our deployment FAILED without a rollback (the service still on ours, or on a
-//     third revision that is neither ours nor the previous), another deployment replaced ours, the
-//     service was deleted, or tasks of our deployment keep stopping for the same reason
-//     (CannotPullContainerError, ResourceInitializationError, an essential container exiting).
+//   - Succeeded: our deployment is PRIMARY with rolloutState COMPLETED (or ECS's "(deployment
+//     ID) deployment completed." event for it), and the service still points at our task
+//     definition. Only a deployment without a rolloutState is judged by its counts (alone,
+//     running = desired); IN_PROGRESS at running = desired is not done.
+//   - RolledBack: our deployment FAILED (or left the list after a failure) and the service is
+//     back on the previous task definition under a PRIMARY deployment that is not ours: the
+//     circuit breaker rolled it back. A deployment that kept the task definition (settings
+//     only) is told apart by the deployments and events, not the revision. Never a success.
+//   - Failed: our deployment FAILED without a rollback (still PRIMARY, or the service on a
+//     third revision that is neither ours nor the previous), another deployment replaced ours
+//     (our deployment id left the list without a failure), the service was deleted, or tasks
+//     of our deployment keep stopping for the same reason (CannotPullContainerError,
+//     ResourceInitializationError, an essential container exiting, failed ELB or container
+//     health checks).
 //   - Progressing otherwise, with the counts of every deployment.
 func Evaluate(svc *types.Service, ro Rollout, stopped []types.Task) Decision {
 	if svc == nil {
@@ -71,23 +77,7 @@ func Evaluate(svc *types.Service, ro Rollout, stopped []types.Task) Decision {
 	current := aws.ToString(svc.TaskDefinition)
 	dep := findDeployment(svc, ro)
 	if dep == nil {
-		switch {
-		case current == ro.TaskDefinition:
-			dec.Message = "waiting for ECS to start the deployment of " + Revision(ro.TaskDefinition)
-		case ro.Previous != "" && current == ro.Previous:
-			// Our deployment already left the list: the circuit breaker's rollback completed.
-			dec.Phase = target.RolledBack
-			dec.RolledBackTo = current
-			dec.Message = fmt.Sprintf("the deployment of %s failed (ECS deployment circuit breaker); ECS rolled the service back to %s", Revision(ro.TaskDefinition), Revision(current))
-			if reason, n := repeatedStopReason(stopped, ro, ro.Deployment); n > 0 {
-				dec.StopReason = reason
-				dec.Message += fmt.Sprintf(" (%d tasks stopped: %q)", n, reason)
-			}
-		default:
-			dec.Phase = target.Failed
-			dec.Message = fmt.Sprintf("another deployment replaced ours: the service now runs %s, not %s", Revision(current), Revision(ro.TaskDefinition))
-		}
-		return dec
+		return gone(dec, svc, ro, stopped)
 	}
 	id := aws.ToString(dep.Id)
 	dec.Deployment = id
@@ -107,10 +97,10 @@ func Evaluate(svc *types.Service, ro Rollout, stopped []types.Task) Decision {
 		}
 		dec.Phase = target.Failed
 		switch {
-		case ro.Previous != "" && current == ro.Previous:
+		case rolledBack(svc, dep, ro):
 			dec.Phase = target.RolledBack
 			dec.RolledBackTo = current
-			dec.Message = fmt.Sprintf("deployment %s of %s failed (%s); ECS rolled the service back to %s", id, Revision(ro.TaskDefinition), why, Revision(current))
+			dec.Message = fmt.Sprintf("deployment %s of %s failed (%s); ECS rolled the service back to %s", id, Revision(ro.TaskDefinition), why, backTo(svc, ro))
 		case current != ro.TaskDefinition:
 			// Neither ours nor the one before: someone else changed the service; not a rollback.
 			prev := "it had none"
@@ -136,8 +126,15 @@ func Evaluate(svc *types.Service, ro Rollout, stopped []types.Task) Decision {
 		return dec
 	}
 	primary := aws.ToString(dep.Status) == "PRIMARY"
-	completed := dep.RolloutState == types.DeploymentRolloutStateCompleted
-	alone := len(svc.Deployments) == 1 && dep.RunningCount == dep.DesiredCount && dep.PendingCount == 0
+	// ECS says COMPLETED once the service reached a steady state: the tasks passed their
+	// load balancer and container health checks (after the grace period) and stayed up.
+	// Until then running = desired proves nothing (a first deployment, the grace period,
+	// a container that crashes a minute after it starts). ECS also says it in an event
+	// naming the deployment, which is decided on the poll that shows it. Only a deployment
+	// without a rolloutState (ECS gives none for some deployment types) is judged by its
+	// counts: alone, running the desired count, nothing pending.
+	completed := dep.RolloutState == types.DeploymentRolloutStateCompleted || completedEvent(svc, id)
+	alone := dep.RolloutState == "" && len(svc.Deployments) == 1 && dep.RunningCount == dep.DesiredCount && dep.PendingCount == 0
 	if primary && (completed || alone) {
 		dec.Phase = target.Succeeded
 		dec.Message = fmt.Sprintf("deployment %s of %s completed: %d/%d running", id, Revision(ro.TaskDefinition), dep.RunningCount, svc.DesiredCount)
@@ -148,7 +145,9 @@ func Evaluate(svc *types.Service, ro Rollout, stopped []types.Task) Decision {
 }
 
 // findDeployment is our deployment: by id when known, else the one on our task definition
-// (the PRIMARY one first).
+// (the PRIMARY one first). A known id that left the list is not looked for by task definition:
+// a deployment that did not change the task definition (network, load balancers, registries)
+// shares it with the deployment before, which is what a circuit-breaker rollback restores.
 func findDeployment(svc *types.Service, ro Rollout) *types.Deployment {
 	if ro.Deployment != "" {
 		for i := range svc.Deployments {
@@ -156,6 +155,7 @@ func findDeployment(svc *types.Service, ro Rollout) *types.Deployment {
 				return &svc.Deployments[i]
 			}
 		}
+		return nil
 	}
 	var found *types.Deployment
 	for i := range svc.Deployments {
@@ -163,15 +163,131 @@ func findDeployment(svc *types.Service, ro Rollout) *types.Deployment {
 		if aws.ToString(d.TaskDefinition) != ro.TaskDefinition {
 			continue
 		}
-		if ro.Deployment != "" && aws.ToString(d.Status) != "PRIMARY" {
-			// Our own deployment left; an older one on the same task definition is not ours.
-			continue
-		}
 		if found == nil || aws.ToString(d.Status) == "PRIMARY" {
 			found = d
 		}
 	}
 	return found
+}
+
+// gone decides when our deployment is not (or no longer) in the service's list.
+func gone(dec Decision, svc *types.Service, ro Rollout, stopped []types.Task) Decision {
+	current := aws.ToString(svc.TaskDefinition)
+	failed := ro.Deployment != "" && hasEvent(svc, "(deployment "+ro.Deployment+") deployment failed")
+	back := ro.Previous != "" && current == ro.Previous &&
+		(ro.Previous != ro.TaskDefinition || failed || rollingBack(svc) != "")
+	switch {
+	case ro.Deployment == "" && current == ro.TaskDefinition:
+		dec.Message = "waiting for ECS to start the deployment of " + Revision(ro.TaskDefinition)
+		return dec
+	case back:
+		// Our deployment already left the list: the circuit breaker's rollback completed (or
+		// is under way on the deployment it returned to).
+		dec.Phase = target.RolledBack
+		dec.RolledBackTo = current
+		dec.Message = fmt.Sprintf("the deployment of %s failed (ECS deployment circuit breaker); ECS rolled the service back to %s", what(ro), backTo(svc, ro))
+		if reason, n := repeatedStopReason(stopped, ro, ro.Deployment); n > 0 {
+			dec.StopReason = reason
+			dec.Message += fmt.Sprintf(" (%d tasks stopped: %q)", n, reason)
+		}
+	case failed:
+		dec.Phase = target.Failed
+		dec.Message = fmt.Sprintf("deployment %s of %s failed (ECS deployment circuit breaker) and left the service, which now runs %s", ro.Deployment, Revision(ro.TaskDefinition), Revision(current))
+	default:
+		dec.Phase = target.Failed
+		if current == ro.TaskDefinition {
+			dec.Message = fmt.Sprintf("another deployment replaced ours (%s): the service runs %s under %s", ro.Deployment, Revision(current), primaryID(svc))
+		} else {
+			dec.Message = fmt.Sprintf("another deployment replaced ours: the service now runs %s, not %s", Revision(current), Revision(ro.TaskDefinition))
+		}
+	}
+	return dec
+}
+
+// rolledBack reports whether our FAILED deployment was rolled back by the circuit breaker:
+// the service is back on the task definition it ran before, under a PRIMARY deployment that
+// is not ours. A FAILED deployment that is still PRIMARY was not rolled back (breaker without
+// rollback), even when it kept the task definition (a settings-only deployment).
+func rolledBack(svc *types.Service, dep *types.Deployment, ro Rollout) bool {
+	return ro.Previous != "" && aws.ToString(svc.TaskDefinition) == ro.Previous &&
+		aws.ToString(dep.Status) != "PRIMARY" && primaryID(svc) != aws.ToString(dep.Id)
+}
+
+// what names the change a rollout made: its revision, or its deployment when it kept the
+// task definition.
+func what(ro Rollout) string {
+	if ro.TaskDefinition == ro.Previous && ro.Deployment != "" {
+		return fmt.Sprintf("%s (deployment %s, settings only)", Revision(ro.TaskDefinition), ro.Deployment)
+	}
+	return Revision(ro.TaskDefinition)
+}
+
+// backTo names what the service was rolled back to: the revision, and the deployment ECS
+// returned to when the revision did not change.
+func backTo(svc *types.Service, ro Rollout) string {
+	rev := Revision(aws.ToString(svc.TaskDefinition))
+	if ro.TaskDefinition != ro.Previous {
+		return rev
+	}
+	to := rollingBack(svc)
+	if to == "" {
+		to = primaryID(svc)
+	}
+	return fmt.Sprintf("its previous deployment %s (%s, with the settings it had)", to, rev)
+}
+
+// primaryID is the id of the service's PRIMARY deployment ("" when none is listed).
+func primaryID(svc *types.Service) string {
+	for _, d := range svc.Deployments {
+		if aws.ToString(d.Status) == "PRIMARY" {
+			return aws.ToString(d.Id)
+		}
+	}
+	return ""
+}
+
+// rollingBack is the deployment the circuit breaker is rolling back to, from the PRIMARY's
+// rolloutStateReason ("ECS deployment circuit breaker: rolling back to deploymentId X."), or "".
+func rollingBack(svc *types.Service) string {
+	const marker = "rolling back to deploymentId "
+	for _, d := range svc.Deployments {
+		if aws.ToString(d.Status) != "PRIMARY" {
+			continue
+		}
+		if _, id, ok := strings.Cut(aws.ToString(d.RolloutStateReason), marker); ok {
+			id = strings.TrimRight(strings.TrimSpace(id), ".")
+			if id == "" {
+				id = aws.ToString(d.Id)
+			}
+			return id
+		}
+	}
+	return ""
+}
+
+// completedEvent reports whether ECS's newest event about the deployment is "(service X)
+// (deployment ID) deployment completed.". Only the newest counts: a circuit-breaker rollback
+// returns to an earlier deployment under its id ("rolling back to deployment ID"), whose
+// completion from before does not complete the rollback. ECS lists events newest first.
+func completedEvent(svc *types.Service, id string) bool {
+	if id == "" {
+		return false
+	}
+	for _, e := range svc.Events {
+		if m := aws.ToString(e.Message); strings.Contains(m, id+")") || strings.Contains(m, id+".") {
+			return strings.Contains(m, "(deployment "+id+") deployment completed")
+		}
+	}
+	return false
+}
+
+func hasEvent(svc *types.Service, s string) bool {
+	for _, e := range svc.Events {
+		if strings.Contains(aws.ToString(e.Message), s) {
+			return true
+		}
+	}
+	return false
 }
 
 // DeploymentSummary lists every deployment with its counts, PRIMARY first:
@@ -268,16 +384,39 @@ var failurePrefixes = []string{
 	"Task failed ELB health checks",
 }
 
+// healthCheckPrefixes are the stoppedReasons of tasks the scheduler replaced because they
+// failed a health check.
+var healthCheckPrefixes = []string{"Task failed ELB health checks", "Task failed container health checks"}
+
+func healthCheckFailure(reason string) bool {
+	for _, p := range healthCheckPrefixes {
+		if strings.HasPrefix(reason, p) {
+			return true
+		}
+	}
+	return false
+}
+
 // StopFailure says whether a stopped task failed, and how: a key that groups tasks failing the
 // same way, and the text to quote (the task's stoppedReason, with the exiting container's name,
 // exit code and reason when an essential container exited).
+//
+// The service scheduler stops tasks for two kinds of reasons: its own work (a deployment or
+// scale-in replacing them: "Scaling activity initiated by (deployment …)"), which is no
+// failure, and health checks the task failed ("Task failed ELB health checks in (target-group
+// …)", "Task failed container health checks"), which are: ECS counts them in the deployment's
+// failedTasks and they repeat until the circuit breaker gives up. Only the reason tells them
+// apart.
 func StopFailure(t types.Task) (key, text string, ok bool) {
+	reason := strings.TrimSpace(aws.ToString(t.StoppedReason))
 	switch t.StopCode {
-	case types.TaskStopCodeServiceSchedulerInitiated, types.TaskStopCodeUserInitiated,
-		types.TaskStopCodeSpotInterruption, types.TaskStopCodeTerminationNotice:
+	case types.TaskStopCodeServiceSchedulerInitiated:
+		if !healthCheckFailure(reason) {
+			return "", "", false
+		}
+	case types.TaskStopCodeUserInitiated, types.TaskStopCodeSpotInterruption, types.TaskStopCodeTerminationNotice:
 		return "", "", false
 	}
-	reason := strings.TrimSpace(aws.ToString(t.StoppedReason))
 	known := ""
 	for _, p := range failurePrefixes {
 		if strings.HasPrefix(reason, p) {

@@ -1,11 +1,13 @@
 package ecs
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
 
 	"github.com/shipit-dev/shipit/pkg/target"
@@ -51,10 +53,15 @@ func exitedTask(startedBy string, code int32, at int) types.Task {
 	return t
 }
 
+const elbErr = "Task failed ELB health checks in (target-group arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web/7a7a1fcbd0455d4b)"
+
 const pullErr = "CannotPullContainerError: pull image manifest has been retried 1 time(s): failed to resolve ref web:nope: not found"
 
 func TestEvaluate(t *testing.T) {
 	update := Rollout{TaskDefinition: td2, Previous: td1, Deployment: "ecs-svc/2"}
+	// A deploy that changed only the service's settings: a new deployment on the same task
+	// definition.
+	settings := Rollout{TaskDefinition: td1, Previous: td1, Deployment: "ecs-svc/2"}
 	cases := []struct {
 		name    string
 		svc     *types.Service
@@ -242,6 +249,141 @@ func TestEvaluate(t *testing.T) {
 			phase: target.Failed, want: []string{"DRAINING"},
 		},
 		{name: "service gone", svc: nil, ro: update, phase: target.Failed, want: []string{"gone"}},
+
+		// Success only at steady state: while ECS says IN_PROGRESS, running = desired proves
+		// nothing (health-check grace period, a container that crashes after 30 s).
+		{
+			name:  "first deployment IN_PROGRESS at running = desired is not done",
+			svc:   svcOf(td1, 2, dep{"ecs-svc/1", "PRIMARY", td1, types.DeploymentRolloutStateInProgress, "ECS deployment ecs-svc/1 in progress.", 2, 2, 0, 0}),
+			ro:    Rollout{TaskDefinition: td1, Deployment: "ecs-svc/1"},
+			phase: target.Progressing, want: []string{"PRIMARY web:1 IN_PROGRESS 2/2 running"}, ready: 2,
+		},
+		{
+			name:  "update alone IN_PROGRESS at running = desired (old tasks gone, grace period running) is not done",
+			svc:   svcOf(td2, 2, dep{"ecs-svc/2", "PRIMARY", td2, types.DeploymentRolloutStateInProgress, "", 2, 2, 0, 0}),
+			ro:    update,
+			phase: target.Progressing,
+		},
+		{
+			// The poll that shows ECS's "deployment completed" for ours decides, even when
+			// the deployment list has not caught up yet.
+			name: "the poll that shows our deployment completed and the steady state decides",
+			svc: withEvents(svcOf(td2, 2,
+				dep{"ecs-svc/2", "PRIMARY", td2, types.DeploymentRolloutStateInProgress, "", 2, 2, 0, 0},
+				dep{"ecs-svc/1", "ACTIVE", td1, types.DeploymentRolloutStateCompleted, "", 0, 0, 0, 0}),
+				"(service web) has stopped 2 running tasks: (task a) (task b).",
+				"(service web) (deployment ecs-svc/2) deployment completed.",
+				"(service web) has reached a steady state."),
+			ro:    update,
+			phase: target.Succeeded, want: []string{"deployment ecs-svc/2 of web:2 completed: 2/2 running"},
+		},
+		{
+			// The breaker returns to the last completed deployment under its id: its old
+			// completion does not complete the rollback (a deploy that found its revision
+			// live watches the PRIMARY on it, by task definition).
+			name: "a rollback to an earlier deployment is not completed by that deployment's old completion",
+			svc: withEvents(svcOf(td1, 2,
+				dep{"ecs-svc/1", "PRIMARY", td1, types.DeploymentRolloutStateInProgress, "ECS deployment circuit breaker: rolling back to deploymentId ecs-svc/1.", 2, 2, 0, 0},
+				dep{"ecs-svc/2", "ACTIVE", td2, types.DeploymentRolloutStateFailed, "ECS deployment circuit breaker: tasks failed to start.", 0, 0, 0, 3}),
+				"(service web) (deployment ecs-svc/1) deployment completed.",
+				"(service web) (deployment ecs-svc/2) deployment failed: tasks failed to start.",
+				"(service web) rolling back to deployment ecs-svc/1."),
+			ro:    Rollout{TaskDefinition: td1},
+			phase: target.Progressing,
+		},
+		{
+			name: "another deployment's completion is not ours",
+			svc: withEvents(svcOf(td2, 2,
+				dep{"ecs-svc/2", "PRIMARY", td2, types.DeploymentRolloutStateInProgress, "", 2, 2, 0, 0},
+				dep{"ecs-svc/1", "ACTIVE", td1, types.DeploymentRolloutStateCompleted, "", 0, 0, 0, 0}),
+				"(service web) (deployment ecs-svc/1) deployment completed."),
+			ro:    update,
+			phase: target.Progressing,
+		},
+
+		// Health checks: the scheduler stops the tasks (ServiceSchedulerInitiated), the
+		// reason says why.
+		{
+			name: "fail fast: tasks failing ELB health checks",
+			svc: svcOf(td2, 2,
+				dep{"ecs-svc/2", "PRIMARY", td2, types.DeploymentRolloutStateInProgress, "", 2, 1, 1, 2},
+				dep{"ecs-svc/1", "ACTIVE", td1, types.DeploymentRolloutStateCompleted, "", 2, 2, 0, 0}),
+			ro: update,
+			stopped: []types.Task{
+				stoppedTask("ecs-svc/2", td2, types.TaskStopCodeServiceSchedulerInitiated, elbErr, 1),
+				stoppedTask("ecs-svc/2", td2, types.TaskStopCodeServiceSchedulerInitiated, elbErr, 2),
+			},
+			phase: target.Failed, want: []string{"2 tasks of deployment ecs-svc/2 (web:2) stopped with the same reason", `"` + elbErr + `"`},
+		},
+		{
+			name: "fail fast: tasks failing container health checks",
+			svc:  svcOf(td2, 1, dep{"ecs-svc/2", "PRIMARY", td2, types.DeploymentRolloutStateInProgress, "", 1, 1, 0, 2}),
+			ro:   update,
+			stopped: []types.Task{
+				stoppedTask("ecs-svc/2", td2, types.TaskStopCodeServiceSchedulerInitiated, "Task failed container health checks", 1),
+				stoppedTask("ecs-svc/2", td2, types.TaskStopCodeServiceSchedulerInitiated, "Task failed container health checks", 2),
+			},
+			phase: target.Failed, want: []string{`"Task failed container health checks"`},
+		},
+
+		// Deployments that keep the task definition (network, load balancers, registries).
+		{
+			name: "settings only: the breaker's rollback reuses the old deployment, ours FAILED",
+			svc: svcOf(td1, 2,
+				dep{"ecs-svc/1", "PRIMARY", td1, types.DeploymentRolloutStateInProgress, "ECS deployment circuit breaker: rolling back to deploymentId ecs-svc/1.", 2, 2, 0, 0},
+				dep{"ecs-svc/2", "ACTIVE", td1, types.DeploymentRolloutStateFailed, "ECS deployment circuit breaker: tasks failed to start.", 0, 0, 0, 3}),
+			ro:    settings,
+			phase: target.RolledBack, back: td1,
+			want: []string{"deployment ecs-svc/2 of web:1 failed (ECS deployment circuit breaker: tasks failed to start); ECS rolled the service back to its previous deployment ecs-svc/1 (web:1"},
+		},
+		{
+			name: "settings only: rolled back and completed, our deployment gone, the old one COMPLETED on the same task definition",
+			svc: withEvents(svcOf(td1, 2, dep{"ecs-svc/1", "PRIMARY", td1, types.DeploymentRolloutStateCompleted, "ECS deployment ecs-svc/1 completed.", 2, 2, 0, 0}),
+				"(service web) (deployment ecs-svc/2) deployment failed: tasks failed to start.",
+				"(service web) rolling back to deployment ecs-svc/1.",
+				"(service web) (deployment ecs-svc/1) deployment completed.",
+				"(service web) has reached a steady state."),
+			ro:    settings,
+			phase: target.RolledBack, back: td1,
+			want: []string{"the deployment of web:1 (deployment ecs-svc/2, settings only) failed (ECS deployment circuit breaker); ECS rolled the service back to its previous deployment ecs-svc/1"},
+		},
+		{
+			name: "settings only: breaker without rollback, our FAILED deployment still PRIMARY: not a rollback",
+			svc: svcOf(td1, 2,
+				dep{"ecs-svc/2", "PRIMARY", td1, types.DeploymentRolloutStateFailed, "ECS deployment circuit breaker: tasks failed to start.", 2, 0, 0, 3},
+				dep{"ecs-svc/1", "ACTIVE", td1, types.DeploymentRolloutStateCompleted, "", 2, 2, 0, 0}),
+			ro:    settings,
+			phase: target.Failed, want: []string{"deployment ecs-svc/2 of web:1 failed: ECS deployment circuit breaker"},
+		},
+		{
+			name: "settings only: in progress next to the old deployment on the same task definition",
+			svc: svcOf(td1, 2,
+				dep{"ecs-svc/2", "PRIMARY", td1, types.DeploymentRolloutStateInProgress, "", 2, 2, 0, 0},
+				dep{"ecs-svc/1", "ACTIVE", td1, types.DeploymentRolloutStateCompleted, "", 2, 2, 0, 0}),
+			ro:    settings,
+			phase: target.Progressing, ready: 2,
+		},
+		{
+			name:  "settings only: completed",
+			svc:   svcOf(td1, 2, dep{"ecs-svc/2", "PRIMARY", td1, types.DeploymentRolloutStateCompleted, "", 2, 2, 0, 0}),
+			ro:    settings,
+			phase: target.Succeeded, want: []string{"deployment ecs-svc/2 of web:1 completed"},
+		},
+		{
+			name:  "our deployment gone, the service on our task definition under another deployment: replaced, not done",
+			svc:   svcOf(td2, 2, dep{"ecs-svc/9", "PRIMARY", td2, types.DeploymentRolloutStateCompleted, "", 2, 2, 0, 0}),
+			ro:    update,
+			phase: target.Failed, want: []string{"another deployment replaced ours (ecs-svc/2): the service runs web:2 under ecs-svc/9"},
+		},
+		{
+			name: "image change rolled back by the breaker, which reused the old deployment's id, completed",
+			svc: withEvents(svcOf(td1, 2, dep{"ecs-svc/1", "PRIMARY", td1, types.DeploymentRolloutStateCompleted, "ECS deployment ecs-svc/1 completed.", 2, 2, 0, 0}),
+				"(service web) (deployment ecs-svc/2) deployment failed: tasks failed to start.",
+				"(service web) rolling back to deployment ecs-svc/1.",
+				"(service web) (deployment ecs-svc/1) deployment completed."),
+			ro:    update,
+			phase: target.RolledBack, back: td1, want: []string{"ECS rolled the service back to web:1"},
+		},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -277,6 +419,10 @@ func TestStopFailure(t *testing.T) {
 		{stoppedTask("d", td1, types.TaskStopCodeTaskFailedToStart, pullErr, 0), true, "CannotPullContainerError", pullErr},
 		{exitedTask("d", 2, 0), true, "Essential container in task exited/web/2", "Essential container in task exited (container web exited with code 2)"},
 		{stoppedTask("d", td1, types.TaskStopCodeServiceSchedulerInitiated, "Scaling activity initiated by (deployment d)", 0), false, "", ""},
+		// The scheduler replaces tasks that fail health checks: a failure, told by the reason.
+		{stoppedTask("d", td1, types.TaskStopCodeServiceSchedulerInitiated, elbErr, 0), true, "Task failed ELB health checks", elbErr},
+		{stoppedTask("d", td1, types.TaskStopCodeServiceSchedulerInitiated, "Task failed container health checks", 0), true, "Task failed container health checks", "Task failed container health checks"},
+		{stoppedTask("d", td1, types.TaskStopCodeUserInitiated, "Task failed container health checks", 0), false, "", ""},
 		{stoppedTask("d", td1, types.TaskStopCodeSpotInterruption, "Your Spot Task was interrupted.", 0), false, "", ""},
 		// No stop code (older tasks): recognised by the reason alone.
 		{stoppedTask("d", td1, "", "Task failed ELB health checks in (target-group arn)", 0), true, "Task failed ELB health checks", "Task failed ELB health checks in (target-group arn)"},
@@ -329,5 +475,59 @@ func TestRevision(t *testing.T) {
 	}
 	if f, n := splitRevision("web-app:12"); f != "web-app" || n != 12 {
 		t.Errorf("splitRevision = %s %d", f, n)
+	}
+}
+
+// A deploy of the live revision that changes only the service's settings starts a deployment
+// on the same task definition. Its verdict follows that deployment: the circuit breaker's
+// rollback (to the deployment before, on the same revision) is RolledBack, not Failed nor,
+// once our deployment left the list, Succeeded; a completed one is Succeeded.
+func TestSettingsOnlyDeployVerdicts(t *testing.T) {
+	rolling := svcOf(td1, 2,
+		dep{"ecs-svc/1", "PRIMARY", td1, types.DeploymentRolloutStateInProgress, "ECS deployment circuit breaker: rolling back to deploymentId ecs-svc/1.", 2, 2, 0, 0},
+		dep{"ecs-svc/2", "ACTIVE", td1, types.DeploymentRolloutStateFailed, "ECS deployment circuit breaker: tasks failed to start.", 0, 0, 0, 3})
+	back := withEvents(svcOf(td1, 2, dep{"ecs-svc/1", "PRIMARY", td1, types.DeploymentRolloutStateCompleted, "ECS deployment ecs-svc/1 completed.", 2, 2, 0, 0}),
+		"(service web) (deployment ecs-svc/2) deployment failed: tasks failed to start.",
+		"(service web) rolling back to deployment ecs-svc/1.",
+		"(service web) (deployment ecs-svc/1) deployment completed.")
+	done := svcOf(td1, 2, dep{"ecs-svc/2", "PRIMARY", td1, types.DeploymentRolloutStateCompleted, "", 2, 2, 0, 0})
+	cases := []struct {
+		name    string
+		after   *types.Service
+		phase   target.Phase
+		message string
+	}{
+		{"rolled back by the breaker, rollback under way", rolling, target.RolledBack, "ECS rolled the service back to its previous deployment ecs-svc/1"},
+		{"rolled back by the breaker, rollback completed", back, target.RolledBack, "ECS rolled the service back to its previous deployment ecs-svc/1"},
+		{"completed", done, target.Succeeded, "re-applied what did not match the spec: service web settings (network configuration)"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			app := testApp(t, "")
+			rd := render(t, app)
+			live := steadyLive(rd, td1)
+			live.NetworkConfiguration = &types.NetworkConfiguration{AwsvpcConfiguration: &types.AwsVpcConfiguration{Subnets: []string{"subnet-9"}}}
+			started := svcOf(td1, 2,
+				dep{"ecs-svc/2", "PRIMARY", td1, types.DeploymentRolloutStateInProgress, "", 2, 0, 2, 0},
+				dep{"ecs-svc/1", "ACTIVE", td1, types.DeploymentRolloutStateCompleted, "", 2, 2, 0, 0})
+			f := &fakeECS{
+				script:   []func() (*types.Service, error){returns(live), returns(started), returns(c.after)},
+				taskDefs: map[string]*ecs.DescribeTaskDefinitionOutput{td1: liveTD(td1, rd)},
+				onUpdate: func(*ecs.UpdateServiceInput) *types.Service { return started },
+			}
+			v, err := newTestSession(f).Deploy(context.Background(), app, target.DeployOptions{}, &events{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(f.updates) != 1 || f.updates[0].TaskDefinition != nil {
+				t.Fatalf("%d updates, want one settings-only UpdateService", len(f.updates))
+			}
+			if v.Phase != c.phase || !strings.Contains(v.Message, c.message) {
+				t.Errorf("verdict %s %q, want %s with %q", v.Phase, v.Message, c.phase, c.message)
+			}
+			if c.phase == target.RolledBack && v.RolledBackTo != "web:1" {
+				t.Errorf("RolledBackTo %q", v.RolledBackTo)
+			}
+		})
 	}
 }

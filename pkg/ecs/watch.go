@@ -108,8 +108,13 @@ func (s *Session) watch(ctx context.Context, app *spec.App, ro Rollout, timeout 
 		sinceLook++
 		// Stopped tasks are read when ECS counts new failed tasks on our deployment, and now
 		// and then while it is short of tasks (in case failedTasks is not kept up to date).
-		if dep := findDeployment(orEmpty(svc), ro); dep != nil &&
-			(int(dep.FailedTasks) > lastFailed || (sinceLook >= lookEvery && dep.RunningCount < dep.DesiredCount)) {
+		// ECS resets the count when a task turns healthy: a lower count is remembered, so
+		// that the next failure counts as new.
+		dep := findDeployment(orEmpty(svc), ro)
+		if dep != nil && int(dep.FailedTasks) < lastFailed {
+			lastFailed = int(dep.FailedTasks)
+		}
+		if dep != nil && (int(dep.FailedTasks) > lastFailed || (sinceLook >= lookEvery && dep.RunningCount < dep.DesiredCount)) {
 			tasks, err := s.stoppedTasks(ctx, app, aws.ToString(dep.Id))
 			switch {
 			case err == nil:

@@ -216,3 +216,48 @@ func TestWatchEndsTheLiveLine(t *testing.T) {
 		})
 	}
 }
+
+// The verdict comes on the poll that shows ECS's "deployment completed": not one poll (2 s)
+// later.
+func TestWatchDecidesOnThePollThatShowsTheCompletion(t *testing.T) {
+	ro := Rollout{TaskDefinition: td2, Previous: td1, Deployment: "ecs-svc/2"}
+	going := svcOf(td2, 2,
+		dep{"ecs-svc/2", "PRIMARY", td2, types.DeploymentRolloutStateInProgress, "", 2, 2, 0, 0},
+		dep{"ecs-svc/1", "ACTIVE", td1, types.DeploymentRolloutStateCompleted, "", 2, 2, 0, 0})
+	done := withEvents(svcOf(td2, 2, dep{"ecs-svc/2", "PRIMARY", td2, types.DeploymentRolloutStateCompleted, "ECS deployment ecs-svc/2 completed.", 2, 2, 0, 0}),
+		"(service web) (deployment ecs-svc/2) deployment completed.", "(service web) has reached a steady state.")
+	f := &fakeECS{script: []func() (*types.Service, error){returns(going), returns(done), returns(done)}}
+	var got events
+	dec, err := newTestSession(f).watch(context.Background(), testApp(t, ""), ro, time.Minute, eventLog{}, &got)
+	if err != nil || dec.Phase != target.Succeeded {
+		t.Fatalf("watch = %+v, %v", dec, err)
+	}
+	if f.n != 2 {
+		t.Errorf("%d DescribeServices calls, want 2: the verdict belongs to the poll that printed the completion", f.n)
+	}
+	msgs := got.messages()
+	if len(msgs) < 3 || msgs[len(msgs)-3] != "event: (service web) (deployment ecs-svc/2) deployment completed." ||
+		!strings.Contains(msgs[len(msgs)-1], "completed: 2/2 running") {
+		t.Errorf("events %q: want the completion, the steady state, then the verdict", msgs)
+	}
+}
+
+// ECS resets failedTasks when a task turns healthy: a new failure after a reset can show the
+// same count as the last one looked at, and the stopped tasks are read again.
+func TestWatchRereadsStoppedTasksAfterAFailedTasksReset(t *testing.T) {
+	ro := Rollout{TaskDefinition: td2, Previous: td1, Deployment: "ecs-svc/2"}
+	withFailed := func(n int32) *types.Service {
+		return svcOf(td2, 2,
+			dep{"ecs-svc/2", "PRIMARY", td2, types.DeploymentRolloutStateInProgress, "", 2, 2, 0, n},
+			dep{"ecs-svc/1", "ACTIVE", td1, types.DeploymentRolloutStateCompleted, "", 2, 2, 0, 0})
+	}
+	done := svcOf(td2, 2, dep{"ecs-svc/2", "PRIMARY", td2, types.DeploymentRolloutStateCompleted, "", 2, 2, 0, 0})
+	f := &fakeECS{script: []func() (*types.Service, error){returns(withFailed(1)), returns(withFailed(0)), returns(withFailed(1)), returns(done)}}
+	dec, err := newTestSession(f).watch(context.Background(), testApp(t, ""), ro, time.Minute, eventLog{}, &events{})
+	if err != nil || dec.Phase != target.Succeeded {
+		t.Fatalf("watch = %+v, %v", dec, err)
+	}
+	if len(f.listed) != 2 {
+		t.Errorf("stopped tasks read %d times, want 2 (failedTasks 1, reset to 0, 1 again)", len(f.listed))
+	}
+}

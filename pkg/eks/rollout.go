@@ -8,6 +8,7 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	apiequality "k8s.io/apimachinery/pkg/api/equality"
 
 	"github.com/shipit-dev/shipit/pkg/target"
 )
@@ -43,6 +44,16 @@ type Decision struct {
 // Evaluate decides a rollout's state from the Deployment, its ReplicaSets and its pods, with
 // the same rule as `kubectl rollout status` plus fail-fast on pods of the new ReplicaSet. It
 // is a pure function: the watch loop only feeds it what the API returned.
+//
+// Two departures from kubectl's rule, both where the Deployment controller's status can say
+// more than kubectl reads from it:
+//   - A ProgressDeadlineExceeded condition left from an earlier rollout is stale once the
+//     counts show the rollout complete: the controller only updates the Progressing condition
+//     on a full sync, and a change of replicas alone (a scale to 0, say) is synced without
+//     it, so for a moment the new generation is observed next to the old condition.
+//   - A paused Deployment rolls nothing out and never times out (the controller checks no
+//     deadline while paused): a rollout that is not complete while paused fails at once,
+//     rather than waiting for shipit's own timeout without saying why.
 func Evaluate(d *appsv1.Deployment, rss []*appsv1.ReplicaSet, pods []*corev1.Pod) Decision {
 	desired := 1
 	if d.Spec.Replicas != nil {
@@ -55,12 +66,18 @@ func Evaluate(d *appsv1.Deployment, rss []*appsv1.ReplicaSet, pods []*corev1.Pod
 		dec.Message = fmt.Sprintf("waiting for the Deployment controller to see generation %d", d.Generation)
 		return dec
 	}
+	complete := st.UpdatedReplicas >= int32(desired) && st.Replicas <= st.UpdatedReplicas && st.AvailableReplicas >= st.UpdatedReplicas
 	for _, c := range st.Conditions {
-		if c.Type == appsv1.DeploymentProgressing && c.Reason == "ProgressDeadlineExceeded" {
+		if c.Type == appsv1.DeploymentProgressing && c.Reason == "ProgressDeadlineExceeded" && !complete {
 			dec.Phase = target.Failed
 			dec.Message = fmt.Sprintf("deployment %q exceeded its progress deadline: %s", d.Name, c.Message)
 			return dec
 		}
+	}
+	if d.Spec.Paused && !complete {
+		dec.Phase = target.Failed
+		dec.Message = fmt.Sprintf("deployment %q is paused (spec.paused): the controller rolls nothing out until `kubectl rollout resume deployment/%s`", d.Name, d.Name)
+		return dec
 	}
 	newRS := NewReplicaSet(d, rss)
 	// Ready counts the new revision's pods only: the old ones still serving are not this
@@ -105,9 +122,30 @@ func Evaluate(d *appsv1.Deployment, rss []*appsv1.ReplicaSet, pods []*corev1.Pod
 }
 
 // NewReplicaSet is the ReplicaSet of the Deployment's current revision, or nil before the
-// controller has made it.
+// controller has made it. Like the Deployment controller, it is the ReplicaSet whose pod
+// template is the Deployment's (the pod-template-hash label aside): after a rollback to an
+// old template the controller reuses that template's ReplicaSet and renumbers it, and the
+// revision annotations of the ReplicaSet and of the Deployment are updated one after the
+// other, so for a while the Deployment's revision still names the ReplicaSet rolled back
+// from. Among several matching ReplicaSets the one of the Deployment's revision wins, else
+// the newest; when none matches (a template the API did not return), the revision decides.
 func NewReplicaSet(d *appsv1.Deployment, rss []*appsv1.ReplicaSet) *appsv1.ReplicaSet {
 	rev := d.Annotations[RevisionAnnotation]
+	var same *appsv1.ReplicaSet
+	for _, rs := range rss {
+		if !ownedBy(rs, d) || !sameTemplate(&rs.Spec.Template, &d.Spec.Template) {
+			continue
+		}
+		if rev != "" && rs.Annotations[RevisionAnnotation] == rev {
+			return rs
+		}
+		if same == nil || revisionNumber(rs) > revisionNumber(same) {
+			same = rs
+		}
+	}
+	if same != nil {
+		return same
+	}
 	if rev == "" {
 		return nil
 	}
@@ -117,6 +155,15 @@ func NewReplicaSet(d *appsv1.Deployment, rss []*appsv1.ReplicaSet) *appsv1.Repli
 		}
 	}
 	return nil
+}
+
+// sameTemplate compares pod templates as the Deployment controller does: ignoring the
+// pod-template-hash label it adds to a ReplicaSet's template.
+func sameTemplate(a, b *corev1.PodTemplateSpec) bool {
+	a, b = a.DeepCopy(), b.DeepCopy()
+	delete(a.Labels, appsv1.DefaultDeploymentUniqueLabelKey)
+	delete(b.Labels, appsv1.DefaultDeploymentUniqueLabelKey)
+	return apiequality.Semantic.DeepEqual(a, b)
 }
 
 func ownedBy(rs *appsv1.ReplicaSet, d *appsv1.Deployment) bool {

@@ -15,18 +15,29 @@ import (
 func deploy(gen, observed int64, replicas, updated, total, ready, available int32, rev string, conds ...appsv1.DeploymentCondition) *appsv1.Deployment {
 	return &appsv1.Deployment{
 		ObjectMeta: metav1.ObjectMeta{Name: "web", UID: types.UID("d1"), Generation: gen, Annotations: map[string]string{RevisionAnnotation: rev}},
-		Spec:       appsv1.DeploymentSpec{Replicas: &replicas},
+		Spec:       appsv1.DeploymentSpec{Replicas: &replicas, Template: template(rev)},
 		Status: appsv1.DeploymentStatus{ObservedGeneration: observed, UpdatedReplicas: updated, Replicas: total,
 			ReadyReplicas: ready, AvailableReplicas: available, Conditions: conds},
 	}
 }
 
+// template is the pod template of revision rev (its image names it).
+func template(rev string) corev1.PodTemplateSpec {
+	return corev1.PodTemplateSpec{
+		ObjectMeta: metav1.ObjectMeta{Labels: map[string]string{"app": "web"}},
+		Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "web", Image: "web:" + rev}}},
+	}
+}
+
+// rs is the ReplicaSet of revision rev, made from that revision's template.
 func rs(rev, hash string) *appsv1.ReplicaSet {
+	tmpl := template(rev)
+	tmpl.Labels = map[string]string{"app": "web", appsv1.DefaultDeploymentUniqueLabelKey: hash}
 	return &appsv1.ReplicaSet{ObjectMeta: metav1.ObjectMeta{
 		Name: "web-" + hash, Annotations: map[string]string{RevisionAnnotation: rev},
 		Labels:          map[string]string{appsv1.DefaultDeploymentUniqueLabelKey: hash},
 		OwnerReferences: []metav1.OwnerReference{{Kind: "Deployment", Name: "web", UID: "d1"}},
-	}}
+	}, Spec: appsv1.ReplicaSetSpec{Template: tmpl}}
 }
 
 func pod(name, hash string, phase corev1.PodPhase, waiting string) *corev1.Pod {
@@ -73,6 +84,27 @@ func TestEvaluate(t *testing.T) {
 		{"benign waiting reason is not a failure", deploy(2, 2, 3, 3, 3, 2, 2, "2"), []*corev1.Pod{pod("p1", "b", corev1.PodPending, "ContainerCreating")},
 			target.Progressing, "waiting: 2 of 3 updated replicas available (new pods: 1 Pending)"},
 	}
+	paused := func(d *appsv1.Deployment) *appsv1.Deployment { d.Spec.Paused = true; return d }
+	cases = append(cases, []struct {
+		name  string
+		d     *appsv1.Deployment
+		pods  []*corev1.Pod
+		phase target.Phase
+		msg   string
+	}{
+		// The controller rolls nothing out and checks no deadline while paused.
+		{"paused with a new template: fails at once instead of waiting out the timeout", paused(deploy(2, 2, 3, 0, 3, 3, 3, "2")), nil,
+			target.Failed, "deployment \"web\" is paused (spec.paused): the controller rolls nothing out until `kubectl rollout resume deployment/web`"},
+		{"paused, nothing left to roll out: done", paused(deploy(2, 2, 3, 3, 3, 3, 3, "2")), nil,
+			target.Succeeded, `deployment "web" successfully rolled out: 3/3 ready`},
+		// A scale to 0 is synced without the Progressing condition: an old deadline
+		// condition sits next to the observed generation for a moment.
+		{"scaled to 0 next to a stale ProgressDeadlineExceeded: done", deploy(3, 3, 0, 0, 0, 0, 0, "2", deadline), nil,
+			target.Succeeded, `deployment "web" successfully rolled out: 0/0 ready`},
+		// minReadySeconds: ready pods count once they have been ready that long (available).
+		{"minReadySeconds: ready but not yet available is not done", deploy(2, 2, 3, 3, 3, 3, 2, "2"), nil,
+			target.Progressing, "waiting: 2 of 3 updated replicas available"},
+	}...)
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			got := Evaluate(c.d, rss, c.pods)
@@ -116,5 +148,24 @@ func TestEvaluateReadyCountsTheNewRevision(t *testing.T) {
 				t.Errorf("Ready = %d, want %d (%s %q)", got.Ready, c.want, got.Phase, got.Message)
 			}
 		})
+	}
+}
+
+// A rollback to an old template reuses that template's ReplicaSet and renumbers it; the
+// Deployment's own revision annotation follows later. Meanwhile the new ReplicaSet is the one
+// with the Deployment's template, not the one its stale revision names (the one rolled back
+// from, whose stuck pods are not the rollback's failure).
+func TestEvaluateRollbackReusingAnOldReplicaSet(t *testing.T) {
+	d := deploy(3, 3, 3, 3, 4, 3, 3, "2")
+	d.Spec.Template = template("1") // rolled back to revision 1's template
+	reused, from := rs("1", "a"), rs("2", "b")
+	reused.Annotations[RevisionAnnotation] = "3"
+	pods := []*corev1.Pod{pod("p1", "a", corev1.PodRunning, ""), pod("p2", "b", corev1.PodPending, "ImagePullBackOff")}
+	got := Evaluate(d, []*appsv1.ReplicaSet{reused, from}, pods)
+	if got.Phase != target.Progressing || got.Message != "waiting: 1 old replicas pending termination (new pods: 1 Running)" {
+		t.Errorf("got %s %q; want the rollback progressing on web-a", got.Phase, got.Message)
+	}
+	if nrs := NewReplicaSet(d, []*appsv1.ReplicaSet{reused, from}); nrs != reused {
+		t.Errorf("NewReplicaSet = %v, want web-a", nrs.Name)
 	}
 }

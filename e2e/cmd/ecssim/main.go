@@ -1,7 +1,7 @@
 // Command ecssim runs the ECS rollout simulator in front of a moto_server. See
 // e2e/ecssim/README.md for what it does.
 //
-//	ecssim -listen 127.0.0.1:4567 -moto http://127.0.0.1:5000 [-step 3s] [-failure-threshold 3]
+//	ecssim -listen 127.0.0.1:4567 -moto http://127.0.0.1:5000 [-step 3s] [-failure-threshold 0] [-health-grace 0]
 //	       [-throttle-ratio 0] [-throttle-ops DescribeServices,...] [-latency 0] [-seed N]
 package main
 
@@ -36,6 +36,7 @@ func run(args []string) error {
 	moto := fs.String("moto", "http://127.0.0.1:5000", "moto_server base URL")
 	step := fs.Duration("step", def.Step, "duration of one rollout phase (PENDING→RUNNING, stopping, completing)")
 	threshold := fs.Int("failure-threshold", def.FailureThreshold, "failed tasks that trip the circuit breaker; 0 = ECS's rule (half the desired count, 3..200)")
+	grace := fs.Duration("health-grace", 0, "how long a task runs before it counts as healthy (health-check grace period)")
 	ratio := fs.Float64("throttle-ratio", 0, "share of AWS calls answered with ThrottlingException, 0..1")
 	ops := fs.String("throttle-ops", "", "comma-separated operations to throttle (default: all)")
 	latency := fs.Duration("latency", 0, "latency added to every AWS call")
@@ -50,6 +51,7 @@ func run(args []string) error {
 	settings := ecssim.Settings{
 		Step:             *step,
 		FailureThreshold: *threshold,
+		HealthGrace:      *grace,
 		ThrottleRatio:    *ratio,
 		Latency:          *latency,
 	}
