@@ -2,6 +2,7 @@
 package render
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -36,7 +37,7 @@ func NewCmd(io *cmdutil.IOStreams, g *cmdutil.GlobalOptions) *cobra.Command {
 		Example: "  shipit render --target ecs -f examples/web-app/shipit.yaml --output-dir out/\n" +
 			"  shipit render --target eks --env staging",
 		Args: cmdutil.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error { return Run(opts) },
+		RunE: func(cmd *cobra.Command, args []string) error { return Run(cmd.Context(), opts) },
 	}
 	cmdutil.TargetFlag(cmd, &opts.Target)
 	cmd.Flags().StringVar(&opts.OutputDir, "output-dir", "", "write files into this folder instead of printing")
@@ -45,8 +46,8 @@ func NewCmd(io *cmdutil.IOStreams, g *cmdutil.GlobalOptions) *cobra.Command {
 }
 
 // Run renders and prints or writes.
-func Run(o *Options) error {
-	t, app, err := o.Global.LoadFor(o.IO, o.Target, o.Images)
+func Run(ctx context.Context, o *Options) error {
+	t, app, err := o.Global.LoadFor(ctx, o.IO, o.Target, o.Images)
 	if err != nil {
 		return err
 	}
