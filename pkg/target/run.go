@@ -45,10 +45,15 @@ func (e *TimeoutError) Error() string {
 	if e.Step != "" {
 		msg += " while " + e.Step
 	}
-	if e.Err != nil && !errors.Is(e.Err, context.DeadlineExceeded) && !errors.Is(e.Err, context.Canceled) {
+	if !bare(e.Err) {
 		msg += ": " + e.Err.Error()
 	}
 	return msg
+}
+
+// bare reports whether err says nothing beyond "the context ended".
+func bare(err error) bool {
+	return err == nil || err == context.Canceled || err == context.DeadlineExceeded || err == errBound
 }
 
 func (e *TimeoutError) Unwrap() error { return e.Err }
@@ -159,6 +164,7 @@ type guard struct {
 	mu      sync.Mutex
 	writing bool
 	ctx     context.Context
+	user    context.Context
 }
 
 // GuardWrites returns a context for a step that reads first and may then write: an interrupt
@@ -166,7 +172,7 @@ type guard struct {
 // stop at once; once BeginWrite has been called on it, an interrupt no longer cancels it and
 // the writes run to their end. The time bound always applies.
 func GuardWrites(ctx context.Context) (context.Context, context.CancelFunc) {
-	g := &guard{}
+	g := &guard{user: ctx}
 	gctx, cancel := context.WithCancelCause(context.WithValue(WithoutInterrupt(ctx), guardKey{}, g))
 	g.ctx = gctx
 	stop := context.AfterFunc(ctx, func() {
@@ -189,7 +195,10 @@ func BeginWrite(ctx context.Context) bool {
 	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if g.ctx.Err() != nil {
+	if g.writing {
+		return true
+	}
+	if g.ctx.Err() != nil || g.user.Err() != nil {
 		return false
 	}
 	g.writing = true
@@ -226,7 +235,7 @@ func (e *InterruptError) Error() string {
 		msg += " while " + e.Step
 	}
 	if e.Wrote {
-		if e.Err != nil && !errors.Is(e.Err, context.Canceled) {
+		if !bare(e.Err) {
 			msg += ": " + e.Err.Error()
 		}
 		return msg + "; part of it may be done"
