@@ -20,6 +20,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -282,5 +283,104 @@ func TestNotTheAPI(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// start runs shipit in the background; wait returns its result, failing the test if it has not
+// ended within limit.
+func start(t *testing.T, environ []string, specFile string, args ...string) (*exec.Cmd, func(limit time.Duration) result) {
+	t.Helper()
+	cmd := exec.Command(shipitBin, append(args, "-f", specFile)...)
+	cmd.Env = environ
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	return cmd, func(limit time.Duration) result {
+		t0 := time.Now()
+		select {
+		case <-done:
+		case <-time.After(limit):
+			_ = cmd.Process.Kill()
+			<-done
+			t.Fatalf("shipit still running %s after the signal; stderr:\n%s", limit, errOut.String())
+		}
+		return result{code: cmd.ProcessState.ExitCode(), stdout: out.String(), stderr: errOut.String(), took: time.Since(t0)}
+	}
+}
+
+// SIGTERM is handled exactly like Ctrl-C (SIGINT) where nothing is written yet: while the
+// spec is read (a FIFO nobody writes to) and while the SDK or client-go waits on an API that
+// never answers (its retries included). The first signal stops shipit at once with exit 130,
+// a message naming the signal and the step, and, with -o json, a verdict object.
+func TestSignalsBeforeAnythingIsWritten(t *testing.T) {
+	url, ca := silentTLS(t)
+	for _, sig := range []os.Signal{syscall.SIGTERM, os.Interrupt} {
+		name := map[os.Signal]string{syscall.SIGTERM: "SIGTERM", os.Interrupt: "SIGINT"}[sig]
+		for _, c := range []struct {
+			step, target string
+			fifo         bool
+			want         string
+		}{
+			{step: "reading the spec", target: "ecs", fifo: true, want: "interrupted (" + name + ") while reading the spec"},
+			{step: "ecs API", target: "ecs", want: "interrupted (" + name + ") while reading the live service"},
+			{step: "eks API", target: "eks", want: "interrupted (" + name + ") while connecting to eks"},
+		} {
+			for _, output := range []string{"text", "json"} {
+				t.Run(name+"/"+c.step+"/"+output, func(t *testing.T) {
+					t.Parallel()
+					dir := t.TempDir()
+					specFile := filepath.Join(dir, "shipit.yaml")
+					if c.fifo {
+						if err := syscall.Mkfifo(specFile, 0o600); err != nil {
+							t.Fatal(err)
+						}
+					} else if err := os.WriteFile(specFile, []byte(spec), 0o644); err != nil {
+						t.Fatal(err)
+					}
+					cmd, wait := start(t, env(t, endpoint{url: url, ca: ca}), specFile, "deploy", "--target", c.target, "-o", output)
+					time.Sleep(3 * time.Second) // well into the step, however busy the machine
+					if err := cmd.Process.Signal(sig); err != nil {
+						t.Fatal(err)
+					}
+					r := wait(3 * time.Second)
+					if r.code != 130 {
+						t.Errorf("exit %d, want 130; stdout %q stderr %q", r.code, r.stdout, r.stderr)
+					}
+					text := r.stderr + r.stdout
+					if output == "json" {
+						var v struct{ Phase, Message, Target string }
+						if err := json.Unmarshal([]byte(r.stdout), &v); err != nil || v.Phase != "Canceled" || v.Target != c.target {
+							t.Errorf("stdout is not a Canceled verdict: %q (%v)", r.stdout, err)
+						}
+						text = v.Message
+					}
+					if !strings.Contains(text, c.want) || !strings.Contains(text, "nothing was written") {
+						t.Errorf("message %q, want %q and that nothing was written", text, c.want)
+					}
+				})
+			}
+		}
+	}
+}
+
+// A second signal exits at once, whatever shipit is doing.
+func TestSecondSignalExitsAtOnce(t *testing.T) {
+	url, ca := silentTLS(t)
+	dir := t.TempDir()
+	specFile := filepath.Join(dir, "shipit.yaml")
+	if err := os.WriteFile(specFile, []byte(spec), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd, wait := start(t, env(t, endpoint{url: url, ca: ca}), specFile, "status", "--target", "eks")
+	time.Sleep(time.Second)
+	_ = cmd.Process.Signal(syscall.SIGTERM)
+	_ = cmd.Process.Signal(syscall.SIGINT)
+	r := wait(3 * time.Second)
+	if r.code != 130 {
+		t.Errorf("exit %d, stderr %q", r.code, r.stderr)
 	}
 }

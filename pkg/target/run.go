@@ -120,12 +120,12 @@ func runOf(ctx context.Context) *run {
 
 // Step records what the command is doing now ("applying", "watching the rollout"), so that a
 // time bound that runs out can say where it stopped. Steps after the bound ran out are not
-// recorded.
+// recorded, nor those after the interrupt (the step named is where it came).
 func Step(ctx context.Context, step string) {
 	if rn := runOf(ctx); rn != nil {
 		rn.mu.Lock()
 		defer rn.mu.Unlock()
-		if rn.bound.Err() == nil {
+		if rn.bound.Err() == nil && ctx.Err() == nil {
 			rn.step = step
 		}
 	}
@@ -226,7 +226,8 @@ type InterruptError struct {
 	Wrote bool
 }
 
-func (e *InterruptError) Error() string {
+// Prefix is "interrupted (SIGTERM) while <step>".
+func (e *InterruptError) Prefix() string {
 	msg := "interrupted"
 	if e.Cause != nil && !errors.Is(e.Cause, context.Canceled) {
 		msg = e.Cause.Error()
@@ -234,6 +235,11 @@ func (e *InterruptError) Error() string {
 	if e.Step != "" {
 		msg += " while " + e.Step
 	}
+	return msg
+}
+
+func (e *InterruptError) Error() string {
+	msg := e.Prefix()
 	if e.Wrote {
 		if !bare(e.Err) {
 			msg += ": " + e.Err.Error()

@@ -70,6 +70,15 @@ func Run(cmd *cobra.Command, o *Options) error {
 	if err != nil {
 		return o.stopped(ctx, app, err)
 	}
+	if v.Phase == target.Canceled && target.Interrupted(ctx) {
+		// Name the signal and the step it came in.
+		prefix := (&target.InterruptError{Cause: context.Cause(ctx), Step: target.CurrentStep(ctx)}).Prefix()
+		if strings.HasPrefix(v.Message, "interrupted before anything was written") {
+			v.Message = prefix + "; nothing was written"
+		} else {
+			v.Message = strings.Replace(v.Message, "interrupted", prefix, 1)
+		}
+	}
 	if v.Phase == target.Canceled || target.OutOfTime(ctx, nil) != nil {
 		if !o.Global.JSON() {
 			fmt.Fprint(o.IO.ErrOut, interruptedNote(ctx, v, o))
