@@ -65,6 +65,9 @@ func CommandContext(process context.Context, limit time.Duration) (context.Conte
 	rn := &run{start: time.Now()}
 	rn.bound, rn.cancelBound = context.WithCancelCause(context.WithValue(context.WithoutCancel(process), runKey{}, rn))
 	ctx, cancel := context.WithCancelCause(rn.bound)
+	if process.Err() != nil {
+		cancel(context.Cause(process))
+	}
 	stop := context.AfterFunc(process, func() { cancel(context.Cause(process)) })
 	if limit > 0 {
 		SetLimit(ctx, limit)
@@ -175,6 +178,9 @@ func GuardWrites(ctx context.Context) (context.Context, context.CancelFunc) {
 	g := &guard{user: ctx}
 	gctx, cancel := context.WithCancelCause(context.WithValue(WithoutInterrupt(ctx), guardKey{}, g))
 	g.ctx = gctx
+	if ctx.Err() != nil {
+		cancel(context.Cause(ctx))
+	}
 	stop := context.AfterFunc(ctx, func() {
 		g.mu.Lock()
 		defer g.mu.Unlock()
