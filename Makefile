@@ -24,13 +24,16 @@ unit: ## unit tests with the race detector (no network, no sandbox)
 	$(GO) test -race ./...
 
 e2e: ## end-to-end tests; starts the sandbox when it is not up (and stops it after)
-	$(GO) test -race -tags e2e -count=1 -timeout 30m ./e2e/
+	$(GO) test -race -tags e2e -count=1 -timeout 30m ./e2e/ ./e2e/netfault/
 
 golden: ## rewrite the golden render files of examples/ (review the diff!)
 	$(GO) test ./pkg/cmd/render -update
 
-fuzz: ## fuzz the spec loader for a minute
-	$(GO) test -run XXX -fuzz FuzzLoad -fuzztime 60s ./pkg/spec
+FUZZTIME ?= 60s
+
+fuzz: ## fuzz the spec loader and the render of both targets ($(FUZZTIME) each; a crasher is kept under testdata/fuzz as a seed)
+	$(GO) test -run XXX -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME) ./pkg/spec
+	$(GO) test -run XXX -fuzz '^FuzzRender$$' -fuzztime $(FUZZTIME) ./pkg/cmd/render
 
 bench: ## benchmarks: render throughput, start-up, shipit vs kubectl / the AWS CLI on the sandbox
 	$(GO) test -run XXX -bench . -benchmem ./pkg/cmd/render

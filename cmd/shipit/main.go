@@ -2,7 +2,6 @@
 package main
 
 import (
-	"context"
 	"os"
 	"os/signal"
 	"syscall"
@@ -12,15 +11,15 @@ import (
 )
 
 func main() {
-	// Ctrl-C (or SIGTERM from a CI runner) cancels the context: a watch stops, says what was
-	// applied and how to check it, and shipit exits 130. A second Ctrl-C kills at once.
+	// Ctrl-C and SIGTERM (what a CI runner sends on cancel) are handled alike, at every step:
+	// the first stops at once where nothing is written, lets a write under way finish
+	// otherwise, and shipit says what it applied and how to check it (exit 130). A second one
+	// exits at once.
 	// A reader that goes away (`shipit deploy | head`) must not kill shipit half way through
 	// an apply, nor leave its deploy lock behind: writes then fail, and shipit goes on.
 	signal.Ignore(syscall.SIGPIPE)
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	go func() {
-		<-ctx.Done()
-		stop()
-	}()
-	os.Exit(root.Execute(ctx, cmdutil.System(), os.Args[1:]))
+	ctx, stop := cmdutil.NotifyInterrupt(os.Stderr, os.Exit)
+	code := root.Execute(ctx, cmdutil.System(), os.Args[1:])
+	stop()
+	os.Exit(code)
 }

@@ -5,6 +5,7 @@ package cmdutil
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -42,6 +43,9 @@ type GlobalOptions struct {
 	Context    string
 	NoColor    bool
 	Verbose    int
+	// RequestTimeout bounds each API request (the AWS SDK retries within the command's
+	// bound); 0 means no per-request bound.
+	RequestTimeout time.Duration
 	// Getenv looks up ${VAR} in specs; nil means the process environment.
 	Getenv func(string) (string, bool)
 	// ErrorsInOutput is set by a command whose JSON result already lists the spec errors.
@@ -94,9 +98,44 @@ func ParseImages(flags []string) (map[string]string, error) {
 	return out, nil
 }
 
+// ReadSpec reads the spec named by -f once ("-" is stdin), giving up when ctx ends: a FIFO
+// nobody writes to waits only until Ctrl-C or the command's time bound.
+func (g *GlobalOptions) ReadSpec(ctx context.Context, in io.Reader) ([]byte, error) {
+	target.Step(ctx, "reading the spec "+g.File)
+	type result struct {
+		data []byte
+		err  error
+	}
+	ch := make(chan result, 1)
+	go func() {
+		data, err := spec.Read(g.File, in)
+		ch <- result{data, err}
+	}()
+	select {
+	case r := <-ch:
+		return r.data, r.err
+	case <-ctx.Done():
+		return nil, context.Cause(ctx)
+	}
+}
+
+// LoadDocument reads and parses the spec named by -f, once.
+func (g *GlobalOptions) LoadDocument(ctx context.Context, in io.Reader) (*spec.Document, error) {
+	data, err := g.ReadSpec(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	target.Step(ctx, "loading the spec "+g.File)
+	return spec.ParseDocument(g.File, data)
+}
+
 // LoadSpec loads the spec named by -f with --env and the given image overrides.
-func (g *GlobalOptions) LoadSpec(images map[string]string) (*spec.App, error) {
-	return spec.Load(g.File, spec.Options{Environment: g.Env, Getenv: g.Getenv, Images: images})
+func (g *GlobalOptions) LoadSpec(ctx context.Context, in io.Reader, images map[string]string) (*spec.App, error) {
+	doc, err := g.LoadDocument(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	return doc.Load(spec.Options{Environment: g.Env, Getenv: g.Getenv, Images: images})
 }
 
 // PrintJSON writes v as indented JSON.
@@ -116,7 +155,7 @@ func PrintDiagnostics(w io.Writer, prefix string, ds []spec.FieldError) {
 
 // LoadFor loads the spec and validates it for one target, printing warnings to ErrOut. A
 // spec with errors never reaches a target.
-func (g *GlobalOptions) LoadFor(io *IOStreams, targetName string, imageFlags []string) (target.Target, *spec.App, error) {
+func (g *GlobalOptions) LoadFor(ctx context.Context, io *IOStreams, targetName string, imageFlags []string) (target.Target, *spec.App, error) {
 	if err := g.CheckOutput(); err != nil {
 		return nil, nil, err
 	}
@@ -128,7 +167,7 @@ func (g *GlobalOptions) LoadFor(io *IOStreams, targetName string, imageFlags []s
 	if err != nil {
 		return nil, nil, err
 	}
-	app, err := g.LoadSpec(images)
+	app, err := g.LoadSpec(ctx, io.In, images)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -143,20 +182,21 @@ func (g *GlobalOptions) LoadFor(io *IOStreams, targetName string, imageFlags []s
 // Connect loads and validates the spec for a target, then connects to the target: the start
 // of every command that talks to a live system.
 func (g *GlobalOptions) Connect(ctx context.Context, io *IOStreams, targetName string, imageFlags []string) (target.Target, *spec.App, target.Session, error) {
-	t, app, err := g.LoadFor(io, targetName, imageFlags)
+	t, app, err := g.LoadFor(ctx, io, targetName, imageFlags)
 	if err != nil {
 		return nil, nil, nil, err
 	}
+	target.Step(ctx, "connecting to "+t.Name())
 	s, err := t.Connect(ctx, app, g.ConnectOptions())
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, app, nil, err
 	}
 	return t, app, s, nil
 }
 
 // ConnectOptions are the access flags as the targets take them.
 func (g *GlobalOptions) ConnectOptions() target.ConnectOptions {
-	return target.ConnectOptions{Region: g.Region, Profile: g.Profile, Kubeconfig: g.Kubeconfig, Context: g.Context}
+	return target.ConnectOptions{Region: g.Region, Profile: g.Profile, Kubeconfig: g.Kubeconfig, Context: g.Context, RequestTimeout: g.RequestTimeout}
 }
 
 // Reporter prints rollout progress: JSON Lines on Out with -o json, else text on ErrOut
@@ -169,8 +209,13 @@ func (g *GlobalOptions) Reporter(io *IOStreams) target.Reporter {
 }
 
 // PrintVerdict prints how a deploy or rollback ended and returns the error carrying its exit
-// code.
-func (g *GlobalOptions) PrintVerdict(io *IOStreams, v *target.Verdict) error {
+// code. A watch that stopped because the command's time bound ran out is a timeout (exit 5)
+// naming the step it was in, not an interrupt.
+func (g *GlobalOptions) PrintVerdict(ctx context.Context, io *IOStreams, v *target.Verdict) error {
+	if te := target.OutOfTime(ctx, nil); te != nil && (v.Phase == target.Canceled || v.Phase == target.TimedOut) {
+		v.Phase = target.TimedOut
+		v.Message = te.Error() + "; " + strings.TrimPrefix(strings.TrimPrefix(v.Message, "interrupted: "), "interrupted ")
+	}
 	if g.JSON() {
 		if err := PrintJSON(io.Out, v); err != nil {
 			// The exit code still tells the rollout's verdict, even to a reader that went away.
@@ -184,6 +229,26 @@ func (g *GlobalOptions) PrintVerdict(io *IOStreams, v *target.Verdict) error {
 	}
 	fmt.Fprintf(io.Out, "%s %s on %s: %s: %s\n", mark, v.App, v.Target, v.Phase, v.Message)
 	return v.Err()
+}
+
+// Stopped turns an error of a command that an interrupt or its time bound stopped into the
+// error that says so (exit 130 or 5), naming the step it was in. Other errors pass through.
+func Stopped(ctx context.Context, err error) error {
+	if err == nil {
+		return nil
+	}
+	var rollout *target.RolloutError
+	var ie *target.InterruptError
+	if errors.As(err, &rollout) || errors.As(err, &ie) {
+		return err
+	}
+	if te := target.OutOfTime(ctx, err); te != nil {
+		return te
+	}
+	if target.Interrupted(ctx) {
+		return &target.InterruptError{Cause: context.Cause(ctx), Step: target.CurrentStep(ctx), Err: err}
+	}
+	return err
 }
 
 // NoArgs rejects positional arguments as a usage error (exit 2).
@@ -201,9 +266,26 @@ func TargetFlag(cmd *cobra.Command, into *string) {
 
 // WatchFlags adds --timeout and --no-wait, which every command that watches a rollout takes.
 func WatchFlags(cmd *cobra.Command, timeout *time.Duration, noWait *bool) {
-	cmd.Flags().DurationVar(timeout, "timeout", 0, "give up watching after this long (default rollout.timeout)")
+	cmd.Flags().DurationVar(timeout, "timeout", 0, "give up after this long: the whole command, apply, watch and automatic rollback (exit 5); default: rollout.timeout for each watch, and twice that plus 5m for the whole command")
 	cmd.Flags().BoolVar(noWait, "no-wait", false, "apply and return without watching the rollout")
 }
+
+// TimeoutFlag adds --timeout to a command that only reads or deletes, with its default bound.
+func TimeoutFlag(cmd *cobra.Command, into *time.Duration, def time.Duration) {
+	cmd.Flags().DurationVar(into, "timeout", def, "give up after this long (exit 5)")
+}
+
+// Default time bounds of the commands that do not watch a rollout.
+const (
+	DefaultReadTimeout    = 2 * time.Minute // status, diff, deploy --dry-run
+	DefaultDestroyTimeout = 5 * time.Minute
+	// DefaultRequestTimeout bounds each API request unless --request-timeout says otherwise.
+	DefaultRequestTimeout = 30 * time.Second
+)
+
+// DeployBound is the time bound of a deploy or rollback without --timeout: each watch may
+// take the rollout's timeout, and an automatic rollback watches a second time.
+func DeployBound(watch time.Duration) time.Duration { return 2*watch + 5*time.Minute }
 
 // ImageFlag adds the repeatable --image NAME=REF override.
 func ImageFlag(cmd *cobra.Command, into *[]string) {

@@ -38,9 +38,18 @@ func (s *Session) Deploy(ctx context.Context, app *spec.App, opts target.DeployO
 	if timeout <= 0 {
 		timeout = app.RolloutTimeout()
 	}
-	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), applyTimeout)
+	// Until its first write, the apply stops at an interrupt (reads and the SDK's retries
+	// of them included); from then on it runs to its end. The command's time bound always
+	// applies.
+	target.Step(ctx, "reading the live service and applying")
+	gctx, stopGuard := target.GuardWrites(ctx)
+	defer stopGuard()
+	actx, cancel := context.WithTimeout(gctx, applyTimeout)
 	defer cancel()
-	ap, err := s.apply(actx, ctx, app, rd, opts, r, v)
+	ap, err := s.apply(actx, actx, app, rd, opts, r, v)
+	if err != nil && len(v.Applied) == 0 && ctx.Err() != nil {
+		err = errInterrupted
+	}
 	if errors.Is(err, errInterrupted) {
 		v.Phase, v.Message = target.Canceled, "interrupted before anything was written"
 		return v, nil
@@ -66,6 +75,7 @@ func (s *Session) Deploy(ctx context.Context, app *spec.App, opts target.DeployO
 	if !ap.live {
 		r.Report(s.event(app, target.Progressing, fmt.Sprintf("watching the deployment of %s (timeout %s)", Revision(ro.TaskDefinition), timeout)))
 	}
+	target.Step(ctx, "watching the deployment of "+Revision(ro.TaskDefinition))
 	dec, err := s.watch(ctx, app, ro, timeout, ap.seen, r)
 	if err != nil {
 		return nil, fmt.Errorf("watching the rollout: %w\napplied: %s", err, strings.Join(v.Applied, ", "))
@@ -182,6 +192,9 @@ func (s *Session) apply(ctx, user context.Context, app *spec.App, rd *Rendered, 
 		r.Report(s.event(app, target.Pending, "registered task definition "+Revision(tdArn)))
 	}
 
+	if err := mayWrite(user, v); err != nil {
+		return nil, err
+	}
 	regs, err := s.ensureDiscovery(ctx, app, r, v)
 	if err != nil {
 		return nil, err
@@ -302,9 +315,10 @@ func (s *Session) converge(ctx, user context.Context, app *spec.App, ap *applied
 	return nil
 }
 
-// mayWrite stops a deploy that was interrupted before its first write.
+// mayWrite stops a deploy that was interrupted before its first write, and otherwise marks
+// the write about to start (from then on an interrupt lets the apply finish).
 func mayWrite(user context.Context, v *target.Verdict) error {
-	if user.Err() != nil && len(v.Applied) == 0 {
+	if !target.BeginWrite(user) && len(v.Applied) == 0 {
 		return errInterrupted
 	}
 	return nil
@@ -572,7 +586,8 @@ func splitRevision(s string) (string, int) {
 func (s *Session) autoRollback(ctx context.Context, app *spec.App, v *target.Verdict, failed Decision, ap *applied, timeout time.Duration, r target.Reporter) (*target.Verdict, error) {
 	ro := ap.ro
 	r.Report(s.event(app, target.Progressing, fmt.Sprintf("rolling back to %s (rollout.autoRollback)", Revision(ro.Previous))))
-	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), applyTimeout)
+	target.Step(ctx, "rolling back automatically to "+Revision(ro.Previous))
+	actx, cancel := context.WithTimeout(target.WithoutInterrupt(ctx), applyTimeout)
 	defer cancel()
 	in := &ecs.UpdateServiceInput{
 		Cluster: aws.String(app.ECS.Cluster), Service: aws.String(app.Name), TaskDefinition: aws.String(ro.Previous),
@@ -609,6 +624,7 @@ func (s *Session) autoRollback(ctx context.Context, app *spec.App, v *target.Ver
 		r.Report(s.event(app, target.Progressing, "restored what the failed deploy had changed besides the task definition: "+strings.Join(restored, ", ")))
 	}
 	back := Rollout{TaskDefinition: ro.Previous, Previous: ro.TaskDefinition, Deployment: primaryOn(out.Service, ro.Previous)}
+	target.Step(ctx, "watching the automatic rollback to "+Revision(ro.Previous))
 	dec, err := s.watch(ctx, app, back, timeout, ap.seen, r)
 	if err != nil {
 		v.Message = failed.Message + "; watching the automatic rollback: " + err.Error()
@@ -710,7 +726,7 @@ func (s *Session) Rollback(ctx context.Context, app *spec.App, opts target.Rollb
 	}
 	seen := eventLog{}
 	seen.mark(live)
-	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), applyTimeout)
+	actx, cancel := context.WithTimeout(target.WithoutInterrupt(ctx), applyTimeout)
 	defer cancel()
 	out, err := s.ecs.UpdateService(actx, &ecs.UpdateServiceInput{
 		Cluster: aws.String(app.ECS.Cluster), Service: aws.String(app.Name), TaskDefinition: aws.String(to),

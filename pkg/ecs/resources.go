@@ -47,8 +47,8 @@ func (s *Session) ensureLogGroup(ctx, user context.Context, app *spec.App, rd *R
 	if lg != nil && aws.ToInt32(lg.RetentionInDays) == rd.LogRetention {
 		return nil
 	}
-	if user.Err() != nil && len(v.Applied) == 0 {
-		return errInterrupted
+	if err := mayWrite(user, v); err != nil {
+		return err
 	}
 	if lg == nil {
 		_, err := s.logs.CreateLogGroup(ctx, &cloudwatchlogs.CreateLogGroupInput{

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
 	aas "github.com/aws/aws-sdk-go-v2/service/applicationautoscaling"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
@@ -97,7 +98,9 @@ const (
 // Endpoints come from the SDK's own AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_<SERVICE> handling.
 // It makes no request.
 func (Target) Connect(ctx context.Context, app *spec.App, opts target.ConnectOptions) (target.Session, error) {
-	var loadOpts []func(*config.LoadOptions) error
+	// Every request is bounded (dial, TLS handshake, response headers, each attempt); the
+	// SDK's retryer stays, and the command's context bounds the retries.
+	loadOpts := []func(*config.LoadOptions) error{config.WithHTTPClient(target.AWSHTTPClient(opts.RequestTimeout))}
 	region := app.ECS.Region
 	if region == "" {
 		region = opts.Region
@@ -175,7 +178,17 @@ func apiError(call, resource string, err error) error {
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return err
 	}
+	if notAWS(err) {
+		return fmt.Errorf("%s %s: the endpoint does not answer like the AWS API (no request id in the response; check AWS_ENDPOINT_URL, --region and --profile): %w", call, resource, err)
+	}
 	return fmt.Errorf("%s %s: %w", call, resource, err)
+}
+
+// notAWS reports an HTTP answer that no AWS service gives: every AWS response, errors
+// included, carries a request id (a proxy or web server answering 404 to everything does not).
+func notAWS(err error) bool {
+	var re *awshttp.ResponseError
+	return errors.As(err, &re) && re.ServiceRequestID() == ""
 }
 
 // isCode reports whether err is an AWS API error with one of the codes.

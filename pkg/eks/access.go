@@ -56,7 +56,7 @@ func restConfig(ctx context.Context, app *spec.App, opts target.ConnectOptions) 
 }
 
 func loadAWSConfig(ctx context.Context, opts target.ConnectOptions) (aws.Config, error) {
-	var lo []func(*awsconfig.LoadOptions) error
+	lo := []func(*awsconfig.LoadOptions) error{awsconfig.WithHTTPClient(target.AWSHTTPClient(opts.RequestTimeout))}
 	if opts.Region != "" {
 		lo = append(lo, awsconfig.WithRegion(opts.Region))
 	}

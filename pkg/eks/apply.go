@@ -15,6 +15,7 @@ import (
 	"k8s.io/client-go/dynamic"
 
 	"github.com/shipit-dev/shipit/pkg/spec"
+	"github.com/shipit-dev/shipit/pkg/target"
 )
 
 // resources maps the kinds shipit renders to their API resources.
@@ -142,7 +143,7 @@ func (s *Session) applyAll(ctx context.Context, objs []object, force bool, befor
 	if _, _, err := s.apply(ctx, check, force, true); err != nil {
 		return nil, err
 	}
-	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
+	actx, cancel := context.WithTimeout(target.WithoutInterrupt(ctx), 2*time.Minute)
 	defer cancel()
 	// The lock lives in the namespace: a new one is created first, an existing one is not
 	// written before the lock is held.

@@ -27,6 +27,7 @@ func (s *Session) Deploy(ctx context.Context, app *spec.App, opts target.DeployO
 	if err != nil {
 		return nil, err
 	}
+	target.Step(ctx, "reading what is live in "+s.where)
 	objs, notes, err := s.preflight(ctx, objs)
 	if err != nil {
 		return nil, err
@@ -42,6 +43,7 @@ func (s *Session) Deploy(ctx context.Context, app *spec.App, opts target.DeployO
 		r.Report(s.event(app, target.Pending, fmt.Sprintf("nothing changed (spec %s is live in %s); nothing applied", hash, ns)))
 	} else {
 		r.Report(s.event(app, target.Pending, fmt.Sprintf("applying %d objects to namespace %s (%s)", len(objs), ns, s.where)))
+		target.Step(ctx, "applying to namespace "+ns)
 		release, err := s.write(ctx, app, objs, opts, r, v)
 		if release != nil {
 			defer release()
@@ -55,7 +57,7 @@ func (s *Session) Deploy(ctx context.Context, app *spec.App, opts target.DeployO
 		}
 	}
 	// Read back even when interrupted meanwhile: the verdict names the live revision.
-	gctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	gctx, cancel := context.WithTimeout(target.WithoutInterrupt(ctx), 30*time.Second)
 	defer cancel()
 	d, err := s.cs.AppsV1().Deployments(ns).Get(gctx, app.Name, metav1.GetOptions{})
 	if err != nil {
@@ -75,6 +77,7 @@ func (s *Session) Deploy(ctx context.Context, app *spec.App, opts target.DeployO
 	if timeout <= 0 {
 		timeout = app.RolloutTimeout()
 	}
+	target.Step(ctx, "watching the rollout of deployment "+ns+"/"+app.Name)
 	dec := s.watch(ctx, app, app.Name, ns, d.Generation, hash, timeout, r)
 	s.fill(ctx, v, app, dec)
 	s.pruneAfter(ctx, app, objs, v, r)
@@ -146,7 +149,7 @@ func (s *Session) pruneAfter(ctx context.Context, app *spec.App, objs []object, 
 // reported and left for the next deploy: the rollout's verdict stands.
 func (s *Session) pruneReport(ctx context.Context, app *spec.App, objs []object, kinds func(string) bool, v *target.Verdict, r target.Reporter) {
 	// Part of the write: not cut short by Ctrl-C.
-	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+	pctx, cancel := context.WithTimeout(target.WithoutInterrupt(ctx), time.Minute)
 	defer cancel()
 	pruned, err := s.prune(pctx, app, objs, kinds)
 	for _, p := range pruned {
@@ -164,7 +167,7 @@ func (s *Session) pruneReport(ctx context.Context, app *spec.App, objs []object,
 // fill copies a decision into a verdict and records the live revision.
 func (s *Session) fill(ctx context.Context, v *target.Verdict, app *spec.App, dec Decision) {
 	v.Phase, v.Message, v.Desired, v.Ready = dec.Phase, dec.Message, dec.Desired, dec.Ready
-	if d, err := s.cs.AppsV1().Deployments(app.EKS.Namespace).Get(context.WithoutCancel(ctx), app.Name, metav1.GetOptions{}); err == nil {
+	if d, err := s.cs.AppsV1().Deployments(app.EKS.Namespace).Get(target.WithoutInterrupt(ctx), app.Name, metav1.GetOptions{}); err == nil {
 		v.Revision = d.Annotations[RevisionAnnotation]
 		if len(d.Spec.Template.Spec.Containers) > 0 {
 			v.Image = d.Spec.Template.Spec.Containers[0].Image
@@ -178,12 +181,14 @@ func (s *Session) fill(ctx context.Context, v *target.Verdict, app *spec.App, de
 // autoRollback returns to the previous revision after shipit declared the rollout failed,
 // and watches that rollback to its own verdict: RolledBack (exit 4) when it succeeds.
 func (s *Session) autoRollback(ctx context.Context, app *spec.App, v *target.Verdict, failed Decision, timeout time.Duration, r target.Reporter) (*target.Verdict, error) {
-	rev, gen, err := s.undo(ctx, app, "")
+	target.Step(ctx, "rolling back automatically")
+	rev, gen, err := s.undo(target.WithoutInterrupt(ctx), app, "")
 	if err != nil {
 		v.Message = failed.Message + "; automatic rollback failed: " + err.Error()
 		return v, nil
 	}
 	r.Report(s.event(app, target.Progressing, "rolling back to revision "+rev))
+	target.Step(ctx, "watching the automatic rollback to revision "+rev)
 	dec := s.watch(ctx, app, app.Name, app.EKS.Namespace, gen, rolledBackHash, timeout, r)
 	s.fill(ctx, v, app, dec)
 	v.RolledBackTo = rev

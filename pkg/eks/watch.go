@@ -29,7 +29,7 @@ func (s *Session) watch(ctx context.Context, app *spec.App, name, ns string, gen
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	selector := labels.Set(SelectorLabels(app)).String()
-	factory := informers.NewSharedInformerFactoryWithOptions(s.cs, 0, informers.WithNamespace(ns),
+	factory := informers.NewSharedInformerFactoryWithOptions(s.watchClient(), 0, informers.WithNamespace(ns),
 		informers.WithTweakListOptions(func(o *metav1.ListOptions) { o.LabelSelector = selector }))
 	deps := factory.Apps().V1().Deployments()
 	rss := factory.Apps().V1().ReplicaSets()

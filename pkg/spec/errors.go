@@ -1,10 +1,52 @@
 package spec
 
 import (
+	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
+	"unicode/utf8"
 )
+
+// maxEcho is how much of one value (a field path, a message quoting the spec) an error
+// repeats: a 50 MB name must not come back as 50 MB of stderr.
+const maxEcho = 256
+
+// clip shortens s to maxEcho bytes (on a rune boundary), saying how long it was.
+func clip(s string) string {
+	if len(s) <= maxEcho {
+		return s
+	}
+	cut := maxEcho
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return fmt.Sprintf("%s…(%d bytes)", s[:cut], len(s))
+}
+
+// clipped is the error with every text clipped; messages and -o json both use it.
+func (e FieldError) clipped() FieldError {
+	e.File, e.Field, e.Message, e.Fix = clip(e.File), clip(e.Field), clipLong(e.Message), clipLong(e.Fix)
+	return e
+}
+
+// clipLong keeps a message whole up to a few values' worth.
+func clipLong(s string) string {
+	if len(s) <= 4*maxEcho {
+		return s
+	}
+	cut := 4 * maxEcho
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return fmt.Sprintf("%s…(%d bytes)", s[:cut], len(s))
+}
+
+// MarshalJSON writes the error with its texts clipped.
+func (e FieldError) MarshalJSON() ([]byte, error) {
+	type plain FieldError
+	return json.Marshal(plain(e.clipped()))
+}
 
 // FieldError is one problem in a spec, pinned to a place in the file.
 type FieldError struct {
@@ -21,6 +63,7 @@ type FieldError struct {
 
 // Error formats the problem as file:line:col: field.path: message (fix).
 func (e FieldError) Error() string {
+	e = e.clipped()
 	var b strings.Builder
 	b.WriteString(e.File)
 	if e.Line > 0 {

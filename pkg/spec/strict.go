@@ -102,6 +102,9 @@ func didYouMean(got string, fields map[string]reflect.Type) string {
 		names = append(names, n)
 	}
 	sort.Strings(names)
+	if len(got) > 64 { // no field name is that long; spare the edit distance
+		return "known fields: " + strings.Join(names, ", ")
+	}
 	best, bestD := "", 1<<30
 	for _, n := range names {
 		d := editDistance(strings.ToLower(got), strings.ToLower(n))
@@ -152,12 +155,12 @@ func describe(n *yaml.Node) string {
 	if n.Kind != yaml.ScalarNode {
 		return kindName(n)
 	}
-	return fmt.Sprintf("%q", n.Value)
+	return fmt.Sprintf("%q", clip(n.Value))
 }
 
 func listFix(n *yaml.Node) string {
 	if n.Kind == yaml.ScalarNode {
-		return fmt.Sprintf("write [%s]", n.Value)
+		return fmt.Sprintf("write [%s]", clip(n.Value))
 	}
 	return ""
 }

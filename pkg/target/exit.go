@@ -14,7 +14,7 @@ const (
 	ExitInvalid     = 2   // invalid spec or usage
 	ExitFailed      = 3   // rollout failed
 	ExitRolledBack  = 4   // rollout failed and was rolled back
-	ExitTimedOut    = 5   // rollout timed out
+	ExitTimedOut    = 5   // rollout or command timed out
 	ExitDiff        = 6   // diff found differences
 	ExitInterrupted = 130 // Ctrl-C
 )
@@ -37,9 +37,14 @@ func ExitCode(err error) int {
 	var specErrs spec.Errors
 	var usage *UsageError
 	var rollout *RolloutError
+	var timeout *TimeoutError
 	switch {
 	case err == nil:
 		return ExitOK
+	case errors.As(err, &timeout):
+		return ExitTimedOut
+	case errors.As(err, new(*InterruptError)):
+		return ExitInterrupted
 	case errors.As(err, &specErrs), errors.As(err, &usage):
 		return ExitInvalid
 	case errors.As(err, &rollout):

@@ -46,6 +46,8 @@ type ConnectOptions struct {
 	Profile    string
 	Kubeconfig string
 	Context    string
+	// RequestTimeout bounds each API request; 0 means none.
+	RequestTimeout time.Duration
 }
 
 // DeployOptions are deploy's flags.

@@ -2,6 +2,8 @@
 package deploy
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -10,6 +12,7 @@ import (
 
 	"github.com/shipit-dev/shipit/pkg/cmd/diff"
 	"github.com/shipit-dev/shipit/pkg/cmdutil"
+	"github.com/shipit-dev/shipit/pkg/spec"
 	"github.com/shipit-dev/shipit/pkg/target"
 )
 
@@ -36,7 +39,11 @@ func NewCmd(io *cmdutil.IOStreams, g *cmdutil.GlobalOptions) *cobra.Command {
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if o.DryRun {
-				return diff.Run(cmd, &diff.Options{IO: io, Global: g, Target: o.Target, Images: o.Images, NoExitCode: true})
+				timeout := o.Timeout
+				if timeout <= 0 {
+					timeout = cmdutil.DefaultReadTimeout
+				}
+				return diff.Run(cmd, &diff.Options{IO: io, Global: g, Target: o.Target, Images: o.Images, NoExitCode: true, Timeout: timeout})
 			}
 			return Run(cmd, o)
 		},
@@ -52,28 +59,71 @@ func NewCmd(io *cmdutil.IOStreams, g *cmdutil.GlobalOptions) *cobra.Command {
 // Run deploys.
 func Run(cmd *cobra.Command, o *Options) error {
 	ctx := cmd.Context()
+	// --timeout bounds the whole command, the spec's reading included.
+	target.SetLimit(ctx, o.Timeout)
 	_, app, s, err := o.Global.Connect(ctx, o.IO, o.Target, o.Images)
 	if err != nil {
-		return err
+		return o.stopped(ctx, app, err)
 	}
+	target.SetLimit(ctx, cmdutil.DeployBound(app.RolloutTimeout()))
 	v, err := s.Deploy(ctx, app, target.DeployOptions{NoWait: o.NoWait, Timeout: o.Timeout, ForceConflicts: o.ForceConflicts}, o.Global.Reporter(o.IO))
 	if err != nil {
-		return err
+		return o.stopped(ctx, app, err)
 	}
-	if v.Phase == target.Canceled && !o.Global.JSON() {
-		fmt.Fprint(o.IO.ErrOut, interruptedNote(v, o))
+	if v.Phase == target.Canceled && target.Interrupted(ctx) {
+		// Name the signal and the step it came in.
+		prefix := (&target.InterruptError{Cause: context.Cause(ctx), Step: target.CurrentStep(ctx)}).Prefix()
+		if strings.HasPrefix(v.Message, "interrupted before anything was written") {
+			v.Message = prefix + "; nothing was written"
+		} else {
+			v.Message = strings.Replace(v.Message, "interrupted", prefix, 1)
+		}
 	}
-	return o.Global.PrintVerdict(o.IO, v)
+	if v.Phase == target.Canceled || target.OutOfTime(ctx, nil) != nil {
+		if !o.Global.JSON() {
+			fmt.Fprint(o.IO.ErrOut, interruptedNote(ctx, v, o))
+		}
+	}
+	return o.Global.PrintVerdict(ctx, o.IO, v)
 }
 
-// interruptedNote tells what an interrupted deploy left behind and how to check it.
-func interruptedNote(v *target.Verdict, o *Options) string {
+// stopped turns an error that an interrupt or the time bound caused into the verdict it
+// is (so -o json still prints a verdict object); other errors pass through.
+func (o *Options) stopped(ctx context.Context, app *spec.App, err error) error {
+	err = cmdutil.Stopped(ctx, err)
+	var te *target.TimeoutError
+	var ie *target.InterruptError
+	v := &target.Verdict{Target: o.Target}
+	if app != nil {
+		v.App = app.Name
+	}
+	switch {
+	case errors.As(err, &te):
+		v.Phase, v.Message = target.TimedOut, err.Error()
+	case errors.As(err, &ie):
+		v.Phase, v.Message = target.Canceled, err.Error()
+	default:
+		return err
+	}
+	if !o.Global.JSON() {
+		fmt.Fprintf(o.IO.ErrOut, "check what is live with: shipit status --target %s -f %s\n", o.Target, o.Global.File)
+	}
+	return o.Global.PrintVerdict(ctx, o.IO, v)
+}
+
+// interruptedNote tells what an interrupted (or timed out) deploy left behind and how to
+// check it.
+func interruptedNote(ctx context.Context, v *target.Verdict, o *Options) string {
 	check := fmt.Sprintf("check it with: shipit status --target %s -f %s\n", o.Target, o.Global.File)
+	what := "interrupted"
+	if target.OutOfTime(ctx, nil) != nil {
+		what = "timed out"
+	}
 	switch {
 	case len(v.Applied) > 0:
-		return "interrupted: stopped watching; every object was applied whole, the rollout goes on.\napplied: " + strings.Join(v.Applied, ", ") + "\n" + check
+		return what + ": stopped watching; every object was applied whole, the rollout goes on.\napplied: " + strings.Join(v.Applied, ", ") + "\n" + check
 	case v.Unchanged:
-		return "interrupted: stopped watching; nothing was applied (the live app already matched the spec).\n" + check
+		return what + ": stopped watching; nothing was applied (the live app already matched the spec).\n" + check
 	}
-	return "interrupted before anything was written; the live app is as it was.\n" + check
+	return what + " before anything was written; the live app is as it was.\n" + check
 }

@@ -1,6 +1,7 @@
 package deploy
 
 import (
+	"context"
 	"strings"
 	"testing"
 
@@ -22,7 +23,7 @@ func TestInterruptedNote(t *testing.T) {
 		{"nothing written", target.Verdict{}, "interrupted before anything was written; the live app is as it was."},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got := interruptedNote(&tc.v, o)
+			got := interruptedNote(context.Background(), &tc.v, o)
 			if !strings.Contains(got, tc.want) || !strings.HasSuffix(got, "check it with: shipit status --target eks -f shipit.yaml\n") {
 				t.Errorf("got %q, want it to hold %q and the status command", got, tc.want)
 			}

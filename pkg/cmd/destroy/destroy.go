@@ -3,8 +3,10 @@ package destroy
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -19,6 +21,7 @@ type Options struct {
 	Target    string
 	Yes       bool
 	PurgeLogs bool
+	Timeout   time.Duration
 }
 
 // NewCmd builds the cobra command.
@@ -33,18 +36,21 @@ func NewCmd(io *cmdutil.IOStreams, g *cmdutil.GlobalOptions) *cobra.Command {
 	cmdutil.TargetFlag(cmd, &o.Target)
 	cmd.Flags().BoolVarP(&o.Yes, "yes", "y", false, "do not ask for confirmation")
 	cmd.Flags().BoolVar(&o.PurgeLogs, "purge-logs", false, "also delete the log group (ecs)")
+	cmdutil.TimeoutFlag(cmd, &o.Timeout, cmdutil.DefaultDestroyTimeout)
 	return cmd
 }
 
 // Run lists what would go, asks, then deletes.
 func Run(cmd *cobra.Command, o *Options) error {
 	ctx := cmd.Context()
+	target.SetLimit(ctx, o.Timeout)
 	t, app, s, err := o.Global.Connect(ctx, o.IO, o.Target, nil)
 	if err != nil {
 		return err
 	}
 	rep := o.Global.Reporter(o.IO)
 	if !o.Yes {
+		target.Step(ctx, "listing what destroy would delete")
 		plan, err := s.Destroy(ctx, app, target.DestroyOptions{Plan: true, PurgeLogs: o.PurgeLogs}, rep)
 		if err != nil {
 			return err
@@ -66,8 +72,12 @@ func Run(cmd *cobra.Command, o *Options) error {
 			return &target.UsageError{Msg: "not confirmed; nothing deleted"}
 		}
 	}
+	target.Step(ctx, "destroying")
 	res, err := s.Destroy(ctx, app, target.DestroyOptions{PurgeLogs: o.PurgeLogs}, rep)
 	if err != nil {
+		if target.Interrupted(ctx) {
+			return &target.InterruptError{Cause: context.Cause(ctx), Step: "destroying (see what is left with shipit status --target " + t.Name() + ", and run destroy again)", Err: err, Wrote: true}
+		}
 		return err
 	}
 	if o.Global.JSON() {

@@ -3,10 +3,12 @@ package diff
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/shipit-dev/shipit/pkg/cmdutil"
+	"github.com/shipit-dev/shipit/pkg/target"
 )
 
 // ErrDifferences makes diff exit 6 when the live app differs from the spec.
@@ -25,6 +27,7 @@ type Options struct {
 	Images []string
 	// NoExitCode: deploy --dry-run shows the diff but differences are not a failure.
 	NoExitCode bool
+	Timeout    time.Duration
 }
 
 // NewCmd builds the cobra command.
@@ -38,16 +41,20 @@ func NewCmd(io *cmdutil.IOStreams, g *cmdutil.GlobalOptions) *cobra.Command {
 	}
 	cmdutil.TargetFlag(cmd, &o.Target)
 	cmdutil.ImageFlag(cmd, &o.Images)
+	cmdutil.TimeoutFlag(cmd, &o.Timeout, cmdutil.DefaultReadTimeout)
 	return cmd
 }
 
 // Run diffs.
 func Run(cmd *cobra.Command, o *Options) error {
-	t, app, s, err := o.Global.Connect(cmd.Context(), o.IO, o.Target, o.Images)
+	ctx := cmd.Context()
+	target.SetLimit(ctx, o.Timeout)
+	t, app, s, err := o.Global.Connect(ctx, o.IO, o.Target, o.Images)
 	if err != nil {
 		return err
 	}
-	d, err := s.Diff(cmd.Context(), app)
+	target.Step(ctx, "reading what is live")
+	d, err := s.Diff(ctx, app)
 	if err != nil {
 		return err
 	}

@@ -2,13 +2,18 @@
 package render
 
 import (
+	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 
 	"github.com/spf13/cobra"
 
 	"github.com/shipit-dev/shipit/pkg/cmdutil"
+	"github.com/shipit-dev/shipit/pkg/ecs"
+	"github.com/shipit-dev/shipit/pkg/eks"
 	"github.com/shipit-dev/shipit/pkg/spec"
 	"github.com/shipit-dev/shipit/pkg/target"
 )
@@ -36,7 +41,7 @@ func NewCmd(io *cmdutil.IOStreams, g *cmdutil.GlobalOptions) *cobra.Command {
 		Example: "  shipit render --target ecs -f examples/web-app/shipit.yaml --output-dir out/\n" +
 			"  shipit render --target eks --env staging",
 		Args: cmdutil.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error { return Run(opts) },
+		RunE: func(cmd *cobra.Command, args []string) error { return Run(cmd.Context(), opts) },
 	}
 	cmdutil.TargetFlag(cmd, &opts.Target)
 	cmd.Flags().StringVar(&opts.OutputDir, "output-dir", "", "write files into this folder instead of printing")
@@ -45,8 +50,8 @@ func NewCmd(io *cmdutil.IOStreams, g *cmdutil.GlobalOptions) *cobra.Command {
 }
 
 // Run renders and prints or writes.
-func Run(o *Options) error {
-	t, app, err := o.Global.LoadFor(o.IO, o.Target, o.Images)
+func Run(ctx context.Context, o *Options) error {
+	t, app, err := o.Global.LoadFor(ctx, o.IO, o.Target, o.Images)
 	if err != nil {
 		return err
 	}
@@ -68,17 +73,81 @@ func Run(o *Options) error {
 	return writeFiles(o, app, r)
 }
 
+// fileNames are the names a render of each target writes: the only files --output-dir ever
+// replaces or removes.
+var fileNames = map[string][]string{
+	spec.TargetECS: {ecs.TaskDefinitionFile, ecs.ServiceFile, ecs.ScalingFile},
+	spec.TargetEKS: {eks.ManifestFile},
+}
+
+// writeFiles writes the render into --output-dir as one change: every file is written into a
+// temporary directory next to it first (a failed write leaves the directory as it was), then
+// renamed into place; files of an earlier render of the same target that this one does not
+// produce (scaling.json after autoscale went) are removed. Symbolic links are never followed:
+// an output directory or a file of shipit's that is a link is refused.
 func writeFiles(o *Options, app *spec.App, r *target.Rendering) error {
-	if err := os.MkdirAll(o.OutputDir, 0o755); err != nil {
-		return fmt.Errorf("creating %s: %w", o.OutputDir, err)
+	dir := filepath.Clean(o.OutputDir)
+	st, err := os.Lstat(dir)
+	switch {
+	case err == nil && st.Mode()&os.ModeSymlink != 0:
+		return &target.UsageError{Msg: fmt.Sprintf("--output-dir %s is a symbolic link; shipit does not write through links (pass the real directory)", dir)}
+	case err == nil && !st.IsDir():
+		return &target.UsageError{Msg: fmt.Sprintf("--output-dir %s exists and is not a directory", dir)}
+	case err != nil && !errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("--output-dir %s: %w", dir, err)
+	}
+	exists := err == nil
+	own := fileNames[o.Target]
+	produced := map[string]bool{}
+	for _, f := range r.Files {
+		produced[f.Name] = true
+	}
+	if exists {
+		for _, name := range own {
+			p := filepath.Join(dir, name)
+			if st, err := os.Lstat(p); err == nil && !st.Mode().IsRegular() {
+				return &target.UsageError{Msg: fmt.Sprintf("%s is not a regular file (a symbolic link?); shipit does not write through it: remove it first", p)}
+			}
+		}
+	}
+	parent := filepath.Dir(dir)
+	if err := os.MkdirAll(parent, 0o755); err != nil {
+		return fmt.Errorf("creating %s: %w", parent, err)
+	}
+	tmp, err := os.MkdirTemp(parent, ".shipit-render-")
+	if err != nil {
+		return fmt.Errorf("creating a temporary directory in %s: %w", parent, err)
+	}
+	defer os.RemoveAll(tmp)
+	for _, f := range r.Files {
+		if err := writeFile(filepath.Join(tmp, f.Name), f.Data); err != nil {
+			return err
+		}
+	}
+	if !exists {
+		if err := os.Chmod(tmp, 0o755); err != nil {
+			return err
+		}
+		if err := os.Rename(tmp, dir); err != nil {
+			return fmt.Errorf("moving the render into %s: %w", dir, err)
+		}
+	} else {
+		for _, f := range r.Files {
+			if err := os.Rename(filepath.Join(tmp, f.Name), filepath.Join(dir, f.Name)); err != nil {
+				return fmt.Errorf("moving %s into %s: %w", f.Name, dir, err)
+			}
+		}
+		for _, name := range own {
+			if !produced[name] {
+				if err := os.Remove(filepath.Join(dir, name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+					return fmt.Errorf("removing %s of an earlier render: %w", name, err)
+				}
+			}
+		}
 	}
 	var written []string
 	for _, f := range r.Files {
-		p := filepath.Join(o.OutputDir, f.Name)
-		if err := os.WriteFile(p, f.Data, 0o644); err != nil {
-			return fmt.Errorf("writing %s: %w", p, err)
-		}
-		written = append(written, p)
+		written = append(written, filepath.Join(o.OutputDir, f.Name))
 	}
 	if o.Global.JSON() {
 		return cmdutil.PrintJSON(o.IO.Out, map[string]any{"app": app.Name, "target": o.Target, "specHash": app.HashFor(o.Target), "files": written})
@@ -87,4 +156,21 @@ func writeFiles(o *Options, app *spec.App, r *target.Rendering) error {
 		fmt.Fprintln(o.IO.Out, p)
 	}
 	return nil
+}
+
+// writeFile writes a new file (never through an existing one) and syncs it.
+func writeFile(p string, data []byte) error {
+	f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return fmt.Errorf("writing %s: %w", p, err)
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return fmt.Errorf("writing %s: %w", p, err)
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return fmt.Errorf("writing %s: %w", p, err)
+	}
+	return f.Close()
 }

@@ -2,6 +2,7 @@ package render
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -22,7 +23,7 @@ func noEnv(string) (string, bool) { return "", false }
 func run(t *testing.T, file, env, tgt, dir, output string) (string, error) {
 	t.Helper()
 	var out, errOut bytes.Buffer
-	err := Run(&Options{
+	err := Run(context.Background(), &Options{
 		IO:        &cmdutil.IOStreams{Out: &out, ErrOut: &errOut},
 		Global:    &cmdutil.GlobalOptions{File: file, Env: env, Output: output, Getenv: noEnv},
 		Target:    tgt,

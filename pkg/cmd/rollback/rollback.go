@@ -38,13 +38,17 @@ func NewCmd(io *cmdutil.IOStreams, g *cmdutil.GlobalOptions) *cobra.Command {
 
 // Run rolls back.
 func Run(cmd *cobra.Command, o *Options) error {
-	_, app, s, err := o.Global.Connect(cmd.Context(), o.IO, o.Target, nil)
+	ctx := cmd.Context()
+	target.SetLimit(ctx, o.Timeout)
+	_, app, s, err := o.Global.Connect(ctx, o.IO, o.Target, nil)
 	if err != nil {
 		return err
 	}
-	v, err := s.Rollback(cmd.Context(), app, target.RollbackOptions{To: o.To, Timeout: o.Timeout, NoWait: o.NoWait}, o.Global.Reporter(o.IO))
+	target.SetLimit(ctx, cmdutil.DeployBound(app.RolloutTimeout()))
+	target.Step(ctx, "rolling back")
+	v, err := s.Rollback(ctx, app, target.RollbackOptions{To: o.To, Timeout: o.Timeout, NoWait: o.NoWait}, o.Global.Reporter(o.IO))
 	if err != nil {
 		return err
 	}
-	return o.Global.PrintVerdict(o.IO, v)
+	return o.Global.PrintVerdict(ctx, o.IO, v)
 }

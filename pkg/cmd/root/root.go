@@ -29,7 +29,7 @@ func NewCmd(io *cmdutil.IOStreams, g *cmdutil.GlobalOptions) *cobra.Command {
 		Short: "Deploy one app spec to AWS ECS (Fargate) or Kubernetes on EKS",
 		Long: "shipit turns one neutral app spec (shipit.yaml) into ECS or Kubernetes objects.\n\n" +
 			"Exit codes: 0 ok · 1 error · 2 invalid spec or usage · 3 rollout failed ·\n" +
-			"4 rolled back · 5 timed out · 6 diff found differences · 130 interrupted.",
+			"4 rolled back · 5 timed out · 6 diff found differences · 130 interrupted (Ctrl-C or SIGTERM).",
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
@@ -51,6 +51,7 @@ func NewCmd(io *cmdutil.IOStreams, g *cmdutil.GlobalOptions) *cobra.Command {
 	f.StringVar(&g.Context, "context", "", "kubeconfig context (else eks.context, else the current context)")
 	f.BoolVar(&g.NoColor, "no-color", false, "never use colour")
 	f.CountVarP(&g.Verbose, "verbose", "v", "more detail (repeatable)")
+	f.DurationVar(&g.RequestTimeout, "request-timeout", cmdutil.DefaultRequestTimeout, "give up on one API request after this long (0: no per-request bound); the AWS SDK retries within --timeout")
 
 	cmd.AddCommand(
 		validate.NewCmd(io, g),
@@ -71,7 +72,11 @@ func Execute(ctx context.Context, io *cmdutil.IOStreams, args []string) int {
 	g := &cmdutil.GlobalOptions{}
 	cmd := NewCmd(io, g)
 	cmd.SetArgs(args)
-	err := cmd.ExecuteContext(ctx)
+	// The command's context: the first interrupt cancels it, and its time bound (set by the
+	// command: --timeout or its default) ends it.
+	cctx, cancel := target.CommandContext(ctx, 0)
+	defer cancel()
+	err := cmdutil.Stopped(cctx, cmd.ExecuteContext(cctx))
 	if err == nil {
 		return target.ExitOK
 	}

@@ -95,8 +95,9 @@ func TestUsageErrorsExit2(t *testing.T) {
 			t.Errorf("%v: exit %d, want 2 (%s)", args, code, stderr)
 		}
 	}
-	if code, _, _ := execute(t, "validate", "-f", filepath.Join(t.TempDir(), "missing.yaml")); code != 1 {
-		t.Errorf("missing file: exit %d, want 1", code)
+	// A missing spec is a usage problem (exit 2), with a hint; exit 1 is for API errors.
+	if code, _, stderr := execute(t, "validate", "-f", filepath.Join(t.TempDir(), "missing.yaml")); code != 2 || !strings.Contains(stderr, "shipit init") {
+		t.Errorf("missing file: exit %d, want 2 with a hint (%s)", code, stderr)
 	}
 }
 

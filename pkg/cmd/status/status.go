@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -14,9 +15,10 @@ import (
 
 // Options are status's inputs.
 type Options struct {
-	IO     *cmdutil.IOStreams
-	Global *cmdutil.GlobalOptions
-	Target string
+	IO      *cmdutil.IOStreams
+	Global  *cmdutil.GlobalOptions
+	Target  string
+	Timeout time.Duration
 }
 
 // NewCmd builds the cobra command.
@@ -29,16 +31,20 @@ func NewCmd(io *cmdutil.IOStreams, g *cmdutil.GlobalOptions) *cobra.Command {
 		RunE:  func(cmd *cobra.Command, args []string) error { return Run(cmd, o) },
 	}
 	cmdutil.TargetFlag(cmd, &o.Target)
+	cmdutil.TimeoutFlag(cmd, &o.Timeout, cmdutil.DefaultReadTimeout)
 	return cmd
 }
 
 // Run prints the status.
 func Run(cmd *cobra.Command, o *Options) error {
-	_, app, s, err := o.Global.Connect(cmd.Context(), o.IO, o.Target, nil)
+	ctx := cmd.Context()
+	target.SetLimit(ctx, o.Timeout)
+	_, app, s, err := o.Global.Connect(ctx, o.IO, o.Target, nil)
 	if err != nil {
 		return err
 	}
-	st, err := s.Status(cmd.Context(), app)
+	target.Step(ctx, "reading what is live")
+	st, err := s.Status(ctx, app)
 	if err != nil {
 		return err
 	}

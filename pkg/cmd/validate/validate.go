@@ -3,6 +3,7 @@
 package validate
 
 import (
+	"context"
 	"fmt"
 	"sort"
 	"strings"
@@ -49,7 +50,7 @@ func NewCmd(io *cmdutil.IOStreams, g *cmdutil.GlobalOptions) *cobra.Command {
 				}
 				opts.Targets = []string{tgt}
 			}
-			return Run(opts)
+			return Run(cmd.Context(), opts)
 		},
 	}
 	cmd.Flags().StringVar(&tgt, "target", "", "check only this target (ecs or eks)")
@@ -57,17 +58,18 @@ func NewCmd(io *cmdutil.IOStreams, g *cmdutil.GlobalOptions) *cobra.Command {
 }
 
 // Run validates and prints the result; a spec.Errors error means exit 2.
-func Run(o *Options) error {
+func Run(ctx context.Context, o *Options) error {
 	if err := o.Global.CheckOutput(); err != nil {
 		return err
 	}
+	// The spec is read and parsed once, however many environments it has.
+	doc, err := o.Global.LoadDocument(ctx, o.IO.In)
+	if err != nil {
+		return o.report(nil, nil, err)
+	}
 	envs := []string{o.Global.Env}
 	if o.Global.Env == "" {
-		base, err := spec.Load(o.Global.File, spec.Options{Getenv: o.Global.Getenv})
-		if err != nil {
-			return o.report(nil, nil, err)
-		}
-		envs = append(envs, base.Source.Environments...)
+		envs = append(envs, doc.Environments()...)
 	}
 	res := &Result{File: o.Global.File, Valid: true, Errors: []spec.FieldError{}, Warnings: []spec.FieldError{}}
 	seen := map[string]bool{}
@@ -81,7 +83,7 @@ func Run(o *Options) error {
 		}
 	}
 	for _, env := range envs {
-		app, err := spec.Load(o.Global.File, spec.Options{Environment: env, Getenv: o.Global.Getenv})
+		app, err := doc.Load(spec.Options{Environment: env, Getenv: o.Global.Getenv})
 		if err != nil {
 			if errs, ok := err.(spec.Errors); ok {
 				keep(&res.Errors, errs)
@@ -112,7 +114,7 @@ func Run(o *Options) error {
 	}
 	sort.Strings(res.Targets)
 	res.Valid = len(res.Errors) == 0
-	var err error
+	err = nil
 	if !res.Valid {
 		err = spec.Errors(res.Errors)
 	}

@@ -1,0 +1,136 @@
+package render
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"sigs.k8s.io/yaml"
+
+	"github.com/shipit-dev/shipit/pkg/ecs"
+	"github.com/shipit-dev/shipit/pkg/eks"
+	"github.com/shipit-dev/shipit/pkg/spec"
+	"github.com/shipit-dev/shipit/pkg/target"
+)
+
+// FuzzRender: whatever spec loads and validates for a target renders without panicking, and
+// what it renders parses back (JSON for ECS, YAML for Kubernetes) with no negative number
+// and no number that wrapped (a replica count, a size, a duration that overflowed the API's
+// 32-bit fields). The seed corpus (examples, edge values and testdata/fuzz/FuzzRender) runs
+// in every `go test`; `make fuzz` explores further.
+func FuzzRender(f *testing.F) {
+	files, _ := filepath.Glob("../../../examples/*/shipit.yaml")
+	for _, p := range files {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	const base = "version: 1\nname: web\nimage: nginx:1\nport: 80\necs: {region: us-east-1, executionRole: 'arn:aws:iam::123456789012:role/x', subnets: [subnet-1]}\n"
+	for _, extra := range []string{
+		"replicas: 0\n", "replicas: 1000\n",
+		"autoscale: {min: 1, max: 100, cpu: 50}\n",
+		"rollout: {timeout: 1h, maxSurge: 50%, maxUnavailable: 25%}\n",
+		"health: {path: /healthz, interval: 30s, timeout: 5s, retries: 3}\n",
+		"cpu: 4\nmemory: 16Gi\n", "cpu: 0.25\nmemory: 512Mi\n",
+		"ports: [{name: http, port: 65535}]\n",
+		"logs: {retention: 3653d}\n",
+	} {
+		f.Add([]byte(base + extra))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		doc, err := spec.ParseDocument("fuzz.yaml", data)
+		if err != nil {
+			return
+		}
+		app, err := doc.Load(spec.Options{Getenv: func(string) (string, bool) { return "", false }})
+		if err != nil {
+			return
+		}
+		for _, tgt := range []target.Target{ecs.Target{}, eks.Target{}} {
+			if errs, _ := app.Validate(tgt.Name()); len(errs) > 0 {
+				continue
+			}
+			r, err := tgt.Render(app, target.RenderOptions{Region: "us-east-1"})
+			if err != nil {
+				t.Fatalf("%s: a valid spec did not render: %v", tgt.Name(), err)
+			}
+			for _, file := range r.Files {
+				var docs []any
+				switch filepath.Ext(file.Name) {
+				case ".json":
+					var v any
+					if err := json.Unmarshal(file.Data, &v); err != nil {
+						t.Fatalf("%s: %s is not JSON: %v", tgt.Name(), file.Name, err)
+					}
+					docs = append(docs, v)
+				default:
+					for i, part := range splitYAML(file.Data) {
+						var v any
+						if err := yaml.Unmarshal(part, &v); err != nil {
+							t.Fatalf("%s: document %d of %s is not YAML: %v", tgt.Name(), i, file.Name, err)
+						}
+						docs = append(docs, v)
+					}
+				}
+				for _, d := range docs {
+					if bad := badNumber(d, file.Name); bad != "" {
+						t.Fatalf("%s: %s", tgt.Name(), bad)
+					}
+				}
+			}
+			if app.Replicas != nil && *app.Replicas > math.MaxInt32 {
+				t.Fatalf("%s: replicas %d validated but does not fit the API's 32 bits", tgt.Name(), *app.Replicas)
+			}
+		}
+	})
+}
+
+// splitYAML splits a multi-document YAML stream at its "---" lines.
+func splitYAML(b []byte) [][]byte {
+	var out [][]byte
+	start := 0
+	for i := 0; i+4 <= len(b); i++ {
+		if (i == 0 || b[i-1] == '\n') && string(b[i:i+4]) == "---\n" {
+			if i > start {
+				out = append(out, b[start:i])
+			}
+			start = i + 4
+		}
+	}
+	if start < len(b) {
+		out = append(out, b[start:])
+	}
+	return out
+}
+
+// badNumber returns the path of the first negative or out-of-range number in v, or "".
+func badNumber(v any, path string) string {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, c := range x {
+			if bad := badNumber(c, path+"."+k); bad != "" {
+				return bad
+			}
+		}
+	case []any:
+		for i, c := range x {
+			if bad := badNumber(c, fmt.Sprintf("%s[%d]", path, i)); bad != "" {
+				return bad
+			}
+		}
+	case float64:
+		if x < 0 || x > math.MaxInt32 || math.IsNaN(x) {
+			return fmt.Sprintf("%s = %v: negative, wrapped or out of the API's 32-bit range", path, x)
+		}
+	case int64:
+		if x < 0 || x > math.MaxInt32 {
+			return fmt.Sprintf("%s = %d: negative, wrapped or out of the API's 32-bit range", path, x)
+		}
+	}
+	return ""
+}
