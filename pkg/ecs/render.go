@@ -228,7 +228,7 @@ func applyRequests(c *types.ContainerDefinition, r *spec.Requests) {
 		return
 	}
 	if r.CPU != "" {
-		n, _ := spec.ParseCPU(r.CPU)
+		n, _ := spec.ParseCPURequest(r.CPU)
 		c.Cpu = int32(spec.CPUUnits(n))
 	}
 	if r.Memory != "" {

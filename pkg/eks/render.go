@@ -176,6 +176,9 @@ func podSpec(app *spec.App) corev1.PodSpec {
 		// The runtime's default seccomp profile, as the restricted Pod Security Standard asks.
 		SecurityContext: &corev1.PodSecurityContext{SeccompProfile: &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault}},
 	}
+	if app.Security != nil {
+		ps.SecurityContext.FSGroup = app.Security.FSGroup
+	}
 	for _, v := range app.Volumes {
 		if v.Path != "" {
 			main.VolumeMounts = append(main.VolumeMounts, corev1.VolumeMount{Name: v.Name, MountPath: v.Path, ReadOnly: v.ReadOnly})
@@ -282,7 +285,7 @@ func resources(cpuMilli, memMiB int64, req *spec.Requests) corev1.ResourceRequir
 	}
 	rq := rl.DeepCopy()
 	if req != nil && req.CPU != "" {
-		n, _ := spec.ParseCPU(req.CPU)
+		n, _ := spec.ParseCPURequest(req.CPU)
 		rq[corev1.ResourceCPU] = *resource.NewMilliQuantity(n, resource.DecimalSI)
 	}
 	if req != nil && req.Memory != "" {

@@ -33,6 +33,15 @@ func ParseCPU(s string) (int64, error) {
 	return q.MilliValue(), nil
 }
 
+// ParseCPURequest is ParseCPU that also takes 0: a container may ask for no guaranteed share
+// (ECS's default container cpu, a Kubernetes request of 0).
+func ParseCPURequest(s string) (int64, error) {
+	if q, err := resource.ParseQuantity(strings.TrimSpace(s)); err == nil && q.IsZero() {
+		return 0, nil
+	}
+	return ParseCPU(s)
+}
+
 // ParseMemory reads a memory size as MiB: a Kubernetes quantity with a unit ("512Mi", "1Gi",
 // "1.5Gi", "100M", "1G"), rounded up to a whole MiB. A bare number is refused: ECS reads it
 // as MiB and Kubernetes as bytes, so it would mean two different sizes.

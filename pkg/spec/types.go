@@ -177,11 +177,13 @@ type Requests struct {
 // Linux capabilities (ECS user, readonlyRootFilesystem, linuxParameters.capabilities;
 // Kubernetes securityContext).
 type Security struct {
-	RunAsUser              *int64        `yaml:"runAsUser,omitempty" json:"runAsUser,omitempty"`
-	RunAsGroup             *int64        `yaml:"runAsGroup,omitempty" json:"runAsGroup,omitempty"`
-	RunAsNonRoot           *bool         `yaml:"runAsNonRoot,omitempty" json:"runAsNonRoot,omitempty"`
-	ReadOnlyRootFilesystem *bool         `yaml:"readOnlyRootFilesystem,omitempty" json:"readOnlyRootFilesystem,omitempty"`
-	Capabilities           *Capabilities `yaml:"capabilities,omitempty" json:"capabilities,omitempty"`
+	RunAsUser              *int64 `yaml:"runAsUser,omitempty" json:"runAsUser,omitempty"`
+	RunAsGroup             *int64 `yaml:"runAsGroup,omitempty" json:"runAsGroup,omitempty"`
+	RunAsNonRoot           *bool  `yaml:"runAsNonRoot,omitempty" json:"runAsNonRoot,omitempty"`
+	ReadOnlyRootFilesystem *bool  `yaml:"readOnlyRootFilesystem,omitempty" json:"readOnlyRootFilesystem,omitempty"`
+	// FSGroup (the app's security only) owns the pod's volumes (Kubernetes pod fsGroup).
+	FSGroup      *int64        `yaml:"fsGroup,omitempty" json:"fsGroup,omitempty"`
+	Capabilities *Capabilities `yaml:"capabilities,omitempty" json:"capabilities,omitempty"`
 }
 
 // Capabilities are Linux capabilities to add and drop (names without CAP_, or ALL).

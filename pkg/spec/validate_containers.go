@@ -41,7 +41,7 @@ func (c *checker) requestsAndSecurity() {
 	for _, ct := range c.containers() {
 		if r := ct.requests; r != nil {
 			if r.CPU != "" {
-				if n, err := ParseCPU(r.CPU); err != nil {
+				if n, err := ParseCPURequest(r.CPU); err != nil {
 					c.errorf(in(ct.path, "requests.cpu"), `write vCPUs such as 0.1 or millicores such as "100m"`, "%v", err)
 				} else if ct.limitCPU > 0 && n > ct.limitCPU {
 					c.errorf(in(ct.path, "requests.cpu"), "requests stay at or below the limit", "%s is more than the container's %s", FormatCPU(n), FormatCPU(ct.limitCPU))
@@ -56,10 +56,13 @@ func (c *checker) requestsAndSecurity() {
 			}
 		}
 		if s := ct.security; s != nil {
+			if s.FSGroup != nil && ct.path != "" {
+				c.errorf(in(ct.path, "security.fsGroup"), "set fsGroup in the app's security: it applies to the whole pod", "fsGroup is a pod setting")
+			}
 			for _, id := range []struct {
 				f string
 				v *int64
-			}{{"security.runAsUser", s.RunAsUser}, {"security.runAsGroup", s.RunAsGroup}} {
+			}{{"security.runAsUser", s.RunAsUser}, {"security.runAsGroup", s.RunAsGroup}, {"security.fsGroup", s.FSGroup}} {
 				if id.v != nil && (*id.v < 0 || *id.v > maxInt32) {
 					c.errorf(in(ct.path, id.f), "", "%d is not a user or group id (0–%d)", *id.v, maxInt32)
 				}

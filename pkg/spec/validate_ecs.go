@@ -234,6 +234,9 @@ func (c *checker) ecsContainers() {
 		if s == nil {
 			continue
 		}
+		if s.FSGroup != nil {
+			c.warnf(in(ct.path, "security.fsGroup"), "", "ECS has no fsGroup: volumes keep the owner their source gives them")
+		}
 		if s.RunAsGroup != nil && s.RunAsUser == nil {
 			c.errorf(in(ct.path, "security.runAsGroup"), "add runAsUser: ECS's user field is uid or uid:gid",
 				"ECS cannot set a group without a user")

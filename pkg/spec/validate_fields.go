@@ -226,19 +226,3 @@ func (c *checker) rollout() {
 		c.errorf("rollout.maxSurge", "set maxSurge above 0%", "maxSurge and maxUnavailable cannot both be 0%%: the rollout could never start")
 	}
 }
-
-// clip shortens a value quoted in a message: an error names the bad value, it does not echo
-// a megabyte of it.
-func clip(s string) string {
-	const keep = 64
-	if len(s) <= keep {
-		return s
-	}
-	cut := keep
-	for cut > 0 && !utf8RuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut] + fmt.Sprintf("… (%d bytes)", len(s))
-}
-
-func utf8RuneStart(b byte) bool { return b&0xC0 != 0x80 }

@@ -114,6 +114,8 @@ func TestLoadErrors(t *testing.T) {
 			"shipit.yaml:4:62: ports[1].servicePort: a port that is not exposed has no service port (drop servicePort or expose: false)"},
 		{"two ports on one service port", strings.Replace(base, "port: 80", "ports: [{port: 80}, {name: alt, port: 8080, servicePort: 80}]", 1), nil, "",
 			"shipit.yaml:4:58: ports[1].servicePort: service port 80/tcp is used twice (give each exposed port its own service port)"},
+		{"fsGroup on a sidecar", base + "sidecars: [{name: log, image: x, cpu: 0.125, memory: 128Mi, security: {fsGroup: 1}}]\n", nil, "",
+			"shipit.yaml:11:81: sidecars[0].security.fsGroup: fsGroup is a pod setting (set fsGroup in the app's security: it applies to the whole pod)"},
 		{"a check of two kinds", base + "health: {path: /h, tcp: true}\n", nil, "",
 			"shipit.yaml:11:1: health: checks one thing; it has 2 (keep one of path, tcp, grpc and command)"},
 		{"liveness with successes", base + "health: {path: /h, liveness: {path: /live, successes: 2}}\n", nil, "",
@@ -285,6 +287,8 @@ func TestOnceWronglyRefused(t *testing.T) {
 		{"an internal load balancer", strings.Replace(base, "  subnets:", "  targetGroup: arn:aws:elasticloadbalancing:ap-northeast-2:123456789012:targetgroup/web/0123456789abcdef\n  subnets:", 1), []string{TargetECS}},
 		{"a shared ServiceAccount", base + "eks: {serviceAccount: shared, createServiceAccount: false}\n", []string{TargetEKS}},
 		{"5000 tasks on ECS", base + "replicas: 5000\n", both},
+		{"no guaranteed cpu share (ECS's container cpu 0)", base + "requests: {cpu: 0}\n", both},
+		{"a pod fsGroup", base + "security: {fsGroup: 2000}\n", []string{TargetEKS}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
