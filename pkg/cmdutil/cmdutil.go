@@ -129,13 +129,14 @@ func (g *GlobalOptions) LoadDocument(ctx context.Context, in io.Reader) (*spec.D
 	return spec.ParseDocument(g.File, data)
 }
 
-// LoadSpec loads the spec named by -f with --env and the given image overrides.
-func (g *GlobalOptions) LoadSpec(ctx context.Context, in io.Reader, images map[string]string) (*spec.App, error) {
+// LoadSpec loads the spec named by -f with --env and the given image overrides, for one
+// target (only that target's block is expanded).
+func (g *GlobalOptions) LoadSpec(ctx context.Context, in io.Reader, targetName string, images map[string]string) (*spec.App, error) {
 	doc, err := g.LoadDocument(ctx, in)
 	if err != nil {
 		return nil, err
 	}
-	return doc.Load(spec.Options{Environment: g.Env, Getenv: g.Getenv, Images: images})
+	return doc.Load(spec.Options{Environment: g.Env, Getenv: g.Getenv, Images: images, Target: targetName})
 }
 
 // PrintJSON writes v as indented JSON.
@@ -167,7 +168,7 @@ func (g *GlobalOptions) LoadFor(ctx context.Context, io *IOStreams, targetName s
 	if err != nil {
 		return nil, nil, err
 	}
-	app, err := g.LoadSpec(ctx, io.In, images)
+	app, err := g.LoadSpec(ctx, io.In, t.Name(), images)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -25,6 +25,10 @@ type Options struct {
 	Environment string
 	// Getenv looks up ${VAR}; nil means the process environment.
 	Getenv func(string) (string, bool)
+	// Target, when set ("ecs" or "eks"), loads the spec for that target only: the other
+	// target's block is neither expanded nor checked, so a ${VAR} only ECS needs need not be
+	// set for an EKS deploy (the hash of a target never includes the other's block anyway).
+	Target string
 	// Images overrides container images by container name (the app's name or a sidecar's),
 	// as `--image NAME=REF` does for CI. Applied after expansion and overlay.
 	Images map[string]string
@@ -176,6 +180,7 @@ func (d *Document) Load(opts Options) (*App, error) {
 	}
 	file := d.file
 	root := copyNode(d.root)
+	blankOtherTarget(root, opts.Target)
 	errs := append(Errors(nil), d.errs...)
 	ex := &expander{getenv: opts.Getenv, file: file, errs: &errs, budget: MaxSpecSize}
 	ex.expand(root, "")
@@ -193,6 +198,7 @@ func (d *Document) Load(opts Options) (*App, error) {
 			return nil, Errors{{File: file, Field: "environments", Message: fmt.Sprintf("unknown environment %q", clip(opts.Environment)), Fix: clip(fix)}}
 		}
 		body = copyNode(body)
+		blankOtherTarget(body, opts.Target)
 		ex.expand(body, "environments."+opts.Environment)
 		if !isNull(body) && body.Kind == yaml.MappingNode {
 			merge(root, body)
@@ -221,6 +227,19 @@ func (d *Document) Load(opts Options) (*App, error) {
 		return nil, errs.sorted()
 	}
 	return app, nil
+}
+
+// blankOtherTarget empties the block of the target not being loaded (eks: when loading for
+// ecs, and the reverse). The key stays, as an empty mapping, so the spec still says which
+// targets it configures.
+func blankOtherTarget(m *yaml.Node, target string) {
+	other := map[string]string{TargetECS: TargetEKS, TargetEKS: TargetECS}[target]
+	if other == "" || m == nil || m.Kind != yaml.MappingNode {
+		return
+	}
+	if v := mappingValue(m, other); v != nil {
+		*v = yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Line: v.Line, Column: v.Column}
+	}
 }
 
 // decodeChunk is how many entries of a string map are decoded at a time: the YAML decoder

@@ -154,3 +154,43 @@ func TestHashForIgnoresTheOtherTarget(t *testing.T) {
 		t.Error("an eks: change left the EKS hash alone")
 	}
 }
+
+// TestTargetBlockExpandedOnlyForItsTarget: a variable used only under ecs: is not needed for
+// an EKS load (nor eks:'s for ECS), and the hash a target deploys is unchanged by it.
+func TestTargetBlockExpandedOnlyForItsTarget(t *testing.T) {
+	src := strings.Replace(base, "  subnets: [subnet-0abc]", "  subnets: [\"${ECS_SUBNET}\"]", 1) +
+		"eks: {namespace: \"${EKS_NS}\"}\n"
+	env := map[string]string{"ECS_SUBNET": "subnet-0abc", "EKS_NS": "web"}
+	get := func(keep string) func(string) (string, bool) {
+		return func(k string) (string, bool) {
+			if k != keep {
+				return "", false
+			}
+			return env[k], true
+		}
+	}
+	eks, err := Parse("shipit.yaml", []byte(src), Options{Target: TargetEKS, Getenv: get("EKS_NS")})
+	if err != nil {
+		t.Fatalf("EKS load needed ECS's variable: %v", err)
+	}
+	if eks.EKS.Namespace != "web" || len(eks.Targets()) != 2 {
+		t.Errorf("EKS load: namespace %q, targets %v", eks.EKS.Namespace, eks.Targets())
+	}
+	ecs, err := Parse("shipit.yaml", []byte(src), Options{Target: TargetECS, Getenv: get("ECS_SUBNET")})
+	if err != nil {
+		t.Fatalf("ECS load needed EKS's variable: %v", err)
+	}
+	if ecs.ECS.Subnets[0] != "subnet-0abc" {
+		t.Errorf("ECS load: subnets %v", ecs.ECS.Subnets)
+	}
+	if _, err := Parse("shipit.yaml", []byte(src), Options{Getenv: get("EKS_NS")}); err == nil || !strings.Contains(err.Error(), "ECS_SUBNET is unset") {
+		t.Errorf("a load for every target still needs both: %v", err)
+	}
+	all, err := Parse("shipit.yaml", []byte(src), Options{Getenv: func(k string) (string, bool) { v, ok := env[k]; return v, ok }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if all.HashFor(TargetEKS) != eks.HashFor(TargetEKS) || all.HashFor(TargetECS) != ecs.HashFor(TargetECS) {
+		t.Errorf("loading for one target changed its hash")
+	}
+}

@@ -82,8 +82,12 @@ func Run(ctx context.Context, o *Options) error {
 			}
 		}
 	}
+	only := "" // validate --target T expands only T's block, as a deploy to T does
+	if len(o.Targets) == 1 {
+		only = o.Targets[0]
+	}
 	for _, env := range envs {
-		app, err := doc.Load(spec.Options{Environment: env, Getenv: o.Global.Getenv})
+		app, err := doc.Load(spec.Options{Environment: env, Getenv: o.Global.Getenv, Target: only})
 		if err != nil {
 			if errs, ok := err.(spec.Errors); ok {
 				keep(&res.Errors, errs)
