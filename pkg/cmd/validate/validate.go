@@ -12,6 +12,7 @@ import (
 
 	"github.com/shipit-dev/shipit/pkg/cmdutil"
 	"github.com/shipit-dev/shipit/pkg/spec"
+	"github.com/shipit-dev/shipit/pkg/target"
 )
 
 // Options are validate's inputs.
@@ -105,6 +106,9 @@ func Run(ctx context.Context, o *Options) error {
 			errs, warns := app.Validate(t)
 			keep(&res.Errors, errs)
 			keep(&res.Warnings, warns)
+			if len(errs) == 0 {
+				keep(&res.Errors, renderLimits(o, t, app))
+			}
 		}
 	}
 	for _, e := range envs {
@@ -146,4 +150,24 @@ func (o *Options) report(res *Result, warns []spec.FieldError, err error) error 
 		fmt.Fprintf(o.IO.Out, "%s: valid for %s (%s)\n", res.File, strings.Join(res.Targets, ", "), strings.Join(res.Environments, ", "))
 	}
 	return err
+}
+
+// renderLimits renders the app offline for a target and returns the problems only a render
+// shows (ECS's 64 KiB task definition limit). The region only fills awslogs-region, so one is
+// assumed when neither the spec nor --region names it.
+func renderLimits(o *Options, name string, app *spec.App) []spec.FieldError {
+	t, err := cmdutil.LookupTarget(name)
+	if err != nil {
+		return nil
+	}
+	region := o.Global.Region
+	if region == "" {
+		region = "us-east-1"
+	}
+	if _, err := t.Render(app, target.RenderOptions{Region: region}); err != nil {
+		if errs, ok := err.(spec.Errors); ok {
+			return errs
+		}
+	}
+	return nil
 }
