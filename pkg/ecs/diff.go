@@ -125,6 +125,8 @@ func registerInput(td *types.TaskDefinition, tags []types.Tag) *ecs.RegisterTask
 		Volumes:                 td.Volumes,
 		ExecutionRoleArn:        td.ExecutionRoleArn,
 		TaskRoleArn:             td.TaskRoleArn,
+		RuntimePlatform:         td.RuntimePlatform,
+		EphemeralStorage:        td.EphemeralStorage,
 		Tags:                    tags,
 	}
 }

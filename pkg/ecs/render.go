@@ -133,6 +133,9 @@ func taskDefinition(app *spec.App, region string, tags []types.Tag) *ecs.Registe
 	}
 	applyRequests(&main, app.Requests)
 	applySecurity(&main, app.Security)
+	for _, u := range app.ECS.Ulimits {
+		main.Ulimits = append(main.Ulimits, types.Ulimit{Name: types.UlimitName(u.Name), SoftLimit: int32(u.Soft), HardLimit: int32(u.Hard)})
+	}
 	for _, p := range app.Ports {
 		main.PortMappings = append(main.PortMappings, types.PortMapping{
 			Name:          aws.String(p.Name),
@@ -192,6 +195,13 @@ func taskDefinition(app *spec.App, region string, tags []types.Tag) *ecs.Registe
 		ContainerDefinitions:    containers,
 		Volumes:                 volumes,
 		Tags:                    tags,
+	}
+	if arch := app.ECS.Architecture; arch != "" {
+		td.RuntimePlatform = &types.RuntimePlatform{CpuArchitecture: types.CPUArchitecture(arch), OperatingSystemFamily: types.OSFamilyLinux}
+	}
+	if es := app.ECS.EphemeralStorage; es != "" {
+		n, _ := spec.ParseMemory(es)
+		td.EphemeralStorage = &types.EphemeralStorage{SizeInGiB: int32(n / 1024)}
 	}
 	if app.ECS.ExecutionRole != "" {
 		td.ExecutionRoleArn = aws.String(app.ECS.ExecutionRole)
@@ -292,7 +302,12 @@ func service(app *spec.App, tags []types.Tag) *ecs.CreateServiceInput {
 		PropagateTags:        types.PropagateTagsService,
 		Tags:                 tags,
 	}
-	if app.ECS.Capacity == "FARGATE_SPOT" {
+	if cps := app.ECS.CapacityProviders; len(cps) > 0 {
+		for _, p := range cps {
+			svc.CapacityProviderStrategy = append(svc.CapacityProviderStrategy, types.CapacityProviderStrategyItem{
+				CapacityProvider: aws.String(p.Name), Base: int32(p.Base), Weight: int32(p.Weight)})
+		}
+	} else if app.ECS.Capacity == "FARGATE_SPOT" {
 		svc.CapacityProviderStrategy = []types.CapacityProviderStrategyItem{{CapacityProvider: aws.String("FARGATE_SPOT"), Weight: 1}}
 	} else {
 		svc.LaunchType = types.LaunchTypeFargate

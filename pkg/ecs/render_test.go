@@ -77,3 +77,28 @@ func TestLivenessCommandIsTheECSHealthCheck(t *testing.T) {
 		t.Fatalf("health check = %+v", hc)
 	}
 }
+
+// TestTaskSettings: a capacity provider mix, ARM64, more ephemeral storage and ulimits reach
+// the service and the task definition as ECS takes them.
+func TestTaskSettings(t *testing.T) {
+	app := loadSpec(t, strings.Replace(renderBase, "  subnets:", `  capacityProviders: [{name: FARGATE, base: 1, weight: 1}, {name: FARGATE_SPOT, weight: 3}]
+  architecture: ARM64
+  ephemeralStorage: 50Gi
+  ulimits: [{name: nofile, soft: 65536, hard: 65536}]
+  subnets:`, 1))
+	r, err := Render(app, RenderOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cps := r.Service.CapacityProviderStrategy
+	if len(cps) != 2 || *cps[0].CapacityProvider != "FARGATE" || cps[0].Base != 1 || cps[1].Weight != 3 || r.Service.LaunchType != "" {
+		t.Errorf("capacity: %+v, launch type %q", cps, r.Service.LaunchType)
+	}
+	td := r.TaskDefinition
+	if td.RuntimePlatform == nil || td.RuntimePlatform.CpuArchitecture != "ARM64" || td.EphemeralStorage == nil || td.EphemeralStorage.SizeInGiB != 50 {
+		t.Errorf("task: %+v %+v", td.RuntimePlatform, td.EphemeralStorage)
+	}
+	if u := td.ContainerDefinitions[0].Ulimits; len(u) != 1 || u[0].Name != "nofile" || u[0].HardLimit != 65536 {
+		t.Errorf("ulimits: %+v", u)
+	}
+}

@@ -237,12 +237,35 @@ type ECS struct {
 	SecurityGroups []string `yaml:"securityGroups,omitempty" json:"securityGroups,omitempty"`
 	AssignPublicIP bool     `yaml:"assignPublicIp,omitempty" json:"assignPublicIp,omitempty"`
 	Capacity       string   `yaml:"capacity,omitempty" json:"capacity,omitempty"`
+	// CapacityProviders mixes FARGATE and FARGATE_SPOT (base and weight), instead of one
+	// capacity.
+	CapacityProviders []CapacityProvider `yaml:"capacityProviders,omitempty" json:"capacityProviders,omitempty"`
+	// Architecture is the task's CPU architecture (X86_64 or ARM64, Graviton).
+	Architecture string `yaml:"architecture,omitempty" json:"architecture,omitempty"`
+	// EphemeralStorage is the task's ephemeral storage beyond Fargate's 20 GiB (21–200 GiB).
+	EphemeralStorage string `yaml:"ephemeralStorage,omitempty" json:"ephemeralStorage,omitempty"`
+	// Ulimits of the app container.
+	Ulimits []Ulimit `yaml:"ulimits,omitempty" json:"ulimits,omitempty"`
 	// LogGroup and LogStreamPrefix adopt existing awslogs names (default /ecs/<name>, and
 	// each container's name as the prefix).
 	LogGroup        string     `yaml:"logGroup,omitempty" json:"logGroup,omitempty"`
 	LogStreamPrefix string     `yaml:"logStreamPrefix,omitempty" json:"logStreamPrefix,omitempty"`
 	TargetGroup     string     `yaml:"targetGroup,omitempty" json:"targetGroup,omitempty"`
 	Discovery       *Discovery `yaml:"discovery,omitempty" json:"discovery,omitempty"`
+}
+
+// CapacityProvider is one item of an ECS capacity provider strategy.
+type CapacityProvider struct {
+	Name   string `yaml:"name" json:"name"`
+	Base   int    `yaml:"base,omitempty" json:"base,omitempty"`
+	Weight int    `yaml:"weight,omitempty" json:"weight,omitempty"`
+}
+
+// Ulimit is one resource limit of a container (ECS ulimits).
+type Ulimit struct {
+	Name string `yaml:"name" json:"name"`
+	Soft int    `yaml:"soft" json:"soft"`
+	Hard int    `yaml:"hard" json:"hard"`
 }
 
 // Discovery registers the ECS service in an AWS Cloud Map namespace.

@@ -126,7 +126,64 @@ func (c *checker) ecs() {
 		}
 	}
 	c.ecsExposure()
+	c.ecsTask()
 }
+
+// ecsTask checks the task-level ECS settings against the API's bounds.
+func (c *checker) ecsTask() {
+	e := c.app.ECS
+	if _, set := c.app.Source.positions["ecs.capacity"]; set && len(e.CapacityProviders) > 0 {
+		c.errorf("ecs.capacityProviders", "keep one of ecs.capacity and ecs.capacityProviders", "ecs.capacity and ecs.capacityProviders both choose the capacity")
+	}
+	bases, weights := 0, 0
+	for i, p := range e.CapacityProviders {
+		f := indexPath("ecs.capacityProviders", i)
+		if p.Name != "FARGATE" && p.Name != "FARGATE_SPOT" {
+			c.errorf(f+".name", "use FARGATE or FARGATE_SPOT", "%q is not a Fargate capacity provider", clip(p.Name))
+		}
+		if p.Base < 0 || p.Base > 100000 {
+			c.errorf(f+".base", "", "%d is outside ECS's 0–100000", p.Base)
+		}
+		if p.Weight < 0 || p.Weight > 1000 {
+			c.errorf(f+".weight", "", "%d is outside ECS's 0–1000", p.Weight)
+		}
+		if p.Base > 0 {
+			bases++
+		}
+		weights += max(p.Weight, 0)
+	}
+	if bases > 1 {
+		c.errorf("ecs.capacityProviders", "give base to one provider", "only one provider of a strategy can have a base")
+	}
+	if len(e.CapacityProviders) > 0 && weights == 0 {
+		c.errorf("ecs.capacityProviders", "give one provider weight: 1", "at least one provider needs a weight above 0")
+	}
+	switch e.Architecture {
+	case "", "X86_64", "ARM64":
+	default:
+		c.errorf("ecs.architecture", "use X86_64 or ARM64", "%q is not a CPU architecture Fargate runs", clip(e.Architecture))
+	}
+	if e.EphemeralStorage != "" {
+		n, err := ParseMemory(e.EphemeralStorage)
+		if err != nil || n%1024 != 0 || n < 21*1024 || n > 200*1024 {
+			c.errorf("ecs.ephemeralStorage", "write whole GiB from 21Gi to 200Gi", "%q is not an ephemeral storage size Fargate takes", clip(e.EphemeralStorage))
+		}
+	}
+	for i, u := range e.Ulimits {
+		f := indexPath("ecs.ulimits", i)
+		if !ecsUlimitNames[u.Name] {
+			c.errorf(f+".name", "e.g. nofile, nproc, memlock", "%q is not a ulimit ECS knows", clip(u.Name))
+		}
+		if u.Soft < 0 || u.Hard < 0 || u.Soft > maxInt32 || u.Hard > maxInt32 || u.Soft > u.Hard {
+			c.errorf(f, "0 ≤ soft ≤ hard ≤ 2147483647", "soft %d and hard %d are not a ulimit", u.Soft, u.Hard)
+		}
+	}
+}
+
+// The ulimit names ECS's Ulimit.name takes.
+var ecsUlimitNames = map[string]bool{"core": true, "cpu": true, "data": true, "fsize": true, "locks": true,
+	"memlock": true, "msgqueue": true, "nice": true, "nofile": true, "nproc": true, "rss": true,
+	"rtprio": true, "rttime": true, "sigpending": true, "stack": true}
 
 // ecsExposure checks the load balancer and Cloud Map settings. Both apply whenever the app is
 // exposed: a target group with expose: internal is an internal load balancer, and Cloud Map
