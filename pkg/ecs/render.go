@@ -105,7 +105,20 @@ func checkTaskDefinitionSize(app *spec.App, td *ecs.RegisterTaskDefinitionInput)
 }
 
 func taskDefinition(app *spec.App, region string, tags []types.Tag) *ecs.RegisterTaskDefinitionInput {
+	router := func(name string) bool {
+		for _, s := range app.Sidecars {
+			if s.Name == name && s.FireLens != nil {
+				return true
+			}
+		}
+		return false
+	}
 	logs := func(prefix string) *types.LogConfiguration {
+		// ecs.logDriver for every container but the FireLens router, which logs its own
+		// output to awslogs (it cannot route itself).
+		if d := app.ECS.LogDriver; d != nil && !router(prefix) {
+			return &types.LogConfiguration{LogDriver: types.LogDriver(d.Name), Options: copyOptions(d.Options)}
+		}
 		if app.ECS.LogStreamPrefix != "" {
 			prefix = app.ECS.LogStreamPrefix
 		}
@@ -118,6 +131,7 @@ func taskDefinition(app *spec.App, region string, tags []types.Tag) *ecs.Registe
 			},
 		}
 	}
+	_, mainMem := app.MainLimits()
 	main := types.ContainerDefinition{
 		Name:             aws.String(app.MainContainer()),
 		Image:            aws.String(app.Image),
@@ -125,7 +139,8 @@ func taskDefinition(app *spec.App, region string, tags []types.Tag) *ecs.Registe
 		EntryPoint:       app.Command,
 		Command:          app.Args,
 		Cpu:              int32(spec.CPUUnits(app.MainCPUMillis())),
-		Memory:           aws.Int32(int32(app.MainMemoryMiB())),
+		Memory:           aws.Int32(int32(mainMem)),
+		DockerLabels:     copyOptions(app.ECS.DockerLabels),
 		Environment:      environment(app.Env),
 		Secrets:          secrets(app.Secrets),
 		LogConfiguration: logs(app.MainContainer()),
@@ -173,6 +188,9 @@ func taskDefinition(app *spec.App, region string, tags []types.Tag) *ecs.Registe
 		}
 		applyRequests(&c, s.Requests)
 		applySecurity(&c, s.Security)
+		if f := s.FireLens; f != nil {
+			c.FirelensConfiguration = &types.FirelensConfiguration{Type: types.FirelensConfigurationType(f.Type), Options: copyOptions(f.Options)}
+		}
 		for _, m := range s.Mounts {
 			c.MountPoints = append(c.MountPoints, types.MountPoint{
 				SourceVolume: aws.String(m.Volume), ContainerPath: aws.String(m.Path), ReadOnly: aws.Bool(m.ReadOnly),
@@ -410,6 +428,17 @@ func tagList(app *spec.App, hash string, extra map[string]string) []types.Tag {
 	var out []types.Tag
 	for _, k := range sortedKeys(m) {
 		out = append(out, types.Tag{Key: aws.String(k), Value: aws.String(m[k])})
+	}
+	return out
+}
+
+func copyOptions(m map[string]string) map[string]string {
+	if len(m) == 0 {
+		return nil
+	}
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		out[k] = v
 	}
 	return out
 }

@@ -102,3 +102,29 @@ func TestTaskSettings(t *testing.T) {
 		t.Errorf("ulimits: %+v", u)
 	}
 }
+
+// TestFireLensAndLimits: with awsfirelens, the app logs through the router while the router
+// itself keeps awslogs; limits.memory caps the app container below the task's share.
+func TestFireLensAndLimits(t *testing.T) {
+	app := loadSpec(t, strings.Replace(renderBase, "  subnets:", `  logDriver: {name: awsfirelens, options: {Name: cloudwatch_logs, region: us-east-1}}
+  dockerLabels: {team: web}
+  subnets:`, 1)+`cpu: 0.5
+memory: 1Gi
+limits: {memory: 512Mi}
+sidecars: [{name: log_router, image: fluent-bit:1, memory: 64Mi, firelens: {type: fluentbit, options: {enable-ecs-log-metadata: "true"}}}]
+`)
+	r, err := Render(app, RenderOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	main, router := r.TaskDefinition.ContainerDefinitions[0], r.TaskDefinition.ContainerDefinitions[1]
+	if main.LogConfiguration.LogDriver != "awsfirelens" || main.LogConfiguration.Options["Name"] != "cloudwatch_logs" || main.DockerLabels["team"] != "web" {
+		t.Errorf("app container: %+v %v", main.LogConfiguration, main.DockerLabels)
+	}
+	if *main.Memory != 512 {
+		t.Errorf("app container memory %d, want the 512 MiB limit", *main.Memory)
+	}
+	if router.LogConfiguration.LogDriver != "awslogs" || router.FirelensConfiguration == nil || router.FirelensConfiguration.Type != "fluentbit" {
+		t.Errorf("router: %+v %+v", router.LogConfiguration, router.FirelensConfiguration)
+	}
+}

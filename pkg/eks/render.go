@@ -142,13 +142,14 @@ func deployment(app *spec.App, meta metav1.ObjectMeta) *appsv1.Deployment {
 }
 
 func podSpec(app *spec.App) corev1.PodSpec {
+	mainCPU, mainMem := app.MainLimits()
 	main := corev1.Container{
 		Name:            app.MainContainer(),
 		Image:           app.Image,
 		Command:         app.Command,
 		Args:            app.Args,
 		Env:             envVars(app),
-		Resources:       resources(app.MainCPUMillis(), app.MainMemoryMiB(), app.Requests),
+		Resources:       resources(mainCPU, mainMem, app.Requests),
 		SecurityContext: securityContext(app.Security),
 	}
 	for _, p := range app.Ports {

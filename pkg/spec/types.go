@@ -11,25 +11,28 @@ type App struct {
 	Image   string `yaml:"image" json:"image"`
 	// ContainerName names the app container when it is not the app's name (adopting an ECS
 	// task definition or a Deployment whose container has its own name).
-	ContainerName string            `yaml:"containerName,omitempty" json:"containerName,omitempty"`
-	Command       []string          `yaml:"command,omitempty" json:"command,omitempty"`
-	Args          []string          `yaml:"args,omitempty" json:"args,omitempty"`
-	Port          int               `yaml:"port,omitempty" json:"port,omitempty"`
-	Ports         []Port            `yaml:"ports,omitempty" json:"ports,omitempty"`
-	CPU           string            `yaml:"cpu,omitempty" json:"cpu,omitempty"`
-	Memory        string            `yaml:"memory,omitempty" json:"memory,omitempty"`
-	Requests      *Requests         `yaml:"requests,omitempty" json:"requests,omitempty"`
-	Security      *Security         `yaml:"security,omitempty" json:"security,omitempty"`
-	Replicas      *int              `yaml:"replicas,omitempty" json:"replicas,omitempty"`
-	Autoscale     *Autoscale        `yaml:"autoscale,omitempty" json:"autoscale,omitempty"`
-	Env           map[string]string `yaml:"env,omitempty" json:"env,omitempty"`
-	Secrets       map[string]string `yaml:"secrets,omitempty" json:"secrets,omitempty"`
-	Health        *Health           `yaml:"health,omitempty" json:"health,omitempty"`
-	Expose        string            `yaml:"expose,omitempty" json:"expose,omitempty"`
-	Role          string            `yaml:"role,omitempty" json:"role,omitempty"`
-	Labels        map[string]string `yaml:"labels,omitempty" json:"labels,omitempty"`
-	Volumes       []Volume          `yaml:"volumes,omitempty" json:"volumes,omitempty"`
-	Sidecars      []Sidecar         `yaml:"sidecars,omitempty" json:"sidecars,omitempty"`
+	ContainerName string    `yaml:"containerName,omitempty" json:"containerName,omitempty"`
+	Command       []string  `yaml:"command,omitempty" json:"command,omitempty"`
+	Args          []string  `yaml:"args,omitempty" json:"args,omitempty"`
+	Port          int       `yaml:"port,omitempty" json:"port,omitempty"`
+	Ports         []Port    `yaml:"ports,omitempty" json:"ports,omitempty"`
+	CPU           string    `yaml:"cpu,omitempty" json:"cpu,omitempty"`
+	Memory        string    `yaml:"memory,omitempty" json:"memory,omitempty"`
+	Requests      *Requests `yaml:"requests,omitempty" json:"requests,omitempty"`
+	// Limits caps the app container below what the task leaves it (ECS container memory,
+	// Kubernetes limits); default: all of it.
+	Limits    *Requests         `yaml:"limits,omitempty" json:"limits,omitempty"`
+	Security  *Security         `yaml:"security,omitempty" json:"security,omitempty"`
+	Replicas  *int              `yaml:"replicas,omitempty" json:"replicas,omitempty"`
+	Autoscale *Autoscale        `yaml:"autoscale,omitempty" json:"autoscale,omitempty"`
+	Env       map[string]string `yaml:"env,omitempty" json:"env,omitempty"`
+	Secrets   map[string]string `yaml:"secrets,omitempty" json:"secrets,omitempty"`
+	Health    *Health           `yaml:"health,omitempty" json:"health,omitempty"`
+	Expose    string            `yaml:"expose,omitempty" json:"expose,omitempty"`
+	Role      string            `yaml:"role,omitempty" json:"role,omitempty"`
+	Labels    map[string]string `yaml:"labels,omitempty" json:"labels,omitempty"`
+	Volumes   []Volume          `yaml:"volumes,omitempty" json:"volumes,omitempty"`
+	Sidecars  []Sidecar         `yaml:"sidecars,omitempty" json:"sidecars,omitempty"`
 	// StopGrace is how long a container has to stop after SIGTERM: ECS stopTimeout,
 	// Kubernetes terminationGracePeriodSeconds. Default: the platform's (30 s).
 	StopGrace string  `yaml:"stopGrace,omitempty" json:"stopGrace,omitempty"`
@@ -103,6 +106,21 @@ type Health struct {
 	// Its own liveness and grace are not used. Off: true turns liveness off.
 	Liveness *Health `yaml:"liveness,omitempty" json:"liveness,omitempty"`
 	Off      bool    `yaml:"off,omitempty" json:"off,omitempty"`
+}
+
+// MainLimits are the app container's limits: limits: where set, else what the sidecars
+// leave it (millicores, MiB).
+func (a *App) MainLimits() (cpu, mem int64) {
+	cpu, mem = a.MainCPUMillis(), a.MainMemoryMiB()
+	if l := a.Limits; l != nil {
+		if n, err := ParseCPU(l.CPU); l.CPU != "" && err == nil {
+			cpu = n
+		}
+		if n, err := ParseMemory(l.Memory); l.Memory != "" && err == nil {
+			mem = n
+		}
+	}
+	return cpu, mem
 }
 
 // MainContainer is the app container's name.
@@ -202,13 +220,16 @@ type EFS struct {
 // the app's size (see README: the app's cpu/memory are the whole task's); on ECS a sidecar may
 // leave them out and share the task's.
 type Sidecar struct {
-	Name      string            `yaml:"name" json:"name"`
-	Image     string            `yaml:"image" json:"image"`
-	CPU       string            `yaml:"cpu,omitempty" json:"cpu,omitempty"`
-	Memory    string            `yaml:"memory,omitempty" json:"memory,omitempty"`
-	Requests  *Requests         `yaml:"requests,omitempty" json:"requests,omitempty"`
-	Security  *Security         `yaml:"security,omitempty" json:"security,omitempty"`
-	Mounts    []Mount           `yaml:"mounts,omitempty" json:"mounts,omitempty"`
+	Name     string    `yaml:"name" json:"name"`
+	Image    string    `yaml:"image" json:"image"`
+	CPU      string    `yaml:"cpu,omitempty" json:"cpu,omitempty"`
+	Memory   string    `yaml:"memory,omitempty" json:"memory,omitempty"`
+	Requests *Requests `yaml:"requests,omitempty" json:"requests,omitempty"`
+	Security *Security `yaml:"security,omitempty" json:"security,omitempty"`
+	Mounts   []Mount   `yaml:"mounts,omitempty" json:"mounts,omitempty"`
+	// FireLens makes this sidecar the ECS task's log router (ECS only; on Kubernetes it is
+	// an ordinary container and a warning says so).
+	FireLens  *FireLens         `yaml:"firelens,omitempty" json:"firelens,omitempty"`
 	Command   []string          `yaml:"command,omitempty" json:"command,omitempty"`
 	Args      []string          `yaml:"args,omitempty" json:"args,omitempty"`
 	Env       map[string]string `yaml:"env,omitempty" json:"env,omitempty"`
@@ -246,6 +267,11 @@ type ECS struct {
 	EphemeralStorage string `yaml:"ephemeralStorage,omitempty" json:"ephemeralStorage,omitempty"`
 	// Ulimits of the app container.
 	Ulimits []Ulimit `yaml:"ulimits,omitempty" json:"ulimits,omitempty"`
+	// DockerLabels of the app container.
+	DockerLabels map[string]string `yaml:"dockerLabels,omitempty" json:"dockerLabels,omitempty"`
+	// LogDriver replaces awslogs for every container that is not the FireLens router:
+	// awsfirelens with its options (routed through the sidecar marked firelens), or another.
+	LogDriver *LogDriver `yaml:"logDriver,omitempty" json:"logDriver,omitempty"`
 	// LogGroup and LogStreamPrefix adopt existing awslogs names (default /ecs/<name>, and
 	// each container's name as the prefix).
 	LogGroup        string     `yaml:"logGroup,omitempty" json:"logGroup,omitempty"`
@@ -259,6 +285,18 @@ type CapacityProvider struct {
 	Name   string `yaml:"name" json:"name"`
 	Base   int    `yaml:"base,omitempty" json:"base,omitempty"`
 	Weight int    `yaml:"weight,omitempty" json:"weight,omitempty"`
+}
+
+// LogDriver is an ECS log configuration: a driver and its options.
+type LogDriver struct {
+	Name    string            `yaml:"name" json:"name"`
+	Options map[string]string `yaml:"options,omitempty" json:"options,omitempty"`
+}
+
+// FireLens marks a sidecar as the task's log router (ECS firelensConfiguration).
+type FireLens struct {
+	Type    string            `yaml:"type" json:"type"`
+	Options map[string]string `yaml:"options,omitempty" json:"options,omitempty"`
 }
 
 // Ulimit is one resource limit of a container (ECS ulimits).

@@ -125,6 +125,7 @@ func validateCommon(a *App) Errors {
 	}
 	c.volumes()
 	c.sidecars()
+	c.limits()
 	c.requestsAndSecurity()
 	c.rollout()
 	if a.StopGrace != "" {

@@ -19,8 +19,9 @@ type container struct {
 
 func (c *checker) containers() []container {
 	a := c.app
+	cpu, mem := a.MainLimits()
 	out := []container{{cpu: a.CPU, memory: a.Memory, requests: a.Requests, security: a.Security,
-		limitCPU: a.MainCPUMillis(), limMiB: a.MainMemoryMiB()}}
+		limitCPU: cpu, limMiB: mem}}
 	for i, s := range a.Sidecars {
 		out = append(out, container{path: indexPath("sidecars", i), cpu: s.CPU, memory: s.Memory,
 			requests: s.Requests, security: s.Security, limitCPU: s.CPUMillis(), limMiB: s.MemoryMiB()})
@@ -33,6 +34,28 @@ func in(container, f string) string {
 		return f
 	}
 	return container + "." + f
+}
+
+// limits checks the app container's own limits: within what the sidecars leave it.
+func (c *checker) limits() {
+	a, l := c.app, c.app.Limits
+	if l == nil {
+		return
+	}
+	if l.CPU != "" {
+		if n, err := ParseCPU(l.CPU); err != nil {
+			c.errorf("limits.cpu", `write vCPUs such as 0.5 or millicores such as "500m"`, "%v", err)
+		} else if n > a.MainCPUMillis() {
+			c.errorf("limits.cpu", "raise cpu, or lower the limit", "%s is more than the %s the app container has", FormatCPU(n), FormatCPU(a.MainCPUMillis()))
+		}
+	}
+	if l.Memory != "" {
+		if n, err := ParseMemory(l.Memory); err != nil {
+			c.errorf("limits.memory", "write a size with a unit, such as 256Mi", "%v", err)
+		} else if n > a.MainMemoryMiB() {
+			c.errorf("limits.memory", "raise memory, or lower the limit", "%s is more than the %s the app container has", FormatMemory(n), FormatMemory(a.MainMemoryMiB()))
+		}
+	}
 }
 
 // requestsAndSecurity checks what every container may set: requests within its limits, and a

@@ -127,6 +127,40 @@ func (c *checker) ecs() {
 	}
 	c.ecsExposure()
 	c.ecsTask()
+	c.ecsLogging()
+}
+
+// ecsLogging checks the log driver and the FireLens router: Fargate takes awslogs, splunk
+// and awsfirelens, and awsfirelens needs a router.
+func (c *checker) ecsLogging() {
+	a := c.app
+	if l := a.Limits; l != nil && l.CPU != "" {
+		c.warnf("limits.cpu", "", "ECS caps CPU for the whole task only: the app container's cpu stays a share")
+	}
+	routers := 0
+	for i, s := range a.Sidecars {
+		if s.FireLens == nil {
+			continue
+		}
+		routers++
+		if t := s.FireLens.Type; t != "fluentbit" && t != "fluentd" {
+			c.errorf(indexPath("sidecars", i)+".firelens.type", "use fluentbit or fluentd", "%q is not a FireLens type", clip(t))
+		}
+	}
+	if routers > 1 {
+		c.errorf("sidecars", "mark one sidecar firelens", "a task has one FireLens log router, not %d", routers)
+	}
+	if d := a.ECS.LogDriver; d != nil {
+		switch d.Name {
+		case "awslogs", "splunk":
+		case "awsfirelens":
+			if routers == 0 {
+				c.errorf("ecs.logDriver.name", "add a sidecar with firelens: {type: fluentbit}", "awsfirelens needs a FireLens log router")
+			}
+		default:
+			c.errorf("ecs.logDriver.name", "use awslogs, splunk or awsfirelens", "%q is not a log driver Fargate runs", clip(d.Name))
+		}
+	}
 }
 
 // ecsTask checks the task-level ECS settings against the API's bounds.

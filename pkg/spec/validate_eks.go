@@ -64,6 +64,11 @@ func (c *checker) eks() {
 		}
 	}
 	c.sidecarLimits()
+	for i, s := range a.Sidecars {
+		if s.FireLens != nil {
+			c.warnf(indexPath("sidecars", i)+".firelens", "", "FireLens is ECS's: on Kubernetes the router is an ordinary container, and the app logs to stdout")
+		}
+	}
 	for i, v := range a.Volumes {
 		for _, src := range []struct {
 			f string
