@@ -170,33 +170,17 @@ func taskDefinition(app *spec.App, region string, tags []types.Tag) *ecs.Registe
 	containers := []types.ContainerDefinition{main}
 
 	for _, s := range app.Sidecars {
-		c := types.ContainerDefinition{
-			Name:             aws.String(s.Name),
-			Image:            aws.String(s.Image),
-			Essential:        s.Essential,
-			EntryPoint:       s.Command,
-			Command:          s.Args,
-			Environment:      environment(s.Env),
-			LogConfiguration: logs(s.Name),
+		containers = append(containers, sidecarContainer(s, logs(s.Name)))
+	}
+	// Init containers: non-essential, and every other container waits for their success.
+	for _, s := range app.Init {
+		for i := range containers {
+			containers[i].DependsOn = append(containers[i].DependsOn, types.ContainerDependency{
+				ContainerName: aws.String(s.Name), Condition: types.ContainerConditionSuccess})
 		}
-		// A sidecar without a size shares the task's (ECS allows it on Fargate).
-		if s.CPU != "" {
-			c.Cpu = int32(spec.CPUUnits(s.CPUMillis()))
-		}
-		if s.Memory != "" {
-			c.Memory = aws.Int32(int32(s.MemoryMiB()))
-		}
-		applyRequests(&c, s.Requests)
-		applySecurity(&c, s.Security)
-		if f := s.FireLens; f != nil {
-			c.FirelensConfiguration = &types.FirelensConfiguration{Type: types.FirelensConfigurationType(f.Type), Options: copyOptions(f.Options)}
-		}
-		for _, m := range s.Mounts {
-			c.MountPoints = append(c.MountPoints, types.MountPoint{
-				SourceVolume: aws.String(m.Volume), ContainerPath: aws.String(m.Path), ReadOnly: aws.Bool(m.ReadOnly),
-			})
-		}
-		containers = append(containers, c)
+	}
+	for _, s := range app.Init {
+		containers = append(containers, sidecarContainer(s, logs(s.Name)))
 	}
 	if app.StopGrace != "" {
 		// Every container's stopTimeout (validation bounds it to Fargate's 120 s).
@@ -228,6 +212,46 @@ func taskDefinition(app *spec.App, region string, tags []types.Tag) *ecs.Registe
 		td.TaskRoleArn = aws.String(app.Role)
 	}
 	return td
+}
+
+// sidecarContainer is a sidecar's (or an init container's) container definition.
+func sidecarContainer(s spec.Sidecar, logs *types.LogConfiguration) types.ContainerDefinition {
+	c := types.ContainerDefinition{
+		Name:             aws.String(s.Name),
+		Image:            aws.String(s.Image),
+		Essential:        s.Essential,
+		EntryPoint:       s.Command,
+		Command:          s.Args,
+		Environment:      environment(s.Env),
+		LogConfiguration: logs,
+		HealthCheck:      healthCheck(s.Health),
+	}
+	// A sidecar without a size shares the task's (ECS allows it on Fargate).
+	if s.CPU != "" {
+		c.Cpu = int32(spec.CPUUnits(s.CPUMillis()))
+	}
+	if s.Memory != "" {
+		c.Memory = aws.Int32(int32(s.MemoryMiB()))
+	}
+	applyRequests(&c, s.Requests)
+	applySecurity(&c, s.Security)
+	if f := s.FireLens; f != nil {
+		c.FirelensConfiguration = &types.FirelensConfiguration{Type: types.FirelensConfigurationType(f.Type), Options: copyOptions(f.Options)}
+	}
+	for _, m := range s.Mounts {
+		c.MountPoints = append(c.MountPoints, types.MountPoint{
+			SourceVolume: aws.String(m.Volume), ContainerPath: aws.String(m.Path), ReadOnly: aws.Bool(m.ReadOnly),
+		})
+	}
+	for _, p := range s.Ports {
+		c.PortMappings = append(c.PortMappings, types.PortMapping{
+			Name: aws.String(p.Name), ContainerPort: aws.Int32(int32(p.Port)), Protocol: types.TransportProtocol(p.Protocol),
+		})
+	}
+	for _, d := range s.DependsOn {
+		c.DependsOn = append(c.DependsOn, types.ContainerDependency{ContainerName: aws.String(d.Container), Condition: types.ContainerCondition(d.Condition)})
+	}
+	return c
 }
 
 // volume is one task volume: EFS, or a scratch directory (a bind volume without a host path,

@@ -128,3 +128,52 @@ sidecars: [{name: log_router, image: fluent-bit:1, memory: 64Mi, firelens: {type
 		t.Errorf("router: %+v %+v", router.LogConfiguration, router.FirelensConfiguration)
 	}
 }
+
+// TestInitContainersAndRealSidecars: an init container is non-essential and every other
+// container waits for its success; a sidecar has its own ports, health check and start order.
+func TestInitContainersAndRealSidecars(t *testing.T) {
+	app := loadSpec(t, renderBase+`cpu: 0.5
+memory: 1Gi
+init: [{name: migrate, image: web:1, command: [/app/migrate]}]
+sidecars:
+  - name: envoy
+    image: envoy:1
+    memory: 128Mi
+    ports: [{port: 9901}]
+    health: {command: [curl, -f, localhost:9901/ready]}
+  - name: agent
+    image: agent:1
+    memory: 64Mi
+    dependsOn: [{container: envoy, condition: HEALTHY}]
+`)
+	r, err := Render(app, RenderOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs := map[string]int{}
+	for i, c := range r.TaskDefinition.ContainerDefinitions {
+		cs[*c.Name] = i
+	}
+	td := r.TaskDefinition.ContainerDefinitions
+	migrate, envoy, agent, web := td[cs["migrate"]], td[cs["envoy"]], td[cs["agent"]], td[cs["web"]]
+	if *migrate.Essential || len(migrate.DependsOn) != 0 {
+		t.Errorf("init container: essential %v, dependsOn %+v", *migrate.Essential, migrate.DependsOn)
+	}
+	for _, c := range []string{"web", "envoy", "agent"} {
+		deps := td[cs[c]].DependsOn
+		found := false
+		for _, d := range deps {
+			found = found || (*d.ContainerName == "migrate" && d.Condition == "SUCCESS")
+		}
+		if !found {
+			t.Errorf("%s does not wait for migrate: %+v", c, deps)
+		}
+	}
+	if len(envoy.PortMappings) != 1 || *envoy.PortMappings[0].ContainerPort != 9901 || envoy.HealthCheck == nil {
+		t.Errorf("envoy: %+v %+v", envoy.PortMappings, envoy.HealthCheck)
+	}
+	if len(agent.DependsOn) != 2 || *agent.DependsOn[0].ContainerName != "envoy" || agent.DependsOn[0].Condition != "HEALTHY" {
+		t.Errorf("agent dependsOn: %+v", agent.DependsOn)
+	}
+	_ = web
+}

@@ -204,20 +204,48 @@ func podSpec(app *spec.App) corev1.PodSpec {
 	}
 	ps.Containers = append(ps.Containers, main)
 	for _, s := range app.Sidecars {
-		c := corev1.Container{
-			Name: s.Name, Image: s.Image, Command: s.Command, Args: s.Args,
-			Resources:       resources(s.CPUMillis(), s.MemoryMiB(), s.Requests),
-			SecurityContext: securityContext(s.Security),
+		ps.Containers = append(ps.Containers, sidecarContainer(s, s.CPUMillis(), s.MemoryMiB()))
+	}
+	for _, s := range app.Init {
+		// An init container without a size gets the app container's: never unbounded.
+		cpu, mem := mainCPU, mainMem
+		if s.CPU != "" {
+			cpu = s.CPUMillis()
 		}
-		for _, k := range sortedKeys(s.Env) {
-			c.Env = append(c.Env, corev1.EnvVar{Name: k, Value: s.Env[k]})
+		if s.Memory != "" {
+			mem = s.MemoryMiB()
 		}
-		for _, m := range s.Mounts {
-			c.VolumeMounts = append(c.VolumeMounts, corev1.VolumeMount{Name: m.Volume, MountPath: m.Path, ReadOnly: m.ReadOnly})
-		}
-		ps.Containers = append(ps.Containers, c)
+		ps.InitContainers = append(ps.InitContainers, sidecarContainer(s, cpu, mem))
 	}
 	return ps
+}
+
+// sidecarContainer is a sidecar's (or an init container's) container.
+func sidecarContainer(s spec.Sidecar, cpu, mem int64) corev1.Container {
+	c := corev1.Container{
+		Name: s.Name, Image: s.Image, Command: s.Command, Args: s.Args,
+		Resources:       resources(cpu, mem, s.Requests),
+		SecurityContext: securityContext(s.Security),
+	}
+	for _, k := range sortedKeys(s.Env) {
+		c.Env = append(c.Env, corev1.EnvVar{Name: k, Value: s.Env[k]})
+	}
+	for _, m := range s.Mounts {
+		c.VolumeMounts = append(c.VolumeMounts, corev1.VolumeMount{Name: m.Volume, MountPath: m.Path, ReadOnly: m.ReadOnly})
+	}
+	for _, p := range s.Ports {
+		c.Ports = append(c.Ports, corev1.ContainerPort{Name: p.Name, ContainerPort: int32(p.Port), Protocol: corev1.Protocol(strings.ToUpper(p.Protocol))})
+	}
+	if h := s.Health; h != nil {
+		c.ReadinessProbe = probe(h, h.Failures)
+		if l := h.Liveness; l == nil {
+			c.LivenessProbe = probe(h, h.Failures)
+			c.LivenessProbe.SuccessThreshold = 0
+		} else if !l.Off {
+			c.LivenessProbe = probe(l, l.Failures)
+		}
+	}
+	return c
 }
 
 // podVolume is the pod's side of a volume: the EFS claim, an emptyDir, or an existing Secret

@@ -174,3 +174,23 @@ health:
 		t.Errorf("tcp readiness = %+v", c.ReadinessProbe)
 	}
 }
+
+// TestInitContainers: init containers become initContainers, sized like the app container
+// when they say nothing (never unbounded); a sidecar keeps its own ports and probes.
+func TestInitContainers(t *testing.T) {
+	app := loadApp(t, `version: 1
+name: web
+image: web:1
+port: 80
+init: [{name: wait-db, image: busybox:1, command: [sh, -c, "until nc -z db 5432; do sleep 1; done"]}]
+sidecars: [{name: envoy, image: envoy:1, cpu: 0.1, memory: 128Mi, ports: [{port: 9901}], health: {path: /ready}}]
+`)
+	ps := renderedDeployment(t, app).Spec.Template.Spec
+	if len(ps.InitContainers) != 1 || ps.InitContainers[0].Name != "wait-db" || ps.InitContainers[0].Resources.Limits.Cpu().String() != "150m" {
+		t.Errorf("initContainers: %+v", ps.InitContainers)
+	}
+	envoy := ps.Containers[1]
+	if len(envoy.Ports) != 1 || envoy.Ports[0].ContainerPort != 9901 || envoy.ReadinessProbe == nil || envoy.ReadinessProbe.HTTPGet.Port.IntValue() != 9901 {
+		t.Errorf("envoy: %+v %+v", envoy.Ports, envoy.ReadinessProbe)
+	}
+}

@@ -97,7 +97,26 @@ func applyDefaults(a *App) {
 	if a.EKS.ServiceAccount == "" && a.Role != "" {
 		a.EKS.ServiceAccount = a.Name
 	}
+	for i := range a.Init {
+		if a.Init[i].Essential == nil {
+			f := false // a one-shot step ends; the task must not stop with it
+			a.Init[i].Essential = &f
+		}
+	}
 	for i := range a.Sidecars {
+		for j := range a.Sidecars[i].Ports {
+			p := &a.Sidecars[i].Ports[j]
+			if p.Protocol == "" {
+				p.Protocol = "tcp"
+			}
+			if p.Name == "" {
+				p.Name = fmt.Sprintf("port-%d", p.Port)
+			}
+		}
+		if h := a.Sidecars[i].Health; h != nil {
+			defaultHealth(h, &Health{Interval: DefaultHealthInterval, Timeout: DefaultHealthTimeout,
+				Failures: DefaultHealthFailures}, a.Sidecars[i].Ports)
+		}
 		if a.Sidecars[i].Essential == nil {
 			t := true
 			a.Sidecars[i].Essential = &t

@@ -432,10 +432,12 @@ func (a *App) setImage(container, ref string) bool {
 		a.Image = ref
 		return true
 	}
-	for i := range a.Sidecars {
-		if a.Sidecars[i].Name == container {
-			a.Sidecars[i].Image = ref
-			return true
+	for _, list := range [][]Sidecar{a.Sidecars, a.Init} {
+		for i := range list {
+			if list[i].Name == container {
+				list[i].Image = ref
+				return true
+			}
 		}
 	}
 	return false
@@ -443,7 +445,7 @@ func (a *App) setImage(container, ref string) bool {
 
 func (a *App) containerNames() []string {
 	names := []string{a.MainContainer()}
-	for _, s := range a.Sidecars {
+	for _, s := range append(append([]Sidecar(nil), a.Sidecars...), a.Init...) {
 		names = append(names, s.Name)
 	}
 	return names

@@ -33,6 +33,10 @@ type App struct {
 	Labels    map[string]string `yaml:"labels,omitempty" json:"labels,omitempty"`
 	Volumes   []Volume          `yaml:"volumes,omitempty" json:"volumes,omitempty"`
 	Sidecars  []Sidecar         `yaml:"sidecars,omitempty" json:"sidecars,omitempty"`
+	// Init containers run one after another before the app and its sidecars start, and must
+	// succeed (Kubernetes initContainers; ECS non-essential containers every other container
+	// depends on with condition SUCCESS).
+	Init []Sidecar `yaml:"init,omitempty" json:"init,omitempty"`
 	// StopGrace is how long a container has to stop after SIGTERM: ECS stopTimeout,
 	// Kubernetes terminationGracePeriodSeconds. Default: the platform's (30 s).
 	StopGrace string  `yaml:"stopGrace,omitempty" json:"stopGrace,omitempty"`
@@ -227,6 +231,13 @@ type Sidecar struct {
 	Requests *Requests `yaml:"requests,omitempty" json:"requests,omitempty"`
 	Security *Security `yaml:"security,omitempty" json:"security,omitempty"`
 	Mounts   []Mount   `yaml:"mounts,omitempty" json:"mounts,omitempty"`
+	// Ports the sidecar listens on (container ports; never exposed by the Service).
+	Ports []Port `yaml:"ports,omitempty" json:"ports,omitempty"`
+	// Health is the sidecar's own check (ECS container health check from its command;
+	// Kubernetes probes).
+	Health *Health `yaml:"health,omitempty" json:"health,omitempty"`
+	// DependsOn orders start-up on ECS (container dependsOn).
+	DependsOn []DependsOn `yaml:"dependsOn,omitempty" json:"dependsOn,omitempty"`
 	// FireLens makes this sidecar the ECS task's log router (ECS only; on Kubernetes it is
 	// an ordinary container and a warning says so).
 	FireLens  *FireLens         `yaml:"firelens,omitempty" json:"firelens,omitempty"`
@@ -297,6 +308,13 @@ type LogDriver struct {
 type FireLens struct {
 	Type    string            `yaml:"type" json:"type"`
 	Options map[string]string `yaml:"options,omitempty" json:"options,omitempty"`
+}
+
+// DependsOn waits for another container of the task (ECS dependsOn).
+type DependsOn struct {
+	Container string `yaml:"container" json:"container"`
+	// Condition is START, COMPLETE, SUCCESS or HEALTHY.
+	Condition string `yaml:"condition" json:"condition"`
 }
 
 // Ulimit is one resource limit of a container (ECS ulimits).

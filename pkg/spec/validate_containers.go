@@ -196,6 +196,46 @@ func (c *checker) sidecars() {
 				c.errorf(f+".env."+k, "", "%q is not a valid environment variable name", clip(k))
 			}
 		}
+		for j, p := range s.Ports {
+			if p.Port < 1 || p.Port > 65535 {
+				c.errorf(indexPath(f+".ports", j)+".port", "", "%d is not a port number (1–65535)", p.Port)
+			}
+		}
+		if s.Health != nil {
+			c.check(f+".health", s.Health, s.Ports, "sidecar")
+		}
+		for j, d := range s.DependsOn {
+			g := indexPath(f+".dependsOn", j)
+			if !seenAll(a, d.Container) || d.Container == s.Name {
+				c.errorf(g+".container", "name the app, another sidecar or an init container", "no other container named %q", clip(d.Container))
+			}
+			switch d.Condition {
+			case "START", "COMPLETE", "SUCCESS", "HEALTHY":
+			default:
+				c.errorf(g+".condition", "use START, COMPLETE, SUCCESS or HEALTHY", "%q is not a dependsOn condition", clip(d.Condition))
+			}
+		}
+	}
+	for i, s := range a.Init {
+		f := indexPath("init", i)
+		if s.Name == "" {
+			c.errorf(f+".name", "e.g. name: migrate", "required")
+		} else if seen[s.Name] {
+			c.errorf(f+".name", "", "%q is already the name of another container", clip(s.Name))
+		}
+		seen[s.Name] = true
+		if s.Image == "" {
+			c.errorf(f+".image", "", "required")
+		}
+		if _, err := ParseCPU(s.CPU); s.CPU != "" && err != nil {
+			c.errorf(f+".cpu", "", "%v", err)
+		}
+		if _, err := ParseMemory(s.Memory); s.Memory != "" && err != nil {
+			c.errorf(f+".memory", "", "%v", err)
+		}
+		if len(s.Ports) > 0 || s.Health != nil || len(s.DependsOn) > 0 || s.FireLens != nil {
+			c.errorf(f, "keep name, image, command, args, env, cpu, memory, requests, security and mounts", "an init container runs once: no ports, health, dependsOn or firelens")
+		}
 	}
 	// The app's cpu/memory is the whole task (pod); sidecars are carved out of it and must
 	// leave the app container something to run with.
@@ -213,6 +253,16 @@ func (c *checker) sidecars() {
 			"the sidecars take %s / %s of the app's %s / %s, leaving less than %s / %s for the app container",
 			FormatCPU(sc), FormatMemory(sm), FormatCPU(a.CPUMillis()), FormatMemory(a.MemoryMiB()), FormatCPU(minMainCPU), FormatMemory(minMainMemory))
 	}
+}
+
+// seenAll reports whether name is one of the app's containers.
+func seenAll(a *App, name string) bool {
+	for _, n := range a.containerNames() {
+		if n == name {
+			return true
+		}
+	}
+	return false
 }
 
 // sidecarLimits: Kubernetes never gets an unbounded container, so every sidecar states its

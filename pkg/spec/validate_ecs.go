@@ -59,6 +59,19 @@ func (c *checker) ecs() {
 	if p := a.ECS.LogStreamPrefix; strings.ContainsAny(p, ":*") || len(p) > 512 {
 		c.errorf("ecs.logStreamPrefix", "drop ':' and '*'", "%q is not a log stream prefix", clip(p))
 	}
+	for i, s := range a.Init {
+		if !ecsContainerName.MatchString(s.Name) {
+			c.errorf(indexPath("init", i)+".name", "use letters, digits, '_' and '-' (at most 255)", "%q is not an ECS container name", clip(s.Name))
+		}
+	}
+	for i, s := range a.Sidecars {
+		for j, d := range s.DependsOn {
+			if d.Condition == "HEALTHY" && !hasECSCheck(a, d.Container) {
+				c.errorf(indexPath(indexPath("sidecars", i)+".dependsOn", j)+".condition", "give that container a health command, or wait for START",
+					"%s has no ECS container health check to become HEALTHY", clip(d.Container))
+			}
+		}
+	}
 	for i, s := range a.Sidecars {
 		f := indexPath("sidecars", i)
 		c.wholeMiB(f+".memory", s.Memory)
@@ -252,6 +265,19 @@ func (c *checker) ecsExposure() {
 				"on ECS the target group's own health check decides, and shipit does not change the target group")
 		}
 	}
+}
+
+// hasECSCheck reports whether a container has an ECS container health check.
+func hasECSCheck(a *App, name string) bool {
+	if name == a.MainContainer() {
+		return a.Health.ECSCheck() != nil
+	}
+	for _, s := range a.Sidecars {
+		if s.Name == name {
+			return s.Health.ECSCheck() != nil
+		}
+	}
+	return false
 }
 
 // ecsHealth follows ECS's container health check bounds (interval 5–300 s, timeout 2–60 s,

@@ -64,7 +64,16 @@ func (c *checker) eks() {
 		}
 	}
 	c.sidecarLimits()
+	for i, s := range a.Init {
+		if errs := validation.IsDNS1123Label(s.Name); len(errs) > 0 {
+			c.errorf(indexPath("init", i)+".name", "rename it "+suggestLabel(s.Name), "%q is not a Kubernetes container name: %s", clip(s.Name), errs[0])
+		}
+	}
 	for i, s := range a.Sidecars {
+		if len(s.DependsOn) > 0 {
+			c.warnf(indexPath("sidecars", i)+".dependsOn", "use init: for steps that must finish first",
+				"Kubernetes starts a pod's containers together: dependsOn orders start-up on ECS only")
+		}
 		if s.FireLens != nil {
 			c.warnf(indexPath("sidecars", i)+".firelens", "", "FireLens is ECS's: on Kubernetes the router is an ordinary container, and the app logs to stdout")
 		}

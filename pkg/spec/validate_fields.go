@@ -134,14 +134,14 @@ func (c *checker) health() {
 	if h == nil {
 		return
 	}
-	c.check("health", h)
+	c.check("health", h, c.app.Ports, "app")
 	if l := h.Liveness; l != nil {
 		f := "health.liveness"
 		switch {
 		case l.Off && (l.Path != "" || len(l.Command) > 0 || l.TCP || l.GRPC != nil):
 			c.errorf(f+".off", "keep off: true alone, or drop it", "off: true turns liveness off; it cannot also check something")
 		case !l.Off:
-			c.check(f, l)
+			c.check(f, l, c.app.Ports, "app")
 			if l.Grace != "" || l.Liveness != nil {
 				c.errorf(f, "set grace and liveness on health itself", "a liveness check has no grace or liveness of its own")
 			}
@@ -154,7 +154,7 @@ func (c *checker) health() {
 
 // check validates one check: exactly one kind (path, tcp, grpc, command), a port the app has,
 // and timings both targets can store.
-func (c *checker) check(f string, h *Health) {
+func (c *checker) check(f string, h *Health, ports []Port, whose string) {
 	kinds := 0
 	for _, set := range []bool{h.Path != "", h.TCP, h.GRPC != nil, len(h.Command) > 0} {
 		if set {
@@ -175,11 +175,11 @@ func (c *checker) check(f string, h *Health) {
 	}
 	if h.Path != "" || h.TCP || h.GRPC != nil {
 		found := false
-		for _, p := range c.app.Ports {
+		for _, p := range ports {
 			found = found || p.Port == h.Port
 		}
 		if !found {
-			c.errorf(f+".port", "use one of the app's ports", "port %d is not one of the app's ports", h.Port)
+			c.errorf(f+".port", "use one of the "+whose+"'s ports", "port %d is not one of the %s's ports", h.Port, whose)
 		}
 	}
 	c.seconds(f+".interval", h.Interval, time.Second)
