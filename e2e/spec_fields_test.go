@@ -200,3 +200,32 @@ secrets:
 		t.Errorf("log groups: %v (deploy ensures the adopted group)", groups)
 	}
 }
+
+// TestEKSPublicHTTPIngress: a public HTTP app gets an ALB Ingress (the API server stores it;
+// no load balancer controller runs on the sandbox), and it is pruned once the app turns
+// internal, then destroy leaves nothing.
+func TestEKSPublicHTTPIngress(t *testing.T) {
+	ns := harness.Namespace(t)
+	spec := eksApp(t, ns, "registry.local/web:v1", "expose: public\nhealth: {path: /healthz}\n")
+	if r := runShipit(t, "deploy", "--target", "eks", "-f", spec); r.code != 0 {
+		t.Fatalf("deploy: exit %d\n%s", r.code, r.stderr)
+	}
+	got := kubectlOut(t, "-n", ns, "get", "ingress", "web", "-o",
+		`jsonpath={.spec.ingressClassName} {.metadata.annotations.alb\.ingress\.kubernetes\.io/healthcheck-path} {.spec.rules[0].http.paths[0].backend.service.name}:{.spec.rules[0].http.paths[0].backend.service.port.number}`)
+	if got != "alb /healthz web:80" {
+		t.Errorf("ingress: %q", got)
+	}
+	if st := kubectlOut(t, "-n", ns, "get", "service", "web", "-o", "jsonpath={.spec.type}"); st != "ClusterIP" {
+		t.Errorf("service type %q, want ClusterIP behind the ALB", st)
+	}
+	internal := rewrite(t, spec, "expose: public\n", "expose: internal\n")
+	if r := runShipit(t, "deploy", "--target", "eks", "-f", internal); r.code != 0 {
+		t.Fatalf("internal deploy: exit %d\n%s", r.code, r.stderr)
+	}
+	if out := kubectlOut(t, "-n", ns, "get", "ingress", "-o", "name"); out != "" {
+		t.Errorf("ingress not pruned: %q", out)
+	}
+	if r := runShipit(t, "destroy", "--target", "eks", "-f", internal, "--yes"); r.code != 0 {
+		t.Fatalf("destroy: exit %d\n%s", r.code, r.stderr)
+	}
+}

@@ -27,6 +27,7 @@ var kindResources = map[string]schema.GroupVersionResource{
 	"PersistentVolumeClaim":   {Version: "v1", Resource: "persistentvolumeclaims"},
 	"Deployment":              {Group: "apps", Version: "v1", Resource: "deployments"},
 	"Service":                 {Version: "v1", Resource: "services"},
+	"Ingress":                 {Group: "networking.k8s.io", Version: "v1", Resource: "ingresses"},
 	"HorizontalPodAutoscaler": {Group: "autoscaling", Version: "v2", Resource: "horizontalpodautoscalers"},
 }
 

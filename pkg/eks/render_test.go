@@ -6,6 +6,7 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/shipit-dev/shipit/pkg/spec"
@@ -192,5 +193,48 @@ sidecars: [{name: envoy, image: envoy:1, cpu: 0.1, memory: 128Mi, ports: [{port:
 	envoy := ps.Containers[1]
 	if len(envoy.Ports) != 1 || envoy.Ports[0].ContainerPort != 9901 || envoy.ReadinessProbe == nil || envoy.ReadinessProbe.HTTPGet.Port.IntValue() != 9901 {
 		t.Errorf("envoy: %+v %+v", envoy.Ports, envoy.ReadinessProbe)
+	}
+}
+
+// TestPublicHTTPThroughAnALB: a public HTTP app gets an ALB Ingress in front of a ClusterIP
+// Service (TLS with a certificate), a public app without HTTP, or with publicVia: nlb, a
+// LoadBalancer Service.
+func TestPublicHTTPThroughAnALB(t *testing.T) {
+	kinds := func(app *spec.App) (svcType corev1.ServiceType, ing *networkingv1.Ingress) {
+		for _, o := range Render(app) {
+			switch v := o.(type) {
+			case *corev1.Service:
+				svcType = v.Spec.Type
+			case *networkingv1.Ingress:
+				ing = v
+			}
+		}
+		return
+	}
+	alb := loadApp(t, `version: 1
+name: web
+image: web:1
+ports: [{name: http, port: 8080, servicePort: 80}, {name: metrics, port: 9090, expose: false}]
+expose: public
+health: {path: /healthz}
+eks: {ingress: {host: web.example.com, certificateArn: "arn:aws:acm:us-east-1:123456789012:certificate/abc-123"}}
+`)
+	st, ing := kinds(alb)
+	if st != corev1.ServiceTypeClusterIP || ing == nil {
+		t.Fatalf("alb: service %s, ingress %v", st, ing)
+	}
+	b := ing.Spec.Rules[0].HTTP.Paths[0].Backend.Service
+	if *ing.Spec.IngressClassName != "alb" || ing.Spec.Rules[0].Host != "web.example.com" || b.Name != "web" || b.Port.Number != 80 ||
+		ing.Annotations["alb.ingress.kubernetes.io/target-type"] != "ip" || ing.Annotations["alb.ingress.kubernetes.io/healthcheck-path"] != "/healthz" ||
+		ing.Annotations["alb.ingress.kubernetes.io/certificate-arn"] == "" {
+		t.Errorf("ingress: %+v %v", ing.Spec, ing.Annotations)
+	}
+	nlb := loadApp(t, "version: 1\nname: db\nimage: db:1\nports: [{name: pg, port: 5432}]\nexpose: public\n")
+	if st, ing := kinds(nlb); st != corev1.ServiceTypeLoadBalancer || ing != nil {
+		t.Errorf("non-HTTP public app: service %s, ingress %v", st, ing)
+	}
+	forced := loadApp(t, "version: 1\nname: web\nimage: web:1\nport: 80\nexpose: public\neks: {publicVia: nlb}\n")
+	if st, ing := kinds(forced); st != corev1.ServiceTypeLoadBalancer || ing != nil {
+		t.Errorf("publicVia nlb: service %s, ingress %v", st, ing)
 	}
 }

@@ -2,6 +2,8 @@
 // (strict parsing, ${VAR} expansion, environment overlay, defaults) and target-aware validation.
 package spec
 
+import "strings"
+
 // App is a loaded spec: one app, as written, with the chosen environment merged in and the
 // defaults applied. The yaml tags are the file's field names; the json tags mirror them so the
 // resolved spec can be printed and hashed.
@@ -339,6 +341,11 @@ type EKS struct {
 	// app.kubernetes.io/name: <name>. ServiceName names the Service (default the app's name).
 	Selector    map[string]string `yaml:"selector,omitempty" json:"selector,omitempty"`
 	ServiceName string            `yaml:"serviceName,omitempty" json:"serviceName,omitempty"`
+	// PublicVia says how expose: public reaches the internet: alb (an Ingress for the AWS
+	// Load Balancer Controller; the default when an exposed port is HTTP) or nlb (a
+	// LoadBalancer Service; the default otherwise). Ingress tunes the ALB.
+	PublicVia string   `yaml:"publicVia,omitempty" json:"publicVia,omitempty"`
+	Ingress   *Ingress `yaml:"ingress,omitempty" json:"ingress,omitempty"`
 	// NodeSelector and Tolerations place the pods; EnvFrom loads env from existing
 	// ConfigMaps and Secrets.
 	NodeSelector map[string]string `yaml:"nodeSelector,omitempty" json:"nodeSelector,omitempty"`
@@ -353,6 +360,48 @@ type EKS struct {
 	CreateServiceAccount *bool  `yaml:"createServiceAccount,omitempty" json:"createServiceAccount,omitempty"`
 	SecretStore          string `yaml:"secretStore,omitempty" json:"secretStore,omitempty"`
 	ParameterStore       string `yaml:"parameterStore,omitempty" json:"parameterStore,omitempty"`
+}
+
+// Ingress tunes the ALB of a public app on Kubernetes.
+type Ingress struct {
+	Host           string `yaml:"host,omitempty" json:"host,omitempty"`
+	CertificateARN string `yaml:"certificateArn,omitempty" json:"certificateArn,omitempty"`
+	// Scheme is internet-facing (default) or internal.
+	Scheme string `yaml:"scheme,omitempty" json:"scheme,omitempty"`
+}
+
+// HTTPPort is the exposed port an ALB sends traffic to: the one health.path checks, else the
+// first exposed port named http or https (or starting so); ok is false when none is HTTP.
+func (a *App) HTTPPort() (Port, bool) {
+	exposed := a.ExposedPorts()
+	if h := a.Health; h != nil && h.Path != "" {
+		for _, p := range exposed {
+			if p.Port == h.Port {
+				return p, true
+			}
+		}
+	}
+	for _, p := range exposed {
+		if strings.HasPrefix(p.Name, "http") {
+			return p, true
+		}
+	}
+	return Port{}, false
+}
+
+// PublicViaALB reports whether a public app is exposed on Kubernetes through an ALB Ingress.
+func (a *App) PublicViaALB() bool {
+	if a.Expose != "public" {
+		return false
+	}
+	switch a.EKS.PublicVia {
+	case "alb":
+		return true
+	case "nlb":
+		return false
+	}
+	_, http := a.HTTPPort()
+	return http
 }
 
 // Toleration lets the pods run on tainted nodes (Kubernetes toleration).

@@ -1,12 +1,15 @@
 package spec
 
 import (
+	"regexp"
 	"strings"
 
 	apivalidation "k8s.io/apimachinery/pkg/api/validation"
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 )
+
+var acmARN = regexp.MustCompile(`^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[A-Za-z0-9-]+$`)
 
 // eks checks what Kubernetes needs beyond the common rules, with apimachinery's own
 // validation functions so shipit is never stricter or looser than the API server.
@@ -64,6 +67,31 @@ func (c *checker) eks() {
 		}
 	}
 	c.sidecarLimits()
+	switch a.EKS.PublicVia {
+	case "", "nlb":
+	case "alb":
+		if _, ok := a.HTTPPort(); !ok && a.Expose == "public" {
+			c.errorf("eks.publicVia", "name the HTTP port http (or https), or use publicVia: nlb", "an ALB routes HTTP: no exposed port is HTTP")
+		}
+	default:
+		c.errorf("eks.publicVia", "use alb or nlb", "%q is not a way to reach a public app", clip(a.EKS.PublicVia))
+	}
+	if in := a.EKS.Ingress; in != nil {
+		if !a.PublicViaALB() {
+			c.warnf("eks.ingress", "set expose: public (and an HTTP port), or drop eks.ingress", "no ALB Ingress is rendered, so these settings are not used")
+		}
+		if in.Host != "" && len(validation.IsWildcardDNS1123Subdomain(in.Host)) > 0 && len(validation.IsDNS1123Subdomain(in.Host)) > 0 {
+			c.errorf("eks.ingress.host", "", "%q is not a host name", clip(in.Host))
+		}
+		if in.CertificateARN != "" && !acmARN.MatchString(in.CertificateARN) {
+			c.errorf("eks.ingress.certificateArn", "use arn:aws:acm:<region>:<account>:certificate/<id>", "%q is not an ACM certificate ARN", clip(in.CertificateARN))
+		}
+		switch in.Scheme {
+		case "", "internet-facing", "internal":
+		default:
+			c.errorf("eks.ingress.scheme", "use internet-facing or internal", "%q is not an ALB scheme", clip(in.Scheme))
+		}
+	}
 	for i, s := range a.Init {
 		if errs := validation.IsDNS1123Label(s.Name); len(errs) > 0 {
 			c.errorf(indexPath("init", i)+".name", "rename it "+suggestLabel(s.Name), "%q is not a Kubernetes container name: %s", clip(s.Name), errs[0])

@@ -221,6 +221,8 @@ func TestTargetErrors(t *testing.T) {
 			"shipit.yaml:10:21: ecs.logDriver.name: [ecs] awsfirelens needs a FireLens log router (add a sidecar with firelens: {type: fluentbit})"},
 		{"HEALTHY on a container without an ECS check", base + "sidecars: [{name: a, image: x}, {name: b, image: y, dependsOn: [{container: a, condition: HEALTHY}]}]\n", TargetECS,
 			"shipit.yaml:11:91: sidecars[1].dependsOn[0].condition: [ecs] a has no ECS container health check to become HEALTHY (give that container a health command, or wait for START)"},
+		{"an ALB for a port that is not HTTP", strings.Replace(base, "port: 80", "ports: [{name: pg, port: 5432}]", 1) + "expose: public\neks: {publicVia: alb}\n", TargetEKS,
+			"shipit.yaml:12:18: eks.publicVia: [eks] an ALB routes HTTP: no exposed port is HTTP (name the HTTP port http (or https), or use publicVia: nlb)"},
 		{"label value with a space on EKS", base + "labels: {team: web team}\n", TargetEKS,
 			"shipit.yaml:11:16: labels.team: [eks] \"web team\" is not a Kubernetes label value: a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?') (try web-team)"},
 		{"label value with a space is an ECS tag value", base + "labels: {team: web team}\n", TargetECS, ""},
