@@ -237,7 +237,7 @@ func TestNeverAnsweringEndpoints(t *testing.T) {
 func TestRequestTimeoutAlone(t *testing.T) {
 	url, ca := silentTLS(t)
 	r := run(t, env(t, endpoint{url: url, ca: ca}), 2*time.Second+5*time.Second, "status", "--target", "eks", "--request-timeout", "2s")
-	if r.code != 1 || !strings.Contains(r.stderr, "reaching the Kubernetes API server at "+url) || !strings.Contains(r.stderr, "deadline exceeded") {
+	if r.code != 1 || !strings.Contains(r.stderr, "reaching the Kubernetes API server at "+url) || !(strings.Contains(r.stderr, "deadline exceeded") || strings.Contains(r.stderr, "Timeout exceeded")) {
 		t.Errorf("exit %d, stderr %q", r.code, r.stderr)
 	}
 }
