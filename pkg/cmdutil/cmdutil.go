@@ -284,6 +284,10 @@ const (
 	DefaultRequestTimeout = 30 * time.Second
 )
 
+// WatchGrace is how long past --timeout a deploy or rollback may take at most: its watch runs
+// out at --timeout and reports its own verdict (the last state it saw) in that time.
+const WatchGrace = 2 * time.Second
+
 // DeployBound is the time bound of a deploy or rollback without --timeout: each watch may
 // take the rollout's timeout, and an automatic rollback watches a second time.
 func DeployBound(watch time.Duration) time.Duration { return 2*watch + 5*time.Minute }

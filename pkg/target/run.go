@@ -87,7 +87,12 @@ func CommandContext(process context.Context, limit time.Duration) (context.Conte
 // SetLimit sets the time bound of ctx's command, counted from the command's start, unless it
 // has one already (a --timeout given on the command line wins over a default known only once
 // the spec is loaded).
-func SetLimit(ctx context.Context, limit time.Duration) {
+func SetLimit(ctx context.Context, limit time.Duration) { SetLimitWithGrace(ctx, limit, 0) }
+
+// SetLimitWithGrace is SetLimit for a command whose watch has limit itself: the command ends
+// grace later at the latest (so the watch, which ran out first, reports its own verdict),
+// and messages name limit.
+func SetLimitWithGrace(ctx context.Context, limit, grace time.Duration) {
 	rn := runOf(ctx)
 	if rn == nil || limit <= 0 {
 		return
@@ -98,7 +103,7 @@ func SetLimit(ctx context.Context, limit time.Duration) {
 		return
 	}
 	rn.limit = limit
-	rn.timer = time.AfterFunc(max(time.Until(rn.start.Add(limit)), 0), func() { rn.cancelBound(errBound) })
+	rn.timer = time.AfterFunc(max(time.Until(rn.start.Add(limit+grace)), 0), func() { rn.cancelBound(errBound) })
 }
 
 // Limit returns the time bound of ctx's command and how much of it is left (0, 0 when it has

@@ -60,7 +60,7 @@ func NewCmd(io *cmdutil.IOStreams, g *cmdutil.GlobalOptions) *cobra.Command {
 func Run(cmd *cobra.Command, o *Options) error {
 	ctx := cmd.Context()
 	// --timeout bounds the whole command, the spec's reading included.
-	target.SetLimit(ctx, o.Timeout)
+	target.SetLimitWithGrace(ctx, o.Timeout, cmdutil.WatchGrace)
 	_, app, s, err := o.Global.Connect(ctx, o.IO, o.Target, o.Images)
 	if err != nil {
 		return o.stopped(ctx, app, err)

@@ -39,7 +39,7 @@ func NewCmd(io *cmdutil.IOStreams, g *cmdutil.GlobalOptions) *cobra.Command {
 // Run rolls back.
 func Run(cmd *cobra.Command, o *Options) error {
 	ctx := cmd.Context()
-	target.SetLimit(ctx, o.Timeout)
+	target.SetLimitWithGrace(ctx, o.Timeout, cmdutil.WatchGrace)
 	_, app, s, err := o.Global.Connect(ctx, o.IO, o.Target, nil)
 	if err != nil {
 		return err
