@@ -184,6 +184,13 @@ func podSpec(app *spec.App) corev1.PodSpec {
 	if app.Security != nil {
 		ps.SecurityContext.FSGroup = app.Security.FSGroup
 	}
+	if p := app.EKS.PodSecurity; p != nil {
+		psc := ps.SecurityContext
+		psc.RunAsUser, psc.RunAsGroup, psc.RunAsNonRoot = p.RunAsUser, p.RunAsGroup, p.RunAsNonRoot
+		if p.FSGroup != nil {
+			psc.FSGroup = p.FSGroup
+		}
+	}
 	for _, v := range app.Volumes {
 		if v.Path != "" {
 			main.VolumeMounts = append(main.VolumeMounts, corev1.VolumeMount{Name: v.Name, MountPath: v.Path, ReadOnly: v.ReadOnly})

@@ -238,3 +238,12 @@ eks: {ingress: {host: web.example.com, certificateArn: "arn:aws:acm:us-east-1:12
 		t.Errorf("publicVia nlb: service %s, ingress %v", st, ing)
 	}
 }
+
+// TestPodSecurity: eks.podSecurity is the pod's securityContext, beside the seccomp default.
+func TestPodSecurity(t *testing.T) {
+	app := loadApp(t, "version: 1\nname: web\nimage: web:1\neks: {podSecurity: {runAsUser: 1000, runAsGroup: 1000, runAsNonRoot: true, fsGroup: 1000}}\n")
+	psc := renderedDeployment(t, app).Spec.Template.Spec.SecurityContext
+	if psc == nil || *psc.RunAsUser != 1000 || *psc.RunAsGroup != 1000 || !*psc.RunAsNonRoot || *psc.FSGroup != 1000 || psc.SeccompProfile.Type != corev1.SeccompProfileTypeRuntimeDefault {
+		t.Errorf("pod securityContext: %+v", psc)
+	}
+}

@@ -346,6 +346,9 @@ type EKS struct {
 	// LoadBalancer Service; the default otherwise). Ingress tunes the ALB.
 	PublicVia string   `yaml:"publicVia,omitempty" json:"publicVia,omitempty"`
 	Ingress   *Ingress `yaml:"ingress,omitempty" json:"ingress,omitempty"`
+	// PodSecurity is the pod-level securityContext: ids every container of the pod runs with
+	// unless its own security says otherwise (init containers included).
+	PodSecurity *Security `yaml:"podSecurity,omitempty" json:"podSecurity,omitempty"`
 	// NodeSelector and Tolerations place the pods; EnvFrom loads env from existing
 	// ConfigMaps and Secrets.
 	NodeSelector map[string]string `yaml:"nodeSelector,omitempty" json:"nodeSelector,omitempty"`

@@ -67,6 +67,19 @@ func (c *checker) eks() {
 		}
 	}
 	c.sidecarLimits()
+	if ps := a.EKS.PodSecurity; ps != nil {
+		if ps.ReadOnlyRootFilesystem != nil || ps.Capabilities != nil {
+			c.errorf("eks.podSecurity", "set readOnlyRootFilesystem and capabilities in security: (per container)", "a pod's securityContext has no readOnlyRootFilesystem or capabilities")
+		}
+		for _, id := range []struct {
+			f string
+			v *int64
+		}{{"runAsUser", ps.RunAsUser}, {"runAsGroup", ps.RunAsGroup}, {"fsGroup", ps.FSGroup}} {
+			if id.v != nil && (*id.v < 0 || *id.v > maxInt32) {
+				c.errorf("eks.podSecurity."+id.f, "", "%d is not a user or group id (0–%d)", *id.v, maxInt32)
+			}
+		}
+	}
 	switch a.EKS.PublicVia {
 	case "", "nlb":
 	case "alb":
