@@ -5,6 +5,7 @@ package ecs
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"sort"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -117,7 +118,7 @@ func taskDefinition(app *spec.App, region string, tags []types.Tag) *ecs.Registe
 		// ecs.logDriver for every container but the FireLens router, which logs its own
 		// output to awslogs (it cannot route itself).
 		if d := app.ECS.LogDriver; d != nil && !router(prefix) {
-			return &types.LogConfiguration{LogDriver: types.LogDriver(d.Name), Options: copyOptions(d.Options)}
+			return &types.LogConfiguration{LogDriver: types.LogDriver(d.Name), Options: maps.Clone(d.Options)}
 		}
 		if app.ECS.LogStreamPrefix != "" {
 			prefix = app.ECS.LogStreamPrefix
@@ -140,7 +141,7 @@ func taskDefinition(app *spec.App, region string, tags []types.Tag) *ecs.Registe
 		Command:          app.Args,
 		Cpu:              int32(spec.CPUUnits(app.MainCPUMillis())),
 		Memory:           aws.Int32(int32(mainMem)),
-		DockerLabels:     copyOptions(app.ECS.DockerLabels),
+		DockerLabels:     maps.Clone(app.ECS.DockerLabels),
 		Environment:      environment(app.Env),
 		Secrets:          secrets(app.Secrets),
 		LogConfiguration: logs(app.MainContainer()),
@@ -323,17 +324,6 @@ func tagList(app *spec.App, hash string, extra map[string]string) []types.Tag {
 	var out []types.Tag
 	for _, k := range sortedKeys(m) {
 		out = append(out, types.Tag{Key: aws.String(k), Value: aws.String(m[k])})
-	}
-	return out
-}
-
-func copyOptions(m map[string]string) map[string]string {
-	if len(m) == 0 {
-		return nil
-	}
-	out := make(map[string]string, len(m))
-	for k, v := range m {
-		out[k] = v
 	}
 	return out
 }

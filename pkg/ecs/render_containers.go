@@ -5,6 +5,7 @@ package ecs
 
 import (
 	"fmt"
+	"maps"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
@@ -34,7 +35,7 @@ func sidecarContainer(s spec.Sidecar, logs *types.LogConfiguration) types.Contai
 	applyRequests(&c, s.Requests)
 	applySecurity(&c, s.Security)
 	if f := s.FireLens; f != nil {
-		c.FirelensConfiguration = &types.FirelensConfiguration{Type: types.FirelensConfigurationType(f.Type), Options: copyOptions(f.Options)}
+		c.FirelensConfiguration = &types.FirelensConfiguration{Type: types.FirelensConfigurationType(f.Type), Options: maps.Clone(f.Options)}
 	}
 	for _, m := range s.Mounts {
 		c.MountPoints = append(c.MountPoints, types.MountPoint{

@@ -4,6 +4,7 @@ package eks
 
 import (
 	"fmt"
+	"maps"
 	"sort"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -85,7 +86,7 @@ func Render(app *spec.App) []runtime.Object {
 // immutable.
 func SelectorLabels(app *spec.App) map[string]string {
 	if len(app.EKS.Selector) > 0 {
-		return copyMap(app.EKS.Selector)
+		return maps.Clone(app.EKS.Selector)
 	}
 	return map[string]string{NameLabel: app.Name}
 }
@@ -128,7 +129,7 @@ func deployment(app *spec.App, meta metav1.ObjectMeta) *appsv1.Deployment {
 			},
 			ProgressDeadlineSeconds: &deadline,
 			Template: corev1.PodTemplateSpec{
-				ObjectMeta: metav1.ObjectMeta{Labels: podLabels, Annotations: copyMap(app.EKS.PodAnnotations)},
+				ObjectMeta: metav1.ObjectMeta{Labels: podLabels, Annotations: maps.Clone(app.EKS.PodAnnotations)},
 				Spec:       podSpec(app),
 			},
 		},
@@ -275,17 +276,6 @@ func externalSecret(app *spec.App, meta metav1.ObjectMeta) *unstructured.Unstruc
 			"data":            data,
 		},
 	}}
-}
-
-func copyMap(m map[string]string) map[string]string {
-	if len(m) == 0 {
-		return nil
-	}
-	out := make(map[string]string, len(m))
-	for k, v := range m {
-		out[k] = v
-	}
-	return out
 }
 
 func sortedKeys(m map[string]string) []string {

@@ -1,6 +1,7 @@
 package eks
 
 import (
+	"maps"
 	"math"
 	"sort"
 	"strings"
@@ -47,7 +48,7 @@ func podSpec(app *spec.App) corev1.PodSpec {
 	}
 	ps := corev1.PodSpec{
 		ServiceAccountName: app.EKS.ServiceAccount,
-		NodeSelector:       copyMap(app.EKS.NodeSelector),
+		NodeSelector:       maps.Clone(app.EKS.NodeSelector),
 		// The runtime's default seccomp profile, as the restricted Pod Security Standard asks.
 		SecurityContext: &corev1.PodSecurityContext{SeccompProfile: &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault}},
 	}

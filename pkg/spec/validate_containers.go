@@ -172,30 +172,7 @@ func (c *checker) sidecars() {
 	seen := map[string]bool{a.MainContainer(): true}
 	for i, s := range a.Sidecars {
 		f := indexPath("sidecars", i)
-		if s.Name == "" {
-			c.errorf(f+".name", "e.g. name: log-router", "required")
-		} else if seen[s.Name] {
-			c.errorf(f+".name", "", "%q is already the name of another container", clip(s.Name))
-		}
-		seen[s.Name] = true
-		if s.Image == "" {
-			c.errorf(f+".image", "", "required")
-		}
-		if s.CPU != "" {
-			if _, err := ParseCPU(s.CPU); err != nil {
-				c.errorf(f+".cpu", "", "%v", err)
-			}
-		}
-		if s.Memory != "" {
-			if _, err := ParseMemory(s.Memory); err != nil {
-				c.errorf(f+".memory", "", "%v", err)
-			}
-		}
-		for _, k := range sortedKeys(s.Env) {
-			if !envName.MatchString(k) {
-				c.errorf(f+".env."+k, "", "%q is not a valid environment variable name", clip(k))
-			}
-		}
+		c.containerBasics(f, s, seen, "log-router")
 		for j, p := range s.Ports {
 			if p.Port < 1 || p.Port > 65535 {
 				c.errorf(indexPath(f+".ports", j)+".port", "", "%d is not a port number (1–65535)", p.Port)
@@ -218,21 +195,7 @@ func (c *checker) sidecars() {
 	}
 	for i, s := range a.Init {
 		f := indexPath("init", i)
-		if s.Name == "" {
-			c.errorf(f+".name", "e.g. name: migrate", "required")
-		} else if seen[s.Name] {
-			c.errorf(f+".name", "", "%q is already the name of another container", clip(s.Name))
-		}
-		seen[s.Name] = true
-		if s.Image == "" {
-			c.errorf(f+".image", "", "required")
-		}
-		if _, err := ParseCPU(s.CPU); s.CPU != "" && err != nil {
-			c.errorf(f+".cpu", "", "%v", err)
-		}
-		if _, err := ParseMemory(s.Memory); s.Memory != "" && err != nil {
-			c.errorf(f+".memory", "", "%v", err)
-		}
+		c.containerBasics(f, s, seen, "migrate")
 		if len(s.Ports) > 0 || s.Health != nil || len(s.DependsOn) > 0 || s.FireLens != nil {
 			c.errorf(f, "keep name, image, command, args, env, cpu, memory, requests, security and mounts", "an init container runs once: no ports, health, dependsOn or firelens")
 		}
@@ -252,6 +215,31 @@ func (c *checker) sidecars() {
 		c.errorf("sidecars", "raise cpu/memory to at least "+NearestFargateSize(need.CPUMillis, need.MemoryMiB).String(),
 			"the sidecars take %s / %s of the app's %s / %s, leaving less than %s / %s for the app container",
 			FormatCPU(sc), FormatMemory(sm), FormatCPU(a.CPUMillis()), FormatMemory(a.MemoryMiB()), FormatCPU(minMainCPU), FormatMemory(minMainMemory))
+	}
+}
+
+// containerBasics checks what every sidecar and init container needs: a name no other
+// container has, an image, sizes that parse, env names.
+func (c *checker) containerBasics(f string, s Sidecar, seen map[string]bool, example string) {
+	if s.Name == "" {
+		c.errorf(f+".name", "e.g. name: "+example, "required")
+	} else if seen[s.Name] {
+		c.errorf(f+".name", "", "%q is already the name of another container", clip(s.Name))
+	}
+	seen[s.Name] = true
+	if s.Image == "" {
+		c.errorf(f+".image", "", "required")
+	}
+	if _, err := ParseCPU(s.CPU); s.CPU != "" && err != nil {
+		c.errorf(f+".cpu", "", "%v", err)
+	}
+	if _, err := ParseMemory(s.Memory); s.Memory != "" && err != nil {
+		c.errorf(f+".memory", "", "%v", err)
+	}
+	for _, k := range sortedKeys(s.Env) {
+		if !envName.MatchString(k) {
+			c.errorf(f+".env."+k, "", "%q is not a valid environment variable name", clip(k))
+		}
 	}
 }
 
