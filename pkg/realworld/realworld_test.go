@@ -664,6 +664,7 @@ var defaults = map[string]map[string]string{
 		"Deployment.spec.template.spec.containers[].livenessProbe.grpc.service":             "",
 		"Deployment.spec.template.spec.initContainers[].terminationMessagePolicy":           "File",
 		"Deployment.spec.template.spec.initContainers[].terminationMessagePath":             "/dev/termination-log",
+		"Deployment.spec.template.spec.initContainers[].securityContext.privileged":         "false",
 		"Deployment.spec.template.spec.containers[].startupProbe.successThreshold":          "1",
 		"Deployment.spec.template.spec.containers[].startupProbe.initialDelaySeconds":       "0",
 		"Deployment.spec.template.spec.securityContext.runAsNonRoot":                        "false",
