@@ -123,14 +123,12 @@ func taskDefinition(app *spec.App, region string, tags []types.Tag) *ecs.Registe
 		if app.ECS.LogStreamPrefix != "" {
 			prefix = app.ECS.LogStreamPrefix
 		}
-		return &types.LogConfiguration{
-			LogDriver: types.LogDriverAwslogs,
-			Options: map[string]string{
-				"awslogs-group":         LogGroupName(app),
-				"awslogs-region":        region,
-				"awslogs-stream-prefix": prefix,
-			},
+		opts := maps.Clone(app.ECS.LogOptions)
+		if opts == nil {
+			opts = map[string]string{}
 		}
+		opts["awslogs-group"], opts["awslogs-region"], opts["awslogs-stream-prefix"] = LogGroupName(app), region, prefix
+		return &types.LogConfiguration{LogDriver: types.LogDriverAwslogs, Options: opts}
 	}
 	_, mainMem := app.MainLimits()
 	main := types.ContainerDefinition{
@@ -146,6 +144,9 @@ func taskDefinition(app *spec.App, region string, tags []types.Tag) *ecs.Registe
 		Secrets:          secrets(app.Secrets),
 		LogConfiguration: logs(app.MainContainer()),
 		HealthCheck:      healthCheck(app.Health),
+	}
+	for _, d := range app.DependsOn {
+		main.DependsOn = append(main.DependsOn, types.ContainerDependency{ContainerName: aws.String(d.Container), Condition: types.ContainerCondition(d.Condition)})
 	}
 	applyRequests(&main, app.Requests)
 	applySecurity(&main, app.Security)

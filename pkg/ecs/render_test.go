@@ -177,3 +177,24 @@ sidecars:
 	}
 	_ = web
 }
+
+// TestAppWaitsForASidecarAndLogOptions: the app container's dependsOn and more awslogs
+// options reach the task definition; shipit's group, region and prefix stay.
+func TestAppWaitsForASidecarAndLogOptions(t *testing.T) {
+	app := loadSpec(t, strings.Replace(renderBase, "  subnets:", "  logOptions: {mode: non-blocking, awslogs-group: other}\n  subnets:", 1)+`cpu: 0.5
+memory: 1Gi
+dependsOn: [{container: envoy, condition: HEALTHY}]
+sidecars: [{name: envoy, image: envoy:1, memory: 128Mi, health: {command: [curl, -f, localhost:9901/ready]}}]
+`)
+	r, err := Render(app, RenderOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	main := r.TaskDefinition.ContainerDefinitions[0]
+	if len(main.DependsOn) != 1 || *main.DependsOn[0].ContainerName != "envoy" || main.DependsOn[0].Condition != "HEALTHY" {
+		t.Errorf("dependsOn: %+v", main.DependsOn)
+	}
+	if o := main.LogConfiguration.Options; o["mode"] != "non-blocking" || o["awslogs-group"] != "/ecs/web" {
+		t.Errorf("log options: %v", o)
+	}
+}

@@ -35,6 +35,8 @@ type App struct {
 	Labels    map[string]string `yaml:"labels,omitempty" json:"labels,omitempty"`
 	Volumes   []Volume          `yaml:"volumes,omitempty" json:"volumes,omitempty"`
 	Sidecars  []Sidecar         `yaml:"sidecars,omitempty" json:"sidecars,omitempty"`
+	// DependsOn orders the app container's start on ECS (wait for a sidecar).
+	DependsOn []DependsOn `yaml:"dependsOn,omitempty" json:"dependsOn,omitempty"`
 	// Init containers run one after another before the app and its sidecars start, and must
 	// succeed (Kubernetes initContainers; ECS non-essential containers every other container
 	// depends on with condition SUCCESS).
@@ -280,6 +282,9 @@ type ECS struct {
 	EphemeralStorage string `yaml:"ephemeralStorage,omitempty" json:"ephemeralStorage,omitempty"`
 	// Ulimits of the app container.
 	Ulimits []Ulimit `yaml:"ulimits,omitempty" json:"ulimits,omitempty"`
+	// LogOptions are more awslogs options (mode: non-blocking, awslogs-create-group, …);
+	// shipit's own group, region and prefix win.
+	LogOptions map[string]string `yaml:"logOptions,omitempty" json:"logOptions,omitempty"`
 	// DockerLabels of the app container.
 	DockerLabels map[string]string `yaml:"dockerLabels,omitempty" json:"dockerLabels,omitempty"`
 	// LogDriver replaces awslogs for every container that is not the FireLens router:

@@ -181,18 +181,9 @@ func (c *checker) sidecars() {
 		if s.Health != nil {
 			c.check(f+".health", s.Health, s.Ports, "sidecar")
 		}
-		for j, d := range s.DependsOn {
-			g := indexPath(f+".dependsOn", j)
-			if !seenAll(a, d.Container) || d.Container == s.Name {
-				c.errorf(g+".container", "name the app, another sidecar or an init container", "no other container named %q", clip(d.Container))
-			}
-			switch d.Condition {
-			case "START", "COMPLETE", "SUCCESS", "HEALTHY":
-			default:
-				c.errorf(g+".condition", "use START, COMPLETE, SUCCESS or HEALTHY", "%q is not a dependsOn condition", clip(d.Condition))
-			}
-		}
+		c.dependsOn(f, s.Name, s.DependsOn)
 	}
+	c.dependsOn("", a.MainContainer(), a.DependsOn)
 	for i, s := range a.Init {
 		f := indexPath("init", i)
 		c.containerBasics(f, s, seen, "migrate")
@@ -239,6 +230,22 @@ func (c *checker) containerBasics(f string, s Sidecar, seen map[string]bool, exa
 	for _, k := range sortedKeys(s.Env) {
 		if !envName.MatchString(k) {
 			c.errorf(f+".env."+k, "", "%q is not a valid environment variable name", clip(k))
+		}
+	}
+}
+
+// dependsOn checks one container's start order: other containers of the app, ECS's
+// conditions.
+func (c *checker) dependsOn(f, self string, deps []DependsOn) {
+	for j, d := range deps {
+		g := indexPath(in(f, "dependsOn"), j)
+		if !seenAll(c.app, d.Container) || d.Container == self {
+			c.errorf(g+".container", "name the app, another sidecar or an init container", "no other container named %q", clip(d.Container))
+		}
+		switch d.Condition {
+		case "START", "COMPLETE", "SUCCESS", "HEALTHY":
+		default:
+			c.errorf(g+".condition", "use START, COMPLETE, SUCCESS or HEALTHY", "%q is not a dependsOn condition", clip(d.Condition))
 		}
 	}
 }

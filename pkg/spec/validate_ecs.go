@@ -64,13 +64,17 @@ func (c *checker) ecs() {
 			c.errorf(indexPath("init", i)+".name", "use letters, digits, '_' and '-' (at most 255)", "%q is not an ECS container name", clip(s.Name))
 		}
 	}
-	for i, s := range a.Sidecars {
-		for j, d := range s.DependsOn {
+	healthy := func(f string, deps []DependsOn) {
+		for j, d := range deps {
 			if d.Condition == "HEALTHY" && !hasECSCheck(a, d.Container) {
-				c.errorf(indexPath(indexPath("sidecars", i)+".dependsOn", j)+".condition", "give that container a health command, or wait for START",
+				c.errorf(indexPath(in(f, "dependsOn"), j)+".condition", "give that container a health command, or wait for START",
 					"%s has no ECS container health check to become HEALTHY", clip(d.Container))
 			}
 		}
+	}
+	healthy("", a.DependsOn)
+	for i, s := range a.Sidecars {
+		healthy(indexPath("sidecars", i), s.DependsOn)
 	}
 	for i, s := range a.Sidecars {
 		f := indexPath("sidecars", i)

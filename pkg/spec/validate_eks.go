@@ -110,6 +110,10 @@ func (c *checker) eks() {
 			c.errorf(indexPath("init", i)+".name", "rename it "+suggestLabel(s.Name), "%q is not a Kubernetes container name: %s", clip(s.Name), errs[0])
 		}
 	}
+	if len(a.DependsOn) > 0 {
+		c.warnf("dependsOn", "use init: for steps that must finish first",
+			"Kubernetes starts a pod's containers together: dependsOn orders start-up on ECS only")
+	}
 	for i, s := range a.Sidecars {
 		if len(s.DependsOn) > 0 {
 			c.warnf(indexPath("sidecars", i)+".dependsOn", "use init: for steps that must finish first",
