@@ -12,6 +12,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/shipit-dev/shipit/pkg/spec"
+	"github.com/shipit-dev/shipit/pkg/target"
 )
 
 // The deploy lock keeps two deploys (or a deploy and a rollback) of one app from interleaving
@@ -69,7 +70,11 @@ func (s *Session) lock(ctx context.Context, app *spec.App, op string, force bool
 		Spec: coordinationv1.LeaseSpec{HolderIdentity: &holder, LeaseDurationSeconds: ptr(int32(lockDuration / time.Second)),
 			AcquireTime: &now, RenewTime: &now},
 	}
-	held, err := leases.Create(ctx, want, metav1.CreateOptions{FieldManager: FieldManager})
+	// Taking the lease is a write: an interrupt must not cut it off mid-flight, or the lease
+	// could be created while its answer is lost, and left behind with nobody to release it.
+	// The caller sees the interrupt right after and releases what it got.
+	wctx := target.WithoutInterrupt(ctx)
+	held, err := leases.Create(wctx, want, metav1.CreateOptions{FieldManager: FieldManager})
 	if apierrors.IsAlreadyExists(err) {
 		held, err = s.takeOver(ctx, want, op, force, note)
 	}
@@ -178,7 +183,7 @@ func (s *Session) takeOver(ctx context.Context, want *coordinationv1.Lease, op s
 	}
 	l := live.DeepCopy()
 	l.Labels, l.Spec = want.Labels, want.Spec
-	taken, err := leases.Update(ctx, l, metav1.UpdateOptions{FieldManager: FieldManager})
+	taken, err := leases.Update(target.WithoutInterrupt(ctx), l, metav1.UpdateOptions{FieldManager: FieldManager})
 	if apierrors.IsConflict(err) {
 		// Someone else took it between our read and our write: it is theirs.
 		if again, gerr := leases.Get(ctx, want.Name, metav1.GetOptions{}); gerr == nil {
