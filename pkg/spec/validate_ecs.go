@@ -168,6 +168,12 @@ func (c *checker) ecsLogging() {
 		c.errorf("sidecars", "mark one sidecar firelens", "a task has one FireLens log router, not %d", routers)
 	}
 	if d := a.ECS.LogDriver; d != nil {
+		for _, k := range sortedKeys(d.Options) {
+			if secretish.MatchString(k) || strings.EqualFold(k, "apikey") {
+				c.warnf("ecs.logDriver.options."+k, "keep the key out of the spec: ECS reads it from secretOptions, which shipit does not write yet",
+					"%s looks like a secret in plaintext; it would be stored in the task definition", k)
+			}
+		}
 		switch d.Name {
 		case "awslogs", "splunk":
 		case "awsfirelens":

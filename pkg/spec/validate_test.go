@@ -333,6 +333,8 @@ func TestTargetWarnings(t *testing.T) {
 			"shipit.yaml:11:16: health.path: [ecs] ECS does not check an HTTP path without a load balancer: this health check has no effect on ECS (add health.command (e.g. [curl, -f, http://localhost/healthz]) for ECS's container health check, or a target group)"}},
 		{"health path behind a target group on ECS", strings.Replace(base, "  subnets:", "  targetGroup: arn:aws:elasticloadbalancing:ap-northeast-2:123456789012:targetgroup/web/0123456789abcdef\n  subnets:", 1) + "expose: public\nhealth: {path: /healthz}\n", TargetECS, []string{
 			"shipit.yaml:13:16: health.path: [ecs] on ECS the target group's own health check decides, and shipit does not change the target group (set the target group's health check path to /healthz)"}},
+		{"a log driver key in plaintext", strings.Replace(base, "  subnets:", "  logDriver: {name: splunk, options: {splunk-token: abc}}\n  subnets:", 1), TargetECS, []string{
+			"shipit.yaml:10:53: ecs.logDriver.options.splunk-token: [ecs] splunk-token looks like a secret in plaintext; it would be stored in the task definition (keep the key out of the spec: ECS reads it from secretOptions, which shipit does not write yet)"}},
 		{"the same health path is a probe on EKS", base + "health: {path: /healthz}\n", TargetEKS, nil},
 		{"a shared ServiceAccount with a role", base + "role: arn:aws:iam::123456789012:role/web\neks: {serviceAccount: shared, createServiceAccount: false}\n", TargetEKS, []string{
 			"shipit.yaml:11:7: role: [eks] shipit does not change the existing ServiceAccount shared: the role reaches the pods only if that account carries the annotation (annotate it: eks.amazonaws.com/role-arn: arn:aws:iam::123456789012:role/web)"}},
