@@ -293,6 +293,10 @@ func hasECSCheck(a *App, name string) bool {
 // ecsHealth follows ECS's container health check bounds (interval 5–300 s, timeout 2–60 s,
 // retries 1–10, startPeriod 0–300 s); they apply only to a command check.
 func (c *checker) ecsHealth() {
+	if l := c.app.Health; l != nil && l.Liveness != nil && !l.Liveness.Off && len(l.Liveness.Command) == 0 {
+		c.warnf("health.liveness", "give liveness a command for ECS",
+			"ECS replaces tasks only on its container health check, which runs a command: this liveness check has no effect on ECS")
+	}
 	h := c.app.Health.ECSCheck()
 	if h == nil {
 		return
@@ -313,6 +317,12 @@ func (c *checker) ecsHealth() {
 	}
 	if h.Failures < 1 || h.Failures > 10 {
 		c.errorf(f+".failures", "ECS takes 1 to 10 retries", "%d is outside ECS's container health check bounds", h.Failures)
+	}
+	if h.InitialDelay != "" && Seconds(h.InitialDelay) > 0 {
+		c.warnf(f+".initialDelay", "use health.grace (ECS startPeriod) for start-up time", "ECS's container health check has no initial delay")
+	}
+	if h.Successes > 1 {
+		c.warnf(f+".successes", "", "ECS's container health check has no success threshold: one success is healthy")
 	}
 }
 

@@ -335,6 +335,11 @@ func TestTargetWarnings(t *testing.T) {
 			"shipit.yaml:13:16: health.path: [ecs] on ECS the target group's own health check decides, and shipit does not change the target group (set the target group's health check path to /healthz)"}},
 		{"a log driver key in plaintext", strings.Replace(base, "  subnets:", "  logDriver: {name: splunk, options: {splunk-token: abc}}\n  subnets:", 1), TargetECS, []string{
 			"shipit.yaml:10:53: ecs.logDriver.options.splunk-token: [ecs] splunk-token looks like a secret in plaintext; it would be stored in the task definition (keep the key out of the spec: ECS reads it from secretOptions, which shipit does not write yet)"}},
+		{"probe settings ECS cannot honour", base + "health: {command: [/bin/check], initialDelay: 5s, successes: 2}\n", TargetECS, []string{
+			"shipit.yaml:11:47: health.initialDelay: [ecs] ECS's container health check has no initial delay (use health.grace (ECS startPeriod) for start-up time)",
+			"shipit.yaml:11:62: health.successes: [ecs] ECS's container health check has no success threshold: one success is healthy"}},
+		{"a liveness path on ECS", base + "health: {command: [/bin/check], liveness: {path: /live}}\n", TargetECS, []string{
+			"shipit.yaml:11:33: health.liveness: [ecs] ECS replaces tasks only on its container health check, which runs a command: this liveness check has no effect on ECS (give liveness a command for ECS)"}},
 		{"the same health path is a probe on EKS", base + "health: {path: /healthz}\n", TargetEKS, nil},
 		{"a shared ServiceAccount with a role", base + "role: arn:aws:iam::123456789012:role/web\neks: {serviceAccount: shared, createServiceAccount: false}\n", TargetEKS, []string{
 			"shipit.yaml:11:7: role: [eks] shipit does not change the existing ServiceAccount shared: the role reaches the pods only if that account carries the annotation (annotate it: eks.amazonaws.com/role-arn: arn:aws:iam::123456789012:role/web)"}},
