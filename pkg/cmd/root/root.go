@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/shipit-dev/shipit/pkg/cmd/cost"
 	"github.com/shipit-dev/shipit/pkg/cmd/deploy"
 	"github.com/shipit-dev/shipit/pkg/cmd/destroy"
 	"github.com/shipit-dev/shipit/pkg/cmd/diff"
@@ -61,6 +62,7 @@ func NewCmd(io *cmdutil.IOStreams, g *cmdutil.GlobalOptions) *cobra.Command {
 		status.NewCmd(io, g),
 		rollback.NewCmd(io, g),
 		destroy.NewCmd(io, g),
+		cost.NewCmd(io, g),
 		version.NewCmd(io, g),
 	)
 	return cmd
