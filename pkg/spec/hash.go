@@ -31,6 +31,12 @@ func (a *App) HashFor(target string) string {
 }
 
 func digest(a *App) string {
+	// lint: says how the spec is checked, not what is deployed.
+	if a.Lint != nil {
+		c := *a
+		c.Lint = nil
+		a = &c
+	}
 	b, err := json.Marshal(a) // maps marshal with sorted keys; Source is excluded
 	if err != nil {
 		panic("spec.App is always marshalable: " + err.Error())

@@ -51,6 +51,9 @@ type App struct {
 
 	// Environments are overlays merged by Load; they never reach the resolved App. The field
 	// exists so the strict decoder and the JSON Schema know the key.
+	// Lint configures `shipit lint` for this app: rules switched off, each with its reason.
+	Lint *Lint `yaml:"lint,omitempty" json:"lint,omitempty"`
+
 	Environments map[string]map[string]any `yaml:"environments,omitempty" json:"environments,omitempty"`
 
 	// Where the spec came from, for messages; not part of the spec itself.
@@ -445,3 +448,10 @@ type Source struct {
 
 // Pos is a 1-based line and column in the spec file.
 type Pos struct{ Line, Column int }
+
+// Lint is the spec's `lint:` block.
+type Lint struct {
+	// Disable maps a rule id to why it does not apply here; a reason is required, so the next
+	// reader knows the rule was switched off on purpose.
+	Disable map[string]string `yaml:"disable,omitempty" json:"disable,omitempty"`
+}

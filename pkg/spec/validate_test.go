@@ -39,7 +39,7 @@ func TestLoadErrors(t *testing.T) {
 		{"nested typo", base + "health: {pth: /x}\n", nil, "",
 			"shipit.yaml:11:10: health.pth: unknown field (did you mean path?)"},
 		{"unknown field, nothing close", base + "zzzzzzzzzz: 1\n", nil, "",
-			"shipit.yaml:11:1: zzzzzzzzzz: unknown field (known fields: args, autoscale, command, containerName, cpu, dependsOn, ecs, eks, env, environments, expose, health, image, init, labels, limits, logs, memory, name, port, ports, replicas, requests, role, rollout, secrets, security, sidecars, stopGrace, version, volumes)"},
+			"shipit.yaml:11:1: zzzzzzzzzz: unknown field (known fields: args, autoscale, command, containerName, cpu, dependsOn, ecs, eks, env, environments, expose, health, image, init, labels, limits, lint, logs, memory, name, port, ports, replicas, requests, role, rollout, secrets, security, sidecars, stopGrace, version, volumes)"},
 		{"unset variable", strings.Replace(base, "web:1", "web:${TAG}", 1), nil, "",
 			"shipit.yaml:3:8: image: environment variable TAG is unset or empty (export TAG=… or give a default: ${TAG:-value})"},
 		{"missing name", strings.Replace(base, "name: web\n", "", 1), nil, "",

@@ -106,3 +106,10 @@ func parentPath(p string) string {
 	}
 	return ""
 }
+
+// Position is where a field path is written, or the nearest enclosing field that is (for
+// checks outside this package, such as lint, that point at the spec).
+func (s Source) Position(path string) Pos { return s.lookup(path) }
+
+// Has reports whether the spec (or the chosen environment) wrote this field path itself.
+func (s Source) Has(path string) bool { _, ok := s.positions[path]; return ok }

@@ -13,6 +13,7 @@ import (
 	"github.com/shipit-dev/shipit/pkg/cmd/deploy"
 	"github.com/shipit-dev/shipit/pkg/cmd/destroy"
 	"github.com/shipit-dev/shipit/pkg/cmd/diff"
+	"github.com/shipit-dev/shipit/pkg/cmd/lint"
 	"github.com/shipit-dev/shipit/pkg/cmd/render"
 	"github.com/shipit-dev/shipit/pkg/cmd/rollback"
 	"github.com/shipit-dev/shipit/pkg/cmd/status"
@@ -62,6 +63,7 @@ func NewCmd(io *cmdutil.IOStreams, g *cmdutil.GlobalOptions) *cobra.Command {
 		status.NewCmd(io, g),
 		rollback.NewCmd(io, g),
 		destroy.NewCmd(io, g),
+		lint.NewCmd(io, g),
 		cost.NewCmd(io, g),
 		version.NewCmd(io, g),
 	)
