@@ -13,6 +13,7 @@ import (
 	"github.com/shipit-dev/shipit/pkg/cmd/deploy"
 	"github.com/shipit-dev/shipit/pkg/cmd/destroy"
 	"github.com/shipit-dev/shipit/pkg/cmd/diff"
+	initcmd "github.com/shipit-dev/shipit/pkg/cmd/init"
 	"github.com/shipit-dev/shipit/pkg/cmd/lint"
 	"github.com/shipit-dev/shipit/pkg/cmd/render"
 	"github.com/shipit-dev/shipit/pkg/cmd/rollback"
@@ -56,6 +57,7 @@ func NewCmd(io *cmdutil.IOStreams, g *cmdutil.GlobalOptions) *cobra.Command {
 	f.DurationVar(&g.RequestTimeout, "request-timeout", cmdutil.DefaultRequestTimeout, "give up on one API request after this long (0: no per-request bound); the AWS SDK retries within --timeout")
 
 	cmd.AddCommand(
+		initcmd.NewCmd(io, g),
 		validate.NewCmd(io, g),
 		render.NewCmd(io, g),
 		diff.NewCmd(io, g),
