@@ -257,3 +257,21 @@ func TestGitLabExample(t *testing.T) {
 		t.Errorf("live image %q, want %q", got, want)
 	}
 }
+
+// TestReadmeShowsTheWorkflow: the README's "Deploy from CI" block is the workflow's deploy
+// job as it is, not a copy that drifted.
+func TestReadmeShowsTheWorkflow(t *testing.T) {
+	wf, err := os.ReadFile("../examples/ci/github-actions.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(wf)
+	start, end := strings.Index(s, "  deploy:\n"), strings.Index(s, "\n  diff:\n")
+	if start < 0 || end < start || !strings.Contains(string(readme), "```yaml\n"+strings.TrimRight(s[start:end], "\n")+"\n```") {
+		t.Error("README.md's Deploy from CI block differs from examples/ci/github-actions.yml's deploy job")
+	}
+}
