@@ -79,10 +79,13 @@ func Render(app *spec.App, opts RenderOptions) (*Rendered, error) {
 		Hash:         hash,
 	}
 	r.TaskDefinition = taskDefinition(app, region, tagList(app, hash, map[string]string{ClusterTag: app.ECS.Cluster}))
+	r.Service = service(app, tags)
+	if err := applyOverrides(app, r); err != nil {
+		return nil, err
+	}
 	if err := checkTaskDefinitionSize(app, r.TaskDefinition); err != nil {
 		return nil, err
 	}
-	r.Service = service(app, tags)
 	if app.Autoscale != nil {
 		r.Scaling = scaling(app, hash)
 	}

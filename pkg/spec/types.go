@@ -299,6 +299,10 @@ type ECS struct {
 	LogStreamPrefix string     `yaml:"logStreamPrefix,omitempty" json:"logStreamPrefix,omitempty"`
 	TargetGroup     string     `yaml:"targetGroup,omitempty" json:"targetGroup,omitempty"`
 	Discovery       *Discovery `yaml:"discovery,omitempty" json:"discovery,omitempty"`
+	// Overrides set fields of the rendered task definition and service input that the spec has
+	// no field for (the long tail: linuxParameters, an exotic option), in the spirit of
+	// Copilot's taskdef_overrides. Applied last, checked against the SDK's input shapes.
+	Overrides []Override `yaml:"overrides,omitempty" json:"overrides,omitempty"`
 }
 
 // CapacityProvider is one item of an ECS capacity provider strategy.
@@ -371,6 +375,10 @@ type EKS struct {
 	CreateServiceAccount *bool  `yaml:"createServiceAccount,omitempty" json:"createServiceAccount,omitempty"`
 	SecretStore          string `yaml:"secretStore,omitempty" json:"secretStore,omitempty"`
 	ParameterStore       string `yaml:"parameterStore,omitempty" json:"parameterStore,omitempty"`
+	// Patches change rendered objects the spec has no field for (kustomize-style): a strategic
+	// merge patch or JSON patch operations, per object by kind and name, applied last and checked
+	// against the object's schema.
+	Patches []Patch `yaml:"patches,omitempty" json:"patches,omitempty"`
 }
 
 // Ingress tunes the ALB of a public app on Kubernetes.
@@ -454,4 +462,30 @@ type Lint struct {
 	// Disable maps a rule id to why it does not apply here; a reason is required, so the next
 	// reader knows the rule was switched off on purpose.
 	Disable map[string]string `yaml:"disable,omitempty" json:"disable,omitempty"`
+}
+
+// Override sets one value in the rendered ECS inputs: path is taskDefinition.… or service.…,
+// in the CLI's lowerCamel names, with list items as [N], [-] (append) or [name=VALUE]; a null
+// value removes the field.
+type Override struct {
+	Path  string `yaml:"path" json:"path"`
+	Value any    `yaml:"value" json:"value"`
+}
+
+// Patch changes one rendered Kubernetes object: Patch is a strategic merge patch (a JSON merge
+// patch for custom resources), JSONPatch a list of RFC 6902 operations; exactly one is set.
+// Name defaults to the one object of that kind.
+type Patch struct {
+	Kind      string         `yaml:"kind" json:"kind"`
+	Name      string         `yaml:"name,omitempty" json:"name,omitempty"`
+	Patch     map[string]any `yaml:"patch,omitempty" json:"patch,omitempty"`
+	JSONPatch []PatchOp      `yaml:"jsonPatch,omitempty" json:"jsonPatch,omitempty"`
+}
+
+// PatchOp is one JSON patch operation.
+type PatchOp struct {
+	Op    string `yaml:"op" json:"op"`
+	Path  string `yaml:"path" json:"path"`
+	From  string `yaml:"from,omitempty" json:"from,omitempty"`
+	Value any    `yaml:"value,omitempty" json:"value,omitempty"`
 }

@@ -33,6 +33,7 @@ var (
 // ecs checks what Fargate and the ECS API need.
 func (c *checker) ecs() {
 	a := c.app
+	c.ecsOverrides()
 	cpu, mem := a.CPUMillis(), a.MemoryMiB()
 	if !IsFargateSize(cpu, mem) {
 		near := NearestFargateSize(cpu, mem)

@@ -15,6 +15,7 @@ var acmARN = regexp.MustCompile(`^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certifica
 // validation functions so shipit is never stricter or looser than the API server.
 func (c *checker) eks() {
 	a := c.app
+	c.eksPatches()
 	if a.EKS.Cluster != "" && a.EKS.Context != "" {
 		c.errorf("eks.context", "keep one of eks.cluster and eks.context", "eks.cluster and eks.context both say how to reach the cluster")
 	}
