@@ -1,6 +1,7 @@
 package spec
 
 import (
+	"fmt"
 	"net"
 	"strconv"
 	"strings"
@@ -128,6 +129,16 @@ func (c *checker) ecsProxy(p *Proxy) {
 						break
 					}
 				}
+			}
+		}
+	}
+	// ECS: IgnoredUID is "the user ID of the proxy container as defined by the user parameter
+	// in a container definition"; another uid sends Envoy's own traffic back to Envoy.
+	if uid := strings.TrimSpace(props["IgnoredUID"]); uid != "" {
+		for _, s := range a.Sidecars {
+			if s.Name == p.Container && s.Security != nil && s.Security.RunAsUser != nil && fmt.Sprint(*s.Security.RunAsUser) != uid {
+				c.warnf("ecs.proxy.properties.IgnoredUID", fmt.Sprintf("set IgnoredUID: \"%d\", or the sidecar's runAsUser to %s", *s.Security.RunAsUser, clip(uid)),
+					"%s runs as uid %d, not the IgnoredUID %s: the proxy's own traffic would be redirected to itself", s.Name, *s.Security.RunAsUser, clip(uid))
 			}
 		}
 	}

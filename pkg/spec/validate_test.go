@@ -366,6 +366,8 @@ func TestTargetWarnings(t *testing.T) {
 			"shipit.yaml:11:33: health.liveness: [ecs] ECS replaces tasks only on its container health check, which runs a command: this liveness check has no effect on ECS (give liveness a command for ECS)"}},
 		{"a proxy property ECS does not document", strings.Replace(base, "  subnets:", "  proxy: {container: envoy, properties: {IgnoredUid: '1', IgnoredUID: '1337', AppPorts: '80', ProxyIngressPort: '15000', ProxyEgressPort: '15001'}}\n  subnets:", 1) + envoySidecar, TargetECS, []string{
 			"shipit.yaml:10:54: ecs.proxy.properties.IgnoredUid: [ecs] IgnoredUid is not an App Mesh proxy property ECS documents: it has no effect (ECS documents IgnoredUID, IgnoredGID, AppPorts, ProxyIngressPort, ProxyEgressPort, EgressIgnoredIPs and EgressIgnoredPorts)"}},
+		{"an IgnoredUID that is not the proxy's uid", strings.Replace(base, "  subnets:", proxyOK("envoy", "80"), 1) + strings.Replace(envoySidecar, "1337", "101", 1), TargetECS, []string{
+			"shipit.yaml:10:54: ecs.proxy.properties.IgnoredUID: [ecs] envoy runs as uid 101, not the IgnoredUID 1337: the proxy's own traffic would be redirected to itself (set IgnoredUID: \"101\", or the sidecar's runAsUser to 1337)"}},
 		{"awslogs options nobody uses", strings.Replace(base, "  subnets:", "  logOptions: {mode: non-blocking}\n  logDriver: {name: splunk}\n  subnets:", 1), TargetECS, []string{
 			"shipit.yaml:10:3: ecs.logOptions: [ecs] no container logs to awslogs (ecs.logDriver is splunk): these options have no effect (drop ecs.logOptions, or set them in ecs.logDriver.options)"}},
 		{"the same health path is a probe on EKS", base + "health: {path: /healthz}\n", TargetEKS, nil},
