@@ -112,8 +112,9 @@ func (s *Session) liveDocs(ctx context.Context, app *spec.App) (docs, error) {
 	return d, nil
 }
 
-// registerInput is a live task definition in the shape of the render's input (the fields
-// shipit renders; registration metadata such as revision and status is left out).
+// registerInput is a live task definition in the shape of the render's input: every field the
+// input has (a render may set any of them, through ecs.proxy or ecs.overrides); registration
+// metadata such as revision and status is left out.
 func registerInput(td *types.TaskDefinition, tags []types.Tag) *ecs.RegisterTaskDefinitionInput {
 	return &ecs.RegisterTaskDefinitionInput{
 		Family:                  td.Family,
@@ -127,6 +128,11 @@ func registerInput(td *types.TaskDefinition, tags []types.Tag) *ecs.RegisterTask
 		TaskRoleArn:             td.TaskRoleArn,
 		RuntimePlatform:         td.RuntimePlatform,
 		EphemeralStorage:        td.EphemeralStorage,
+		ProxyConfiguration:      td.ProxyConfiguration,
+		PidMode:                 td.PidMode,
+		IpcMode:                 td.IpcMode,
+		PlacementConstraints:    td.PlacementConstraints,
+		EnableFaultInjection:    td.EnableFaultInjection,
 		Tags:                    tags,
 	}
 }

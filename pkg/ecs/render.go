@@ -121,7 +121,7 @@ func taskDefinition(app *spec.App, region string, tags []types.Tag) *ecs.Registe
 		// ecs.logDriver for every container but the FireLens router, which logs its own
 		// output to awslogs (it cannot route itself).
 		if d := app.ECS.LogDriver; d != nil && !router(prefix) {
-			return &types.LogConfiguration{LogDriver: types.LogDriver(d.Name), Options: maps.Clone(d.Options)}
+			return logDriverConfiguration(d)
 		}
 		if app.ECS.LogStreamPrefix != "" {
 			prefix = app.ECS.LogStreamPrefix
@@ -153,9 +153,7 @@ func taskDefinition(app *spec.App, region string, tags []types.Tag) *ecs.Registe
 	}
 	applyRequests(&main, app.Requests)
 	applySecurity(&main, app.Security)
-	for _, u := range app.ECS.Ulimits {
-		main.Ulimits = append(main.Ulimits, types.Ulimit{Name: types.UlimitName(u.Name), SoftLimit: int32(u.Soft), HardLimit: int32(u.Hard)})
-	}
+	main.Ulimits = ulimits(app.ECS.Ulimits)
 	for _, p := range app.Ports {
 		main.PortMappings = append(main.PortMappings, types.PortMapping{
 			Name:          aws.String(p.Name),
@@ -201,6 +199,7 @@ func taskDefinition(app *spec.App, region string, tags []types.Tag) *ecs.Registe
 		Memory:                  aws.String(fmt.Sprint(app.MemoryMiB())),
 		ContainerDefinitions:    containers,
 		Volumes:                 volumes,
+		ProxyConfiguration:      proxyConfiguration(app.ECS.Proxy),
 		Tags:                    tags,
 	}
 	if arch := app.ECS.Architecture; arch != "" {

@@ -50,6 +50,9 @@ func sidecarContainer(s spec.Sidecar, logs *types.LogConfiguration) types.Contai
 	for _, d := range s.DependsOn {
 		c.DependsOn = append(c.DependsOn, types.ContainerDependency{ContainerName: aws.String(d.Container), Condition: types.ContainerCondition(d.Condition)})
 	}
+	if s.ECS != nil {
+		c.Ulimits = ulimits(s.ECS.Ulimits)
+	}
 	return c
 }
 
@@ -60,8 +63,12 @@ func volume(v spec.Volume) types.Volume {
 	if v.EFS != nil {
 		out.EfsVolumeConfiguration = &types.EFSVolumeConfiguration{
 			FileSystemId: aws.String(v.EFS.FileSystem),
-			// In transit encryption is required with access points and costs nothing.
+			// In transit encryption is required with access points and costs nothing; it is
+			// off only when the spec says so (validation keeps access points encrypted).
 			TransitEncryption: types.EFSTransitEncryptionEnabled,
+		}
+		if !v.EFS.Encrypted() {
+			out.EfsVolumeConfiguration.TransitEncryption = types.EFSTransitEncryptionDisabled
 		}
 		if v.EFS.AccessPoint != "" {
 			out.EfsVolumeConfiguration.AuthorizationConfig = &types.EFSAuthorizationConfig{

@@ -179,9 +179,10 @@ sidecars:
 }
 
 // TestAppWaitsForASidecarAndLogOptions: the app container's dependsOn and more awslogs
-// options reach the task definition; shipit's group, region and prefix stay.
+// options reach the task definition beside shipit's group, region and prefix (validation
+// refuses those three in ecs.logOptions).
 func TestAppWaitsForASidecarAndLogOptions(t *testing.T) {
-	app := loadSpec(t, strings.Replace(renderBase, "  subnets:", "  logOptions: {mode: non-blocking, awslogs-group: other}\n  subnets:", 1)+`cpu: 0.5
+	app := loadSpec(t, strings.Replace(renderBase, "  subnets:", "  logOptions: {mode: non-blocking, awslogs-create-group: \"true\"}\n  subnets:", 1)+`cpu: 0.5
 memory: 1Gi
 dependsOn: [{container: envoy, condition: HEALTHY}]
 sidecars: [{name: envoy, image: envoy:1, memory: 128Mi, health: {command: [curl, -f, localhost:9901/ready]}}]
@@ -194,7 +195,76 @@ sidecars: [{name: envoy, image: envoy:1, memory: 128Mi, health: {command: [curl,
 	if len(main.DependsOn) != 1 || *main.DependsOn[0].ContainerName != "envoy" || main.DependsOn[0].Condition != "HEALTHY" {
 		t.Errorf("dependsOn: %+v", main.DependsOn)
 	}
-	if o := main.LogConfiguration.Options; o["mode"] != "non-blocking" || o["awslogs-group"] != "/ecs/web" {
+	if o := main.LogConfiguration.Options; o["mode"] != "non-blocking" || o["awslogs-create-group"] != "true" || o["awslogs-group"] != "/ecs/web" {
 		t.Errorf("log options: %v", o)
+	}
+}
+
+// TestAppMeshTaskDefinition: the App Mesh proxy configuration (properties sorted, an empty
+// value kept), a sidecar's own ulimits, the log driver's secret options as references, and an
+// EFS volume without transit encryption (and so without IAM authorization).
+func TestAppMeshTaskDefinition(t *testing.T) {
+	const key = "arn:aws:secretsmanager:us-east-1:123456789012:secret:datadog-AbCdEf"
+	app := loadSpec(t, strings.Replace(renderBase, "  subnets:", `  proxy:
+    container: envoy
+    properties: {ProxyIngressPort: "15000", ProxyEgressPort: "15001", AppPorts: "80", IgnoredUID: "1337", IgnoredGID: ""}
+  logDriver:
+    name: awsfirelens
+    options: {Name: datadog}
+    secretOptions: {apikey: `+key+`}
+  subnets:`, 1)+`cpu: 0.5
+memory: 1Gi
+dependsOn: [{container: envoy, condition: HEALTHY}]
+volumes: [{name: conf, efs: {fileSystem: fs-12345678, transitEncryption: false}}]
+sidecars:
+  - name: envoy
+    image: envoy:1
+    security: {runAsUser: 1337}
+    health: {command: [curl, -f, localhost:9901/ready]}
+    ecs: {ulimits: [{name: nofile, soft: 15000, hard: 15000}]}
+  - name: log_router
+    image: fluent-bit:1
+    firelens: {type: fluentbit}
+    mounts: [{volume: conf, path: /configs}]
+`)
+	r, err := Render(app, RenderOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	td := r.TaskDefinition
+	pc := td.ProxyConfiguration
+	if pc == nil || pc.Type != "APPMESH" || *pc.ContainerName != "envoy" {
+		t.Fatalf("proxy configuration: %+v", pc)
+	}
+	var props []string
+	for _, p := range pc.Properties {
+		props = append(props, *p.Name+"="+*p.Value)
+	}
+	if got := strings.Join(props, " "); got != "AppPorts=80 IgnoredGID= IgnoredUID=1337 ProxyEgressPort=15001 ProxyIngressPort=15000" {
+		t.Errorf("proxy properties: %s", got)
+	}
+	byName := map[string]int{}
+	for i, c := range td.ContainerDefinitions {
+		byName[*c.Name] = i
+	}
+	envoy, router, main := td.ContainerDefinitions[byName["envoy"]], td.ContainerDefinitions[byName["log_router"]], td.ContainerDefinitions[byName["web"]]
+	if len(envoy.Ulimits) != 1 || envoy.Ulimits[0].Name != "nofile" || envoy.Ulimits[0].SoftLimit != 15000 || envoy.Ulimits[0].HardLimit != 15000 {
+		t.Errorf("envoy ulimits: %+v", envoy.Ulimits)
+	}
+	if len(main.Ulimits) != 0 || len(router.Ulimits) != 0 {
+		t.Errorf("ulimits leaked to other containers: app %+v, router %+v", main.Ulimits, router.Ulimits)
+	}
+	for _, c := range []string{"web", "envoy"} {
+		lc := td.ContainerDefinitions[byName[c]].LogConfiguration
+		if lc.LogDriver != "awsfirelens" || len(lc.SecretOptions) != 1 || *lc.SecretOptions[0].Name != "apikey" || *lc.SecretOptions[0].ValueFrom != key {
+			t.Errorf("%s log configuration: %+v", c, lc)
+		}
+	}
+	if lc := router.LogConfiguration; lc.LogDriver != "awslogs" || len(lc.SecretOptions) != 0 {
+		t.Errorf("router log configuration (its own awslogs, no secret options): %+v", lc)
+	}
+	efs := td.Volumes[0].EfsVolumeConfiguration
+	if efs == nil || efs.TransitEncryption != "DISABLED" || efs.AuthorizationConfig != nil {
+		t.Errorf("EFS volume: %+v", efs)
 	}
 }

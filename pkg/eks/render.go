@@ -197,7 +197,7 @@ func efsVolume(app *spec.App, v spec.Volume, meta func(string, bool) metav1.Obje
 			PersistentVolumeReclaimPolicy: corev1.PersistentVolumeReclaimRetain,
 			StorageClassName:              "",
 			PersistentVolumeSource: corev1.PersistentVolumeSource{CSI: &corev1.CSIPersistentVolumeSource{
-				Driver: "efs.csi.aws.com", VolumeHandle: handle,
+				Driver: "efs.csi.aws.com", VolumeHandle: handle, VolumeAttributes: efsAttributes(v.EFS),
 			}},
 			ClaimRef: &corev1.ObjectReference{Namespace: app.EKS.Namespace, Name: volumeName(app, v)},
 		},
@@ -213,6 +213,15 @@ func efsVolume(app *spec.App, v spec.Volume, meta func(string, bool) metav1.Obje
 		},
 	}
 	return pv, pvc
+}
+
+// efsAttributes are the EFS CSI driver's volume attributes: encryptInTransit "false" when the
+// spec turns transit encryption off (the driver's default is on, as ECS's is in shipit).
+func efsAttributes(e *spec.EFS) map[string]string {
+	if e.Encrypted() {
+		return nil
+	}
+	return map[string]string{"encryptInTransit": "false"}
 }
 
 // externalSecret feeds AWS secret references into a Secret named after the app, through the

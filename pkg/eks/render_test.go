@@ -247,3 +247,24 @@ func TestPodSecurity(t *testing.T) {
 		t.Errorf("pod securityContext: %+v", psc)
 	}
 }
+
+// TestEFSTransitEncryptionOff: efs.transitEncryption false reaches the EFS CSI driver as
+// encryptInTransit "false"; the default leaves the driver's own (encrypted) default.
+func TestEFSTransitEncryptionOff(t *testing.T) {
+	src := `version: 1
+name: web
+image: web:1
+volumes:
+  - {name: plain, path: /plain, efs: {fileSystem: fs-12345678, transitEncryption: false}}
+  - {name: tls, path: /tls, efs: {fileSystem: fs-87654321}}
+`
+	attrs := map[string]map[string]string{}
+	for _, o := range Render(loadApp(t, src)) {
+		if pv, ok := o.(*corev1.PersistentVolume); ok {
+			attrs[pv.Spec.CSI.VolumeHandle] = pv.Spec.CSI.VolumeAttributes
+		}
+	}
+	if len(attrs) != 2 || attrs["fs-12345678"]["encryptInTransit"] != "false" || attrs["fs-87654321"] != nil {
+		t.Errorf("EFS CSI volume attributes by file system: %v", attrs)
+	}
+}

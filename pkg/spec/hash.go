@@ -26,8 +26,23 @@ func (a *App) HashFor(target string) string {
 		c.EKS = EKS{}
 	case TargetEKS:
 		c.ECS = ECS{}
+		// Sidecars and init containers carry their own ecs: block.
+		c.Sidecars, c.Init = withoutECS(a.Sidecars), withoutECS(a.Init)
 	}
 	return digest(&c)
+}
+
+// withoutECS copies containers without their ECS-only settings.
+func withoutECS(cs []Sidecar) []Sidecar {
+	if cs == nil {
+		return nil
+	}
+	out := make([]Sidecar, len(cs))
+	for i, s := range cs {
+		s.ECS = nil
+		out[i] = s
+	}
+	return out
 }
 
 func digest(a *App) string {

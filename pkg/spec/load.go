@@ -240,6 +240,22 @@ func blankOtherTarget(m *yaml.Node, target string) {
 	if v := mappingValue(m, other); v != nil {
 		*v = yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Line: v.Line, Column: v.Column}
 	}
+	// Sidecars and init containers have their own ecs: block.
+	if other != TargetECS {
+		return
+	}
+	for _, list := range []string{"sidecars", "init"} {
+		if l := mappingValue(m, list); l != nil && l.Kind == yaml.SequenceNode {
+			for _, item := range l.Content {
+				if item.Kind != yaml.MappingNode {
+					continue
+				}
+				if v := mappingValue(item, TargetECS); v != nil {
+					*v = yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Line: v.Line, Column: v.Column}
+				}
+			}
+		}
+	}
 }
 
 // decodeChunk is how many entries of a string map are decoded at a time: the YAML decoder

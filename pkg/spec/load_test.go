@@ -2,6 +2,7 @@ package spec
 
 import (
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -159,11 +160,12 @@ func TestHashForIgnoresTheOtherTarget(t *testing.T) {
 // an EKS load (nor eks:'s for ECS), and the hash a target deploys is unchanged by it.
 func TestTargetBlockExpandedOnlyForItsTarget(t *testing.T) {
 	src := strings.Replace(base, "  subnets: [subnet-0abc]", "  subnets: [\"${ECS_SUBNET}\"]", 1) +
-		"eks: {namespace: \"${EKS_NS}\"}\n"
-	env := map[string]string{"ECS_SUBNET": "subnet-0abc", "EKS_NS": "web"}
-	get := func(keep string) func(string) (string, bool) {
+		"eks: {namespace: \"${EKS_NS}\"}\n" +
+		"sidecars: [{name: envoy, image: envoy:1, cpu: 0.25, memory: 128Mi, ecs: {ulimits: [{name: \"${ECS_ULIMIT}\", soft: 15000, hard: 15000}]}}]\n"
+	env := map[string]string{"ECS_SUBNET": "subnet-0abc", "ECS_ULIMIT": "nofile", "EKS_NS": "web"}
+	get := func(keep ...string) func(string) (string, bool) {
 		return func(k string) (string, bool) {
-			if k != keep {
+			if !slices.Contains(keep, k) {
 				return "", false
 			}
 			return env[k], true
@@ -176,14 +178,14 @@ func TestTargetBlockExpandedOnlyForItsTarget(t *testing.T) {
 	if eks.EKS.Namespace != "web" || len(eks.Targets()) != 2 {
 		t.Errorf("EKS load: namespace %q, targets %v", eks.EKS.Namespace, eks.Targets())
 	}
-	ecs, err := Parse("shipit.yaml", []byte(src), Options{Target: TargetECS, Getenv: get("ECS_SUBNET")})
+	ecs, err := Parse("shipit.yaml", []byte(src), Options{Target: TargetECS, Getenv: get("ECS_SUBNET", "ECS_ULIMIT")})
 	if err != nil {
 		t.Fatalf("ECS load needed EKS's variable: %v", err)
 	}
-	if ecs.ECS.Subnets[0] != "subnet-0abc" {
-		t.Errorf("ECS load: subnets %v", ecs.ECS.Subnets)
+	if ecs.ECS.Subnets[0] != "subnet-0abc" || ecs.Sidecars[0].ECS.Ulimits[0].Name != "nofile" {
+		t.Errorf("ECS load: subnets %v, sidecar %+v", ecs.ECS.Subnets, ecs.Sidecars[0].ECS)
 	}
-	if _, err := Parse("shipit.yaml", []byte(src), Options{Getenv: get("EKS_NS")}); err == nil || !strings.Contains(err.Error(), "ECS_SUBNET is unset") {
+	if _, err := Parse("shipit.yaml", []byte(src), Options{Getenv: get("EKS_NS", "ECS_ULIMIT")}); err == nil || !strings.Contains(err.Error(), "ECS_SUBNET is unset") {
 		t.Errorf("a load for every target still needs both: %v", err)
 	}
 	all, err := Parse("shipit.yaml", []byte(src), Options{Getenv: func(k string) (string, bool) { v, ok := env[k]; return v, ok }})

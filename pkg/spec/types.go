@@ -225,7 +225,15 @@ type Capabilities struct {
 type EFS struct {
 	FileSystem  string `yaml:"fileSystem" json:"fileSystem"`
 	AccessPoint string `yaml:"accessPoint,omitempty" json:"accessPoint,omitempty"`
+	// TransitEncryption false mounts without TLS (ECS transitEncryption DISABLED, the EFS CSI
+	// driver's encryptInTransit "false"), as file systems shared with hosts that cannot run the
+	// EFS mount helper's TLS tunnel need. Default true; an access point needs it on.
+	TransitEncryption *bool `yaml:"transitEncryption,omitempty" json:"transitEncryption,omitempty"`
 }
+
+// Encrypted reports whether the file system is mounted with TLS (efs.transitEncryption,
+// default true).
+func (e *EFS) Encrypted() bool { return e.TransitEncryption == nil || *e.TransitEncryption }
 
 // Sidecar is an extra container in the same task or pod. Its cpu and memory are carved out of
 // the app's size (see README: the app's cpu/memory are the whole task's); on ECS a sidecar may
@@ -252,6 +260,14 @@ type Sidecar struct {
 	Args      []string          `yaml:"args,omitempty" json:"args,omitempty"`
 	Env       map[string]string `yaml:"env,omitempty" json:"env,omitempty"`
 	Essential *bool             `yaml:"essential,omitempty" json:"essential,omitempty"`
+	// ECS holds what only the sidecar's ECS container definition takes (its own ulimits:
+	// Envoy's nofile). Ignored on Kubernetes, like the app's ecs: block.
+	ECS *SidecarECS `yaml:"ecs,omitempty" json:"ecs,omitempty"`
+}
+
+// SidecarECS is the ECS-only part of a sidecar or init container.
+type SidecarECS struct {
+	Ulimits []Ulimit `yaml:"ulimits,omitempty" json:"ulimits,omitempty"`
 }
 
 // Rollout tunes how a new version replaces the old one and how long shipit waits for it.
@@ -303,6 +319,19 @@ type ECS struct {
 	// no field for (the long tail: linuxParameters, an exotic option), in the spirit of
 	// Copilot's taskdef_overrides. Applied last, checked against the SDK's input shapes.
 	Overrides []Override `yaml:"overrides,omitempty" json:"overrides,omitempty"`
+	// Proxy is the task's App Mesh proxy configuration: a sidecar (Envoy) that the task's
+	// traffic is redirected through, with the properties ECS hands to the CNI plugin.
+	Proxy *Proxy `yaml:"proxy,omitempty" json:"proxy,omitempty"`
+}
+
+// Proxy is an ECS proxyConfiguration of type APPMESH (the only type ECS has).
+type Proxy struct {
+	// Container is the sidecar that is the proxy.
+	Container string `yaml:"container" json:"container"`
+	// Properties are ECS's documented names (IgnoredUID, IgnoredGID, AppPorts,
+	// ProxyIngressPort, ProxyEgressPort, EgressIgnoredIPs, EgressIgnoredPorts) with their
+	// values as ECS writes them (comma-separated lists; an empty value is kept).
+	Properties map[string]string `yaml:"properties,omitempty" json:"properties,omitempty"`
 }
 
 // CapacityProvider is one item of an ECS capacity provider strategy.
@@ -316,6 +345,9 @@ type CapacityProvider struct {
 type LogDriver struct {
 	Name    string            `yaml:"name" json:"name"`
 	Options map[string]string `yaml:"options,omitempty" json:"options,omitempty"`
+	// SecretOptions are options whose values ECS reads from Secrets Manager or SSM when the
+	// task starts (a Datadog or Splunk key): references written as in secrets:, never values.
+	SecretOptions map[string]string `yaml:"secretOptions,omitempty" json:"secretOptions,omitempty"`
 }
 
 // FireLens marks a sidecar as the task's log router (ECS firelensConfiguration).

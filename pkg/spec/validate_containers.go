@@ -140,6 +140,12 @@ func (c *checker) volumes() {
 			if ap := v.EFS.AccessPoint; ap != "" && !efsAPID.MatchString(ap) {
 				c.errorf(f+".efs.accessPoint", "", "%q is not an EFS access point id (fsap-…)", clip(ap))
 			}
+			if v.EFS.AccessPoint != "" && !v.EFS.Encrypted() {
+				// ECS's EFSAuthorizationConfig: "If an access point is used, transit encryption
+				// must be on"; the EFS mount helper behind the CSI driver refuses one without tls.
+				c.errorf(f+".efs.transitEncryption", "drop transitEncryption: false, or the access point",
+					"ECS and the EFS CSI driver mount an access point only with transit encryption")
+			}
 		case v.Scratch != nil && v.Scratch.SizeLimit != "":
 			if _, err := ParseMemory(v.Scratch.SizeLimit); err != nil {
 				c.errorf(f+".scratch.sizeLimit", "write a size with a unit, such as 1Gi", "%v", err)

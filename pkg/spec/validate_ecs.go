@@ -120,7 +120,7 @@ func (c *checker) ecs() {
 		if ecrImage.MatchString(a.Image) {
 			why = append(why, "pulling from ECR")
 		}
-		if len(a.Secrets) > 0 {
+		if len(a.Secrets) > 0 || (a.ECS.LogDriver != nil && len(a.ECS.LogDriver.SecretOptions) > 0) {
 			why = append(why, "reading secrets")
 		}
 		c.errorf("ecs.executionRole", "add ecs.executionRole: arn:aws:iam::<account>:role/ecsTaskExecutionRole",
@@ -146,6 +146,7 @@ func (c *checker) ecs() {
 	c.ecsExposure()
 	c.ecsTask()
 	c.ecsLogging()
+	c.ecsTaskExtras()
 }
 
 // ecsLogging checks the log driver and the FireLens router: Fargate takes awslogs, splunk
@@ -171,7 +172,7 @@ func (c *checker) ecsLogging() {
 	if d := a.ECS.LogDriver; d != nil {
 		for _, k := range sortedKeys(d.Options) {
 			if secretish.MatchString(k) || strings.EqualFold(k, "apikey") {
-				c.warnf("ecs.logDriver.options."+k, "keep the key out of the spec: ECS reads it from secretOptions, which shipit does not write yet",
+				c.warnf("ecs.logDriver.options."+k, "move it to ecs.logDriver.secretOptions."+k+": <a Secrets Manager or SSM reference>",
 					"%s looks like a secret in plaintext; it would be stored in the task definition", k)
 			}
 		}
@@ -227,8 +228,13 @@ func (c *checker) ecsTask() {
 			c.errorf("ecs.ephemeralStorage", "write whole GiB from 21Gi to 200Gi", "%q is not an ephemeral storage size Fargate takes", clip(e.EphemeralStorage))
 		}
 	}
-	for i, u := range e.Ulimits {
-		f := indexPath("ecs.ulimits", i)
+	c.ulimits("ecs.ulimits", e.Ulimits)
+}
+
+// ulimits checks one container's ulimits (ECS Ulimit: a known name, int32 soft ≤ hard).
+func (c *checker) ulimits(field string, us []Ulimit) {
+	for i, u := range us {
+		f := indexPath(field, i)
 		if !ecsUlimitNames[u.Name] {
 			c.errorf(f+".name", "e.g. nofile, nproc, memlock", "%q is not a ulimit ECS knows", clip(u.Name))
 		}

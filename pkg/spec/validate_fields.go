@@ -112,20 +112,7 @@ func (c *checker) envAndSecrets() {
 		if !envName.MatchString(k) {
 			c.errorf("secrets."+k, "use letters, digits and '_', not starting with a digit", "%q is not a valid environment variable name", clip(k))
 		}
-		ref := ParseSecretRef(v)
-		switch {
-		case ref.Kind != SecretInvalid:
-			if ref.VersionStage != "" && ref.VersionID != "" {
-				c.errorf("secrets."+k, "keep the version stage or the version id (…:json-key:stage: or …:json-key::id)",
-					"a Secrets Manager reference takes a version stage or a version id, not both")
-			}
-		case strings.HasPrefix(v, "arn:") && strings.Contains(v, ":secretsmanager:"):
-			c.errorf("secrets."+k, "write the ARN alone, or with all three parts: …:secret:NAME-AbCdEf:json-key:version-stage:version-id (empty parts allowed, e.g. …:username::)",
-				"not a Secrets Manager reference ECS can read")
-		default:
-			c.errorf("secrets."+k, "use a Secrets Manager ARN, an SSM parameter ARN or name (/app/db-password), or k8s:<secret>/<key>",
-				"not a secret reference (secrets hold references, never values)")
-		}
+		c.secretRef("secrets."+k, v, "")
 	}
 }
 

@@ -38,6 +38,8 @@ func TestLoadErrors(t *testing.T) {
 			"shipit.yaml:11:1: replcas: unknown field (did you mean replicas?)"},
 		{"nested typo", base + "health: {pth: /x}\n", nil, "",
 			"shipit.yaml:11:10: health.pth: unknown field (did you mean path?)"},
+		{"EFS access point without transit encryption", base + "volumes: [{name: data, path: /data, efs: {fileSystem: fs-12345678, accessPoint: fsap-0123456789abcdef0, transitEncryption: false}}]\n", nil, "",
+			"shipit.yaml:11:124: volumes[0].efs.transitEncryption: ECS and the EFS CSI driver mount an access point only with transit encryption (drop transitEncryption: false, or the access point)"},
 		{"unknown field, nothing close", base + "zzzzzzzzzz: 1\n", nil, "",
 			"shipit.yaml:11:1: zzzzzzzzzz: unknown field (known fields: args, autoscale, command, containerName, cpu, dependsOn, ecs, eks, env, environments, expose, health, image, init, labels, limits, lint, logs, memory, name, port, ports, replicas, requests, role, rollout, secrets, security, sidecars, stopGrace, version, volumes)"},
 		{"unset variable", strings.Replace(base, "web:1", "web:${TAG}", 1), nil, "",
@@ -247,6 +249,25 @@ func TestTargetErrors(t *testing.T) {
 			"shipit.yaml:10:16: ecs.targetGroup: [ecs] a target group needs the app exposed; with expose: none nothing would be registered in it (set expose: internal (internal load balancer) or public, or remove ecs.targetGroup)"},
 		{"existing service account without a name", base + "eks: {createServiceAccount: false}\n", TargetEKS,
 			"shipit.yaml:11:29: eks.createServiceAccount: [eks] createServiceAccount: false needs the name of the existing ServiceAccount (add eks.serviceAccount: <the existing account's name>)"},
+		{"App Mesh proxy that is not a sidecar", strings.Replace(base, "  subnets:", proxyOK("mesh", "80"), 1) + envoySidecar, TargetECS,
+			"shipit.yaml:10:22: ecs.proxy.container: [ecs] no sidecar named \"mesh\" (add the proxy (Envoy) to sidecars:, or name the sidecar that is)"},
+		{"the app as its own App Mesh proxy", strings.Replace(base, "  subnets:", proxyOK("web", "80"), 1) + envoySidecar, TargetECS,
+			"shipit.yaml:10:22: ecs.proxy.container: [ecs] the app container cannot be its own App Mesh proxy (name the Envoy sidecar)"},
+		{"App Mesh proxy without ports or ignored uid", strings.Replace(base, "  subnets:", "  proxy: {container: envoy, properties: {AppPorts: '80', IgnoredGID: ''}}\n  subnets:", 1) + envoySidecar, TargetECS,
+			"shipit.yaml:10:29: ecs.proxy.properties: [ecs] ECS needs IgnoredUID or IgnoredGID: the proxy's own traffic must not be redirected to itself (add IgnoredUID: the proxy sidecar's runAsUser (e.g. \"1337\"))\nshipit.yaml:10:29: ecs.proxy.properties: [ecs] required by ECS: ProxyIngressPort, ProxyEgressPort (e.g. AppPorts: \"8080\", ProxyIngressPort: \"15000\", ProxyEgressPort: \"15001\")"},
+		{"App Mesh app ports that are not ports", strings.Replace(base, "  subnets:", proxyOK("envoy", "80,http"), 1) + envoySidecar, TargetECS,
+			"shipit.yaml:10:72: ecs.proxy.properties.AppPorts: [ecs] \"http\" is not a port number (1–65535) (write ports separated by commas, e.g. \"8080,8443\")"},
+		{"a sidecar ulimit soft above hard", base + "sidecars: [{name: envoy, image: envoy:1, ecs: {ulimits: [{name: nofile, soft: 20000, hard: 15000}]}}]\n", TargetECS,
+			"shipit.yaml:11:58: sidecars[0].ecs.ulimits[0]: [ecs] soft 20000 and hard 15000 are not a ulimit (0 ≤ soft ≤ hard ≤ 2147483647)"},
+		{"a sidecar's ecs block is not checked on EKS", base + "sidecars: [{name: envoy, image: envoy:1, cpu: 0.25, memory: 128Mi, ecs: {ulimits: [{name: files, soft: 1, hard: 2}]}}]\n", TargetEKS, ""},
+		{"a log driver secret option that is a value", strings.Replace(base, "  subnets:", "  logDriver: {name: splunk, secretOptions: {splunk-token: s3cr3t-value}}\n  subnets:", 1), TargetECS,
+			"shipit.yaml:10:59: ecs.logDriver.secretOptions.splunk-token: [ecs] not a secret reference (secret options hold references, never values) (use a Secrets Manager ARN, or an SSM parameter ARN or name (/app/datadog-api-key))"},
+		{"a log driver secret option from Kubernetes", strings.Replace(base, "  subnets:", "  logDriver: {name: splunk, secretOptions: {splunk-token: 'k8s:splunk/token'}}\n  subnets:", 1), TargetECS,
+			"shipit.yaml:10:59: ecs.logDriver.secretOptions.splunk-token: [ecs] a k8s: secret exists only on Kubernetes; ECS reads log driver secrets from Secrets Manager or SSM (use a Secrets Manager or SSM ARN, or move it under environments for EKS only)"},
+		{"an awslogs option shipit writes", strings.Replace(base, "  subnets:", "  logOptions: {awslogs-group: other}\n  subnets:", 1), TargetECS,
+			"shipit.yaml:10:31: ecs.logOptions.awslogs-group: [ecs] shipit writes awslogs-group itself (from ecs.logGroup) (set ecs.logGroup instead)"},
+		{"awslogs-create-group that is not a boolean", strings.Replace(base, "  subnets:", "  logOptions: {awslogs-create-group: 'yes'}\n  subnets:", 1), TargetECS,
+			"shipit.yaml:10:38: ecs.logOptions.awslogs-create-group: [ecs] \"yes\" is not a boolean (use \"true\" or \"false\")"},
 		{"cluster and context", base + "eks: {cluster: a, context: b}\n", TargetEKS,
 			"shipit.yaml:11:28: eks.context: [eks] eks.cluster and eks.context both say how to reach the cluster (keep one of eks.cluster and eks.context)"},
 	}
@@ -307,6 +328,9 @@ func TestOnceWronglyRefused(t *testing.T) {
 		{"5000 tasks on ECS", base + "replicas: 5000\n", both},
 		{"no guaranteed cpu share (ECS's container cpu 0)", base + "requests: {cpu: 0}\n", both},
 		{"a pod fsGroup", base + "security: {fsGroup: 2000}\n", []string{TargetEKS}},
+		{"EFS without transit encryption (ECS's default)", base + "volumes: [{name: conf, path: /conf, efs: {fileSystem: fs-12345678, transitEncryption: false}}]\n", both},
+		{"awslogs-create-group (with logs:CreateLogGroup on the execution role)", strings.Replace(base, "  subnets:", "  logOptions: {awslogs-create-group: \"true\"}\n  subnets:", 1), both},
+		{"App Mesh's published properties, empty IgnoredGID and all", strings.Replace(base, "  subnets:", "  proxy: {container: envoy, properties: {IgnoredUID: '1337', IgnoredGID: '', AppPorts: '80', ProxyIngressPort: '15000', ProxyEgressPort: '15001', EgressIgnoredIPs: '169.254.170.2,169.254.169.254', EgressIgnoredPorts: ''}}\n  subnets:", 1) + "sidecars: [{name: envoy, image: envoy:1, cpu: 0.25, memory: 128Mi, security: {runAsUser: 1337}}]\n", both},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -334,12 +358,18 @@ func TestTargetWarnings(t *testing.T) {
 		{"health path behind a target group on ECS", strings.Replace(base, "  subnets:", "  targetGroup: arn:aws:elasticloadbalancing:ap-northeast-2:123456789012:targetgroup/web/0123456789abcdef\n  subnets:", 1) + "expose: public\nhealth: {path: /healthz}\n", TargetECS, []string{
 			"shipit.yaml:13:16: health.path: [ecs] on ECS the target group's own health check decides, and shipit does not change the target group (set the target group's health check path to /healthz)"}},
 		{"a log driver key in plaintext", strings.Replace(base, "  subnets:", "  logDriver: {name: splunk, options: {splunk-token: abc}}\n  subnets:", 1), TargetECS, []string{
-			"shipit.yaml:10:53: ecs.logDriver.options.splunk-token: [ecs] splunk-token looks like a secret in plaintext; it would be stored in the task definition (keep the key out of the spec: ECS reads it from secretOptions, which shipit does not write yet)"}},
+			"shipit.yaml:10:53: ecs.logDriver.options.splunk-token: [ecs] splunk-token looks like a secret in plaintext; it would be stored in the task definition (move it to ecs.logDriver.secretOptions.splunk-token: <a Secrets Manager or SSM reference>)"}},
 		{"probe settings ECS cannot honour", base + "health: {command: [/bin/check], initialDelay: 5s, successes: 2}\n", TargetECS, []string{
 			"shipit.yaml:11:47: health.initialDelay: [ecs] ECS's container health check has no initial delay (use health.grace (ECS startPeriod) for start-up time)",
 			"shipit.yaml:11:62: health.successes: [ecs] ECS's container health check has no success threshold: one success is healthy"}},
 		{"a liveness path on ECS", base + "health: {command: [/bin/check], liveness: {path: /live}}\n", TargetECS, []string{
 			"shipit.yaml:11:33: health.liveness: [ecs] ECS replaces tasks only on its container health check, which runs a command: this liveness check has no effect on ECS (give liveness a command for ECS)"}},
+		{"a proxy property ECS does not document", strings.Replace(base, "  subnets:", "  proxy: {container: envoy, properties: {IgnoredUid: '1', IgnoredUID: '1337', AppPorts: '80', ProxyIngressPort: '15000', ProxyEgressPort: '15001'}}\n  subnets:", 1) + envoySidecar, TargetECS, []string{
+			"shipit.yaml:10:54: ecs.proxy.properties.IgnoredUid: [ecs] IgnoredUid is not an App Mesh proxy property ECS documents: it has no effect (ECS documents IgnoredUID, IgnoredGID, AppPorts, ProxyIngressPort, ProxyEgressPort, EgressIgnoredIPs and EgressIgnoredPorts)"}},
+		{"an IgnoredUID that is not the proxy's uid", strings.Replace(base, "  subnets:", proxyOK("envoy", "80"), 1) + strings.Replace(envoySidecar, "1337", "101", 1), TargetECS, []string{
+			"shipit.yaml:10:54: ecs.proxy.properties.IgnoredUID: [ecs] envoy runs as uid 101, not the IgnoredUID 1337: the proxy's own traffic would be redirected to itself (set IgnoredUID: \"101\", or the sidecar's runAsUser to 1337)"}},
+		{"awslogs options nobody uses", strings.Replace(base, "  subnets:", "  logOptions: {mode: non-blocking}\n  logDriver: {name: splunk}\n  subnets:", 1), TargetECS, []string{
+			"shipit.yaml:10:3: ecs.logOptions: [ecs] no container logs to awslogs (ecs.logDriver is splunk): these options have no effect (drop ecs.logOptions, or set them in ecs.logDriver.options)"}},
 		{"the same health path is a probe on EKS", base + "health: {path: /healthz}\n", TargetEKS, nil},
 		{"a shared ServiceAccount with a role", base + "role: arn:aws:iam::123456789012:role/web\neks: {serviceAccount: shared, createServiceAccount: false}\n", TargetEKS, []string{
 			"shipit.yaml:11:7: role: [eks] shipit does not change the existing ServiceAccount shared: the role reaches the pods only if that account carries the annotation (annotate it: eks.amazonaws.com/role-arn: arn:aws:iam::123456789012:role/web)"}},
@@ -416,4 +446,12 @@ func TestAdoptingNames(t *testing.T) {
 	if errs, _ := app.Validate(TargetEKS); len(errs) != 1 || !strings.Contains(errs[0].Message, "the selector wants app=api but labels say web") {
 		t.Errorf("clash: %v", errs)
 	}
+}
+
+// envoySidecar and proxyOK build the App Mesh rows: an Envoy sidecar running as 1337, and an
+// ecs.proxy naming container with the given AppPorts.
+const envoySidecar = "sidecars: [{name: envoy, image: envoy:1, security: {runAsUser: 1337}}]\n"
+
+func proxyOK(container, appPorts string) string {
+	return "  proxy: {container: " + container + ", properties: {IgnoredUID: '1337', AppPorts: '" + appPorts + "', ProxyIngressPort: '15000', ProxyEgressPort: '15001'}}\n  subnets:"
 }
