@@ -210,8 +210,12 @@ func ForEKS(app *spec.App, p *Prices, o Options) (*TargetCost, error) {
 	if err != nil {
 		return nil, err
 	}
+	objs, err := eks.Render(app)
+	if err != nil {
+		return nil, err
+	}
 	var pod *corev1.PodSpec
-	for _, obj := range eks.Render(app) {
+	for _, obj := range objs {
 		if d, ok := obj.(*appsv1.Deployment); ok {
 			pod = &d.Spec.Template.Spec
 		}

@@ -23,7 +23,11 @@ const rolledBackHash = "rolled-back"
 
 // Deploy applies the render and watches the rollout (design §6).
 func (s *Session) Deploy(ctx context.Context, app *spec.App, opts target.DeployOptions, r target.Reporter) (*target.Verdict, error) {
-	objs, err := objects(Render(app))
+	rendered, err := Render(app)
+	if err != nil {
+		return nil, err
+	}
+	objs, err := objects(rendered)
 	if err != nil {
 		return nil, err
 	}
@@ -260,7 +264,11 @@ func (s *Session) undo(ctx context.Context, app *spec.App, to string) (string, i
 // Update) and the next deploy would conflict with it. The spec hash is replaced, since the
 // live state now matches no spec.
 func (s *Session) applyTemplate(ctx context.Context, app *spec.App, tmpl *corev1.PodTemplateSpec) (int64, error) {
-	objs, err := objects(Render(app))
+	rendered, err := Render(app)
+	if err != nil {
+		return 0, err
+	}
+	objs, err := objects(rendered)
 	if err != nil {
 		return 0, err
 	}

@@ -19,7 +19,11 @@ import (
 // would produce (a dry run: the API server applies defaults and merges other managers' fields
 // exactly as a real apply would), so server defaults are never reported as differences.
 func (s *Session) Diff(ctx context.Context, app *spec.App) (*target.DiffResult, error) {
-	objs, err := objects(Render(app))
+	rendered, err := Render(app)
+	if err != nil {
+		return nil, err
+	}
+	objs, err := objects(rendered)
 	if err != nil {
 		return nil, err
 	}

@@ -29,9 +29,15 @@ const (
 	ParameterStore      = "aws-parameter-store"
 )
 
-// Render maps a validated spec to Kubernetes objects in apply order: Namespace,
-// ServiceAccount, ExternalSecret, PersistentVolume/Claim, Deployment, Service, HPA.
-func Render(app *spec.App) []runtime.Object {
+// Render maps a validated spec to Kubernetes objects in apply order (Namespace,
+// ServiceAccount, ExternalSecret, PersistentVolume/Claim, Deployment, Service, HPA), with
+// eks.patches applied last. Only a patch can fail.
+func Render(app *spec.App) ([]runtime.Object, error) {
+	return applyPatches(app, renderObjects(app))
+}
+
+// renderObjects is the render from the spec's own fields, before eks.patches.
+func renderObjects(app *spec.App) []runtime.Object {
 	hash := app.HashFor(spec.TargetEKS)
 	ns := app.EKS.Namespace
 	meta := func(name string, namespaced bool) metav1.ObjectMeta {

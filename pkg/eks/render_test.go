@@ -2,6 +2,7 @@ package eks
 
 import (
 	"encoding/json"
+	"k8s.io/apimachinery/pkg/runtime"
 	"testing"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -42,7 +43,7 @@ secrets:
 eks: {secretStore: sm-store, parameterStore: ssm-store}
 `)
 	var es *unstructured.Unstructured
-	for _, o := range Render(app) {
+	for _, o := range mustRender(t, app) {
 		if u, ok := o.(*unstructured.Unstructured); ok && u.GetKind() == "ExternalSecret" {
 			es = u
 		}
@@ -80,7 +81,7 @@ eks: {secretStore: sm-store, parameterStore: ssm-store}
 
 func renderedDeployment(t *testing.T, app *spec.App) *appsv1.Deployment {
 	t.Helper()
-	for _, o := range Render(app) {
+	for _, o := range mustRender(t, app) {
 		if d, ok := o.(*appsv1.Deployment); ok {
 			return d
 		}
@@ -115,7 +116,7 @@ func TestStartupProbeCoversTheGrace(t *testing.T) {
 // ServiceAccount, but the pods still run under the named one.
 func TestExistingServiceAccountIsUsedNotOwned(t *testing.T) {
 	app := loadApp(t, "version: 1\nname: web\nimage: web:1\nrole: arn:aws:iam::123456789012:role/web\neks: {serviceAccount: shared, createServiceAccount: false}\n")
-	for _, o := range Render(app) {
+	for _, o := range mustRender(t, app) {
 		if _, ok := o.(*corev1.ServiceAccount); ok {
 			t.Errorf("a ServiceAccount was rendered for a shared account")
 		}
@@ -201,7 +202,7 @@ sidecars: [{name: envoy, image: envoy:1, cpu: 0.1, memory: 128Mi, ports: [{port:
 // LoadBalancer Service.
 func TestPublicHTTPThroughAnALB(t *testing.T) {
 	kinds := func(app *spec.App) (svcType corev1.ServiceType, ing *networkingv1.Ingress) {
-		for _, o := range Render(app) {
+		for _, o := range mustRender(t, app) {
 			switch v := o.(type) {
 			case *corev1.Service:
 				svcType = v.Spec.Type
@@ -259,7 +260,7 @@ volumes:
   - {name: tls, path: /tls, efs: {fileSystem: fs-87654321}}
 `
 	attrs := map[string]map[string]string{}
-	for _, o := range Render(loadApp(t, src)) {
+	for _, o := range mustRender(t, loadApp(t, src)) {
 		if pv, ok := o.(*corev1.PersistentVolume); ok {
 			attrs[pv.Spec.CSI.VolumeHandle] = pv.Spec.CSI.VolumeAttributes
 		}
@@ -267,4 +268,13 @@ volumes:
 	if len(attrs) != 2 || attrs["fs-12345678"]["encryptInTransit"] != "false" || attrs["fs-87654321"] != nil {
 		t.Errorf("EFS CSI volume attributes by file system: %v", attrs)
 	}
+}
+
+func mustRender(t *testing.T, app *spec.App) []runtime.Object {
+	t.Helper()
+	objs, err := Render(app)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return objs
 }

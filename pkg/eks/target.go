@@ -16,7 +16,10 @@ func (Target) Name() string { return spec.TargetEKS }
 
 // Render renders the manifest: YAML for files and text, a v1 List for JSON.
 func (Target) Render(app *spec.App, _ target.RenderOptions) (*target.Rendering, error) {
-	objs := Render(app)
+	objs, err := Render(app)
+	if err != nil {
+		return nil, err
+	}
 	y, err := Manifest(objs)
 	if err != nil {
 		return nil, err
