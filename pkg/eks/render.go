@@ -72,6 +72,9 @@ func Render(app *spec.App) []runtime.Object {
 	objs = append(objs, deployment(app, meta(app.Name, true)))
 	if app.Expose != "none" && len(app.ExposedPorts()) > 0 {
 		objs = append(objs, service(app, meta(ServiceName(app), true)))
+		if ps := publicService(app, meta); ps != nil {
+			objs = append(objs, ps)
+		}
 		if app.PublicViaALB() {
 			objs = append(objs, ingress(app, meta(app.Name, true)))
 		}
