@@ -123,7 +123,7 @@ func (c *checker) volumeItems() {
 					c.errorf(f+".path", "", "%q must not start with '..'", clip(it.Path))
 				}
 				if it.Mode != nil && (*it.Mode < 0 || *it.Mode > 0o777) {
-					c.errorf(f+".mode", "write an octal mode from 0 to 0777, e.g. 0o400", "%d is not a file mode", *it.Mode)
+					c.errorf(f+".mode", "write an octal mode from 0 to 0777, e.g. 0o400", "%O (%d) is not a file mode", *it.Mode, *it.Mode)
 				}
 			}
 		}
