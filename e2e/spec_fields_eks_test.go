@@ -71,7 +71,7 @@ func TestEKSRealAppFieldsReadBack(t *testing.T) {
 						}
 						Resources    struct{ Requests, Limits map[string]string }
 						StartupProbe *struct {
-							HTTPGet                                          struct{ Path string }
+							HTTPGet                                         struct{ Path string }
 							PeriodSeconds, TimeoutSeconds, FailureThreshold int
 						}
 						ReadinessProbe struct{ HTTPGet struct{ Path string } }
