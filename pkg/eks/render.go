@@ -95,12 +95,7 @@ func SelectorLabels(app *spec.App) map[string]string {
 }
 
 // ServiceName is the app's Service: eks.serviceName, else the app's name.
-func ServiceName(app *spec.App) string {
-	if app.EKS.ServiceName != "" {
-		return app.EKS.ServiceName
-	}
-	return app.Name
-}
+func ServiceName(app *spec.App) string { return spec.ServiceNameOf(app) }
 
 func objectLabels(app *spec.App) map[string]string {
 	l := map[string]string{}
