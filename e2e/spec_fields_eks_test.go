@@ -198,3 +198,45 @@ func TestEKSRealAppFieldsReadBack(t *testing.T) {
 		t.Errorf("services after destroy: %q", got)
 	}
 }
+
+// TestECSStartupWindowAndEKSOnlyFields: the same neutral fields on ECS. ECS has no startup
+// check: health.startup's window (initial delay + failures × interval) is the container
+// health check's startPeriod, and deploy warns that the check itself and the per-container
+// ephemeral storage are honoured on EKS only.
+func TestECSStartupWindowAndEKSOnlyFields(t *testing.T) {
+	a := newECSApp(t, ecsFast)
+	spec := a.spec(ecsSpec{
+		Image: "registry.local/web:v1",
+		Extra: `requests: {ephemeralStorage: 1Gi}
+health: {command: [/bin/ready], interval: 5s, startup: {command: [/bin/started], interval: 10s, failures: 25, initialDelay: 20s}}
+`,
+	})
+	r := a.run("deploy", "-f", spec)
+	if r.code != 0 {
+		t.Fatalf("deploy: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	for _, want := range []string{"health.startup: [ecs] ECS has no startup check: only its window (270s) maps",
+		"requests.ephemeralStorage: [ecs] ECS sizes ephemeral storage per task, not per container"} {
+		if !strings.Contains(r.stdout+r.stderr, want) {
+			t.Errorf("deploy does not warn %q", want)
+		}
+	}
+	var out struct {
+		TaskDefinition struct {
+			ContainerDefinitions []struct {
+				HealthCheck struct {
+					Command                        []string
+					Interval, Retries, StartPeriod int
+				}
+			}
+		}
+	}
+	awsCLI(t, ecsRegion, &out, "ecs", "describe-task-definition", "--task-definition", "web")
+	if len(out.TaskDefinition.ContainerDefinitions) != 1 {
+		t.Fatalf("task definition: %+v", out.TaskDefinition)
+	}
+	hc := out.TaskDefinition.ContainerDefinitions[0].HealthCheck
+	if strings.Join(hc.Command, " ") != "CMD /bin/ready" || hc.Interval != 5 || hc.StartPeriod != 270 {
+		t.Errorf("container health check: %+v, want /bin/ready every 5 s with startPeriod 270", hc)
+	}
+}
