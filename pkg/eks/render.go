@@ -72,6 +72,9 @@ func Render(app *spec.App) []runtime.Object {
 	objs = append(objs, deployment(app, meta(app.Name, true)))
 	if app.Expose != "none" && len(app.ExposedPorts()) > 0 {
 		objs = append(objs, service(app, meta(ServiceName(app), true)))
+		if ps := publicService(app, meta); ps != nil {
+			objs = append(objs, ps)
+		}
 		if app.PublicViaALB() {
 			objs = append(objs, ingress(app, meta(app.Name, true)))
 		}
@@ -92,12 +95,7 @@ func SelectorLabels(app *spec.App) map[string]string {
 }
 
 // ServiceName is the app's Service: eks.serviceName, else the app's name.
-func ServiceName(app *spec.App) string {
-	if app.EKS.ServiceName != "" {
-		return app.EKS.ServiceName
-	}
-	return app.Name
-}
+func ServiceName(app *spec.App) string { return spec.ServiceNameOf(app) }
 
 func objectLabels(app *spec.App) map[string]string {
 	l := map[string]string{}
