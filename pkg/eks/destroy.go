@@ -16,7 +16,7 @@ import (
 )
 
 // destroyOrder deletes dependents first: nothing is left pointing at what is already gone.
-var destroyOrder = []string{"HorizontalPodAutoscaler", "Ingress", "Service", "Deployment", "PersistentVolumeClaim", "PersistentVolume", "ExternalSecret", "ServiceAccount"}
+var destroyOrder = []string{"HorizontalPodAutoscaler", "PodDisruptionBudget", "Ingress", "Service", "Deployment", "PersistentVolumeClaim", "PersistentVolume", "ExternalSecret", "ServiceAccount"}
 
 // Destroy deletes only objects labelled as shipit's for this app, and the namespace only when
 // shipit created it for this app.

@@ -128,6 +128,7 @@ func validateCommon(a *App) Errors {
 	c.limits()
 	c.requestsAndSecurity()
 	c.rollout()
+	c.schedCommon()
 	if a.StopGrace != "" {
 		c.seconds("stopGrace", a.StopGrace, 0)
 	}

@@ -67,6 +67,7 @@ func (c *checker) eks() {
 		}
 	}
 	c.sidecarLimits()
+	c.eksSched()
 	if ps := a.EKS.PodSecurity; ps != nil {
 		if ps.ReadOnlyRootFilesystem != nil || ps.Capabilities != nil {
 			c.errorf("eks.podSecurity", "set readOnlyRootFilesystem and capabilities in security: (per container)", "a pod's securityContext has no readOnlyRootFilesystem or capabilities")

@@ -39,7 +39,7 @@ func TestLoadErrors(t *testing.T) {
 		{"nested typo", base + "health: {pth: /x}\n", nil, "",
 			"shipit.yaml:11:10: health.pth: unknown field (did you mean path?)"},
 		{"unknown field, nothing close", base + "zzzzzzzzzz: 1\n", nil, "",
-			"shipit.yaml:11:1: zzzzzzzzzz: unknown field (known fields: args, autoscale, command, containerName, cpu, dependsOn, ecs, eks, env, environments, expose, health, image, init, labels, limits, logs, memory, name, port, ports, replicas, requests, role, rollout, secrets, security, sidecars, stopGrace, version, volumes)"},
+			"shipit.yaml:11:1: zzzzzzzzzz: unknown field (known fields: args, autoscale, command, containerName, cpu, dependsOn, ecs, eks, env, environments, expose, health, image, init, labels, limits, logs, memory, name, port, ports, replicas, requests, role, rollout, secrets, security, sidecars, stopCommand, stopGrace, version, volumes)"},
 		{"unset variable", strings.Replace(base, "web:1", "web:${TAG}", 1), nil, "",
 			"shipit.yaml:3:8: image: environment variable TAG is unset or empty (export TAG=… or give a default: ${TAG:-value})"},
 		{"missing name", strings.Replace(base, "name: web\n", "", 1), nil, "",
@@ -194,6 +194,9 @@ func TestTargetErrors(t *testing.T) {
 		{"sidecar without limits on EKS", base + "sidecars: [{name: log, image: x, memory: 64Mi}]\n", TargetEKS,
 			"shipit.yaml:11:12: sidecars[0].cpu: [eks] required on Kubernetes: every container has a limit (e.g. cpu: 0.25)"},
 		{"sidecar sharing the task on ECS", base + "sidecars: [{name: log, image: x}]\n", TargetECS, ""},
+		{"a GPU on Fargate", base + "limits: {gpu: 1}\n", TargetECS,
+			"shipit.yaml:11:15: limits.gpu: [ecs] ECS on Fargate does not support GPU resourceRequirements: Fargate tasks have no GPUs (run GPU work on EKS, or remove limits.gpu for ECS)"},
+		{"a GPU on EKS", base + "limits: {gpu: 1}\n", TargetEKS, ""},
 		{"Kubernetes Secret volume on ECS", base + "volumes: [{name: tls, path: /tls, secret: {name: web-tls}}]\n", TargetECS,
 			"shipit.yaml:11:11: volumes[0]: [ecs] a Kubernetes Secret or ConfigMap volume exists only on Kubernetes (move it under environments for EKS only, or read the values through secrets:)"},
 		{"tmpfs on Fargate", base + "volumes: [{name: tmp, path: /tmp, scratch: {memory: true}}]\n", TargetECS,
@@ -341,6 +344,11 @@ func TestTargetWarnings(t *testing.T) {
 		{"a liveness path on ECS", base + "health: {command: [/bin/check], liveness: {path: /live}}\n", TargetECS, []string{
 			"shipit.yaml:11:33: health.liveness: [ecs] ECS replaces tasks only on its container health check, which runs a command: this liveness check has no effect on ECS (give liveness a command for ECS)"}},
 		{"the same health path is a probe on EKS", base + "health: {path: /healthz}\n", TargetEKS, nil},
+		{"a stop command on ECS", base + "stopCommand: [sleep, \"5\"]\n", TargetECS, []string{"shipit.yaml:11:1: stopCommand: [ecs] ECS has no preStop hook: this command does not run on ECS, which deregisters the task from its load balancer, then sends SIGTERM (for connection draining, the target group's deregistration delay does that on ECS)"}},
+		{"a stop command on EKS", base + "stopCommand: [sleep, \"5\"]\n", TargetEKS, nil},
+		{"a stop command that outsleeps the grace", base + "stopCommand: [sleep, 30s]\n", TargetEKS, []string{"shipit.yaml:11:1: stopCommand: [eks] the stop command sleeps 30s, but the pod has 30s in all to stop (stopGrace): it is killed before the app is sent SIGTERM (sleep less than 30s, or raise stopGrace)"}},
+		{"no history to roll back to", base + "eks: {revisionHistoryLimit: 0}\n", TargetEKS, []string{"shipit.yaml:11:29: eks.revisionHistoryLimit: [eks] 0 keeps no old ReplicaSet once a rollout completes: `shipit rollback` has nothing to return to (an automatic rollback of a failed deploy still works: the old ReplicaSet stays until a rollout completes) (keep at least 1 to be able to roll back)"}},
+		{"a budget that blocks every drain", base + "replicas: 2\neks: {disruptionBudget: {minAvailable: 2}}\n", TargetEKS, []string{"shipit.yaml:12:7: eks.disruptionBudget: [eks] this budget allows no voluntary eviction of the app's 2 pod(s): node drains and cluster upgrades wait on it until they time out (allow at least one pod to go, e.g. maxUnavailable: 1)"}},
 		{"a shared ServiceAccount with a role", base + "role: arn:aws:iam::123456789012:role/web\neks: {serviceAccount: shared, createServiceAccount: false}\n", TargetEKS, []string{
 			"shipit.yaml:11:7: role: [eks] shipit does not change the existing ServiceAccount shared: the role reaches the pods only if that account carries the annotation (annotate it: eks.amazonaws.com/role-arn: arn:aws:iam::123456789012:role/web)"}},
 		{"warnings come sorted", strings.Replace(base, "  executionRole: arn:aws:iam::123456789012:role/exec", "  executionRole: arn:aws:iam::123456789012:role/web", 1) + "health: {path: /healthz}\nrole: arn:aws:iam::123456789012:role/web\n", TargetECS, []string{
