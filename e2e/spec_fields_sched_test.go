@@ -4,11 +4,16 @@ package e2e
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
 
+	"k8s.io/apimachinery/pkg/runtime"
+
 	"github.com/shipit-dev/shipit/e2e/harness"
+	"github.com/shipit-dev/shipit/pkg/eks"
+	"github.com/shipit-dev/shipit/pkg/spec"
 )
 
 // Scheduling, disruption, the stop hook and devices, deployed to the sandbox's real
@@ -233,5 +238,102 @@ func TestEKSRollbackWithoutHistory(t *testing.T) {
 	}
 	if got := kubectlOut(t, "-n", ns, "get", "deploy", "web", "-o", "jsonpath={.spec.template.spec.containers[0].image}"); got != "registry.local/web:v2" {
 		t.Errorf("after the refused rollback: %q", got)
+	}
+}
+
+// TestEKSSchedulingRulesMatchTheAPIServer: shipit's scheduling rules are the API server's,
+// never stricter nor looser. Each spec is validated by shipit, then rendered regardless and
+// dry-run applied to the sandbox's kube-apiserver: what shipit refuses, the API server refuses
+// (or, where it takes the Deployment, refuses every pod of it), and what shipit accepts, it
+// accepts.
+func TestEKSSchedulingRulesMatchTheAPIServer(t *testing.T) {
+	ns := harness.Namespace(t)
+	const (
+		ok     = "accepted"
+		server = "refused by the API server"
+		pods   = "Deployment accepted, every pod refused"
+	)
+	aff := func(s string) string { return "  affinity:\n" + s }
+	cases := []struct{ name, eks, extra, want string }{
+		{"operator Includes", aff("    nodeAffinity:\n      requiredDuringSchedulingIgnoredDuringExecution:\n        nodeSelectorTerms: [{matchExpressions: [{key: zone, operator: Includes, values: [a]}]}]\n"), "", server},
+		{"In without values", aff("    nodeAffinity:\n      requiredDuringSchedulingIgnoredDuringExecution:\n        nodeSelectorTerms: [{matchExpressions: [{key: zone, operator: In}]}]\n"), "", server},
+		{"Exists with values", aff("    nodeAffinity:\n      requiredDuringSchedulingIgnoredDuringExecution:\n        nodeSelectorTerms: [{matchExpressions: [{key: zone, operator: Exists, values: [a]}]}]\n"), "", server},
+		{"Gt with two values", aff("    nodeAffinity:\n      requiredDuringSchedulingIgnoredDuringExecution:\n        nodeSelectorTerms: [{matchExpressions: [{key: cores, operator: Gt, values: ['4', '8']}]}]\n"), "", server},
+		{"Gt with one value", aff("    nodeAffinity:\n      requiredDuringSchedulingIgnoredDuringExecution:\n        nodeSelectorTerms: [{matchExpressions: [{key: cores, operator: Gt, values: ['4']}]}]\n"), "", ok},
+		{"a required value that is no label value", aff("    nodeAffinity:\n      requiredDuringSchedulingIgnoredDuringExecution:\n        nodeSelectorTerms: [{matchExpressions: [{key: zone, operator: In, values: [eu west]}]}]\n"), "", server},
+		{"a preferred value that is no label value", aff("    nodeAffinity:\n      preferredDuringSchedulingIgnoredDuringExecution:\n        - {weight: 1, preference: {matchExpressions: [{key: zone, operator: In, values: [eu west]}]}}\n"), "", ok},
+		{"no node selector term", aff("    nodeAffinity:\n      requiredDuringSchedulingIgnoredDuringExecution: {nodeSelectorTerms: []}\n"), "", server},
+		{"a node field other than the name", aff("    nodeAffinity:\n      requiredDuringSchedulingIgnoredDuringExecution:\n        nodeSelectorTerms: [{matchFields: [{key: metadata.uid, operator: In, values: [a]}]}]\n"), "", server},
+		{"the node's name", aff("    nodeAffinity:\n      requiredDuringSchedulingIgnoredDuringExecution:\n        nodeSelectorTerms: [{matchFields: [{key: metadata.name, operator: In, values: [kwok-node-0]}]}]\n"), "", ok},
+		{"weight 0", aff("    nodeAffinity:\n      preferredDuringSchedulingIgnoredDuringExecution: [{weight: 0, preference: {}}]\n"), "", server},
+		{"weight 101", aff("    podAntiAffinity:\n      preferredDuringSchedulingIgnoredDuringExecution: [{weight: 101, podAffinityTerm: {topologyKey: kubernetes.io/hostname}}]\n"), "", server},
+		{"no topology key", aff("    podAffinity:\n      requiredDuringSchedulingIgnoredDuringExecution: [{labelSelector: {matchLabels: {app: db}}}]\n"), "", server},
+		{"matchLabelKeys without a selector", aff("    podAntiAffinity:\n      requiredDuringSchedulingIgnoredDuringExecution: [{topologyKey: kubernetes.io/hostname, matchLabelKeys: [pod-template-hash]}]\n"), "", server},
+		{"matchLabelKeys naming the selector's key", aff("    podAntiAffinity:\n      requiredDuringSchedulingIgnoredDuringExecution: [{topologyKey: kubernetes.io/hostname, labelSelector: {matchLabels: {app.kubernetes.io/name: web}}, matchLabelKeys: [app.kubernetes.io/name]}]\n"), "", pods},
+		{"matchLabelKeys naming a selector key the pods lack", aff("    podAntiAffinity:\n      requiredDuringSchedulingIgnoredDuringExecution: [{topologyKey: kubernetes.io/hostname, labelSelector: {matchLabels: {app: db}}, matchLabelKeys: [app]}]\n"), "", ok},
+		{"matchLabelKeys and mismatchLabelKeys", aff("    podAffinity:\n      preferredDuringSchedulingIgnoredDuringExecution: [{weight: 10, podAffinityTerm: {topologyKey: kubernetes.io/hostname, labelSelector: {matchLabels: {app: db}}, namespaceSelector: {}, matchLabelKeys: [pod-template-hash], mismatchLabelKeys: [tenant]}}]\n"), "", ok},
+		{"a selector operator Gt", aff("    podAntiAffinity:\n      requiredDuringSchedulingIgnoredDuringExecution: [{topologyKey: kubernetes.io/hostname, labelSelector: {matchExpressions: [{key: app, operator: Gt, values: ['1']}]}}]\n"), "", server},
+		{"a namespace that is no name", aff("    podAffinity:\n      requiredDuringSchedulingIgnoredDuringExecution: [{topologyKey: kubernetes.io/hostname, namespaces: [Shop]}]\n"), "", server},
+		{"spread maxSkew 0", "  topologySpread: [{maxSkew: 0, topologyKey: zone, whenUnsatisfiable: DoNotSchedule}]\n", "", server},
+		{"spread without whenUnsatisfiable", "  topologySpread: [{maxSkew: 1, topologyKey: zone}]\n", "", server},
+		{"spread minDomains with ScheduleAnyway", "  topologySpread: [{maxSkew: 1, topologyKey: zone, whenUnsatisfiable: ScheduleAnyway, minDomains: 3}]\n", "", server},
+		{"spread twice", "  topologySpread: [{maxSkew: 1, topologyKey: zone, whenUnsatisfiable: DoNotSchedule}, {maxSkew: 2, topologyKey: zone, whenUnsatisfiable: DoNotSchedule}]\n", "", server},
+		{"spread policy Respect", "  topologySpread: [{maxSkew: 1, topologyKey: zone, whenUnsatisfiable: DoNotSchedule, nodeTaintsPolicy: Respect}]\n", "", server},
+		{"spread matchLabelKeys naming the selector's key", "  topologySpread: [{maxSkew: 1, topologyKey: zone, whenUnsatisfiable: DoNotSchedule, matchLabelKeys: [app.kubernetes.io/name]}]\n", "", pods},
+		{"spread per revision", "  topologySpread: [{maxSkew: 1, topologyKey: zone, whenUnsatisfiable: DoNotSchedule, minDomains: 3, matchLabelKeys: [pod-template-hash], nodeAffinityPolicy: Ignore}]\n", "", ok},
+		{"minReadySeconds as long as the progress deadline", "  minReadySeconds: 60\n", "rollout: {timeout: 60s}\n", server},
+		{"minReadySeconds just below it", "  minReadySeconds: 59\n", "rollout: {timeout: 60s}\n", ok},
+		{"minReadySeconds -1", "  minReadySeconds: -1\n", "", server},
+		{"revisionHistoryLimit -1", "  revisionHistoryLimit: -1\n", "", server},
+		{"revisionHistoryLimit 0", "  revisionHistoryLimit: 0\n", "", ok},
+		{"a budget with both", "  disruptionBudget: {minAvailable: 1, maxUnavailable: 1}\n", "", server},
+		{"a budget over 100%", "  disruptionBudget: {maxUnavailable: 150%}\n", "", server},
+		{"a budget of 100%", "  disruptionBudget: {minAvailable: 100%}\n", "", ok},
+		{"a budget of 0", "  disruptionBudget: {maxUnavailable: 0, unhealthyPodEvictionPolicy: AlwaysAllow}\n", "", ok},
+		{"an eviction policy Never", "  disruptionBudget: {maxUnavailable: 1, unhealthyPodEvictionPolicy: Never}\n", "", server},
+		{"an extended resource without a domain", "  extendedResources: {gpu: 1}\n", "", server},
+		{"an extended resource below 0", "  extendedResources: {aws.amazon.com/neuron: -1}\n", "", server},
+		{"an extended resource of 0", "  extendedResources: {aws.amazon.com/neuron: 0}\n", "", ok},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			src := fmt.Sprintf("version: 1\nname: web\nimage: registry.local/web:v1\nport: 80\nreplicas: 1\n%seks:\n  namespace: %s\n%s", c.extra, ns, c.eks)
+			app, err := spec.Parse("shipit.yaml", []byte(src), spec.Options{Getenv: func(string) (string, bool) { return "", false }})
+			if err != nil {
+				t.Fatalf("load: %v", err)
+			}
+			errs, _ := app.Validate(spec.TargetEKS)
+			if (len(errs) == 0) != (c.want == ok) {
+				t.Errorf("shipit: %v, want %s", errs, c.want)
+			}
+			var objs []runtime.Object
+			for _, o := range eks.Render(app) {
+				if k := o.GetObjectKind().GroupVersionKind().Kind; k == "Deployment" || k == "PodDisruptionBudget" {
+					objs = append(objs, o)
+				}
+			}
+			manifest, err := eks.Manifest(objs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out, err := harness.KubectlInput(t, string(manifest), "apply", "--dry-run=server", "-f", "-")
+			if (err != nil) != (c.want == server) {
+				t.Errorf("API server dry run: %v %s, want %s", err, out, c.want)
+			}
+			if c.want != pods {
+				return
+			}
+			// Applied for real, the Deployment's ReplicaSet cannot create a single pod.
+			name := strings.ToLower(strings.NewReplacer(" ", "-", "'", "").Replace(c.name))
+			manifest = []byte(strings.ReplaceAll(string(manifest), "name: web\n", "name: "+name+"\n"))
+			if out, err := harness.KubectlInput(t, string(manifest), "apply", "-f", "-"); err != nil {
+				t.Fatalf("apply: %v %s", err, out)
+			}
+			waitFor(t, 30*time.Second, func() bool {
+				return strings.Contains(kubectlOut(t, "-n", ns, "get", "events", "--field-selector", "reason=FailedCreate", "-o", "jsonpath={.items[*].message}"),
+					"exists in both matchLabelKeys and labelSelector")
+			})
+			kubectlOut(t, "-n", ns, "delete", "deploy", name, "--wait=false")
+		})
 	}
 }

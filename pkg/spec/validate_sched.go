@@ -288,7 +288,10 @@ func (c *checker) podAffinityTerm(f string, t PodAffinityTerm) {
 }
 
 // labelKeys checks matchLabelKeys (or mismatchLabelKeys): label keys, only with a
-// labelSelector, and (for matchLabelKeys) not a key the selector already names.
+// labelSelector, and (for matchLabelKeys) not a key the selector already names when the pods
+// carry that label. The API server takes such a Deployment, then merges each key the pod
+// carries into the selector when it creates a pod, and refuses every pod for naming the key
+// twice; a key the pods do not carry is not merged, and is no error.
 func (c *checker) labelKeys(f, name string, keys []string, sel *LabelSelector) {
 	if len(keys) == 0 {
 		return
@@ -297,13 +300,27 @@ func (c *checker) labelKeys(f, name string, keys []string, sel *LabelSelector) {
 		c.errorf(f+"."+name, "add a labelSelector", "must not be specified when labelSelector is not set")
 		return
 	}
-	in := selectorKeys(sel)
+	in, carried := selectorKeys(sel), c.app.podLabelKeys()
 	for i, k := range keys {
 		c.labelKey(indexPath(f+"."+name, i), k)
-		if name == "matchLabelKeys" && in[k] {
-			c.errorf(indexPath(f+"."+name, i), "", "%q exists in both matchLabelKeys and labelSelector", clip(k))
+		if name == "matchLabelKeys" && in[k] && carried[k] {
+			c.errorf(indexPath(f+"."+name, i), "drop it from matchLabelKeys or from the labelSelector",
+				"%q exists in both matchLabelKeys and labelSelector: the pods carry it, so Kubernetes would refuse every pod", clip(k))
 		}
 	}
+}
+
+// podLabelKeys are the label keys of the app's pods: its labels, shipit's own, the selector's
+// and the ReplicaSet's pod-template-hash.
+func (a *App) podLabelKeys() map[string]bool {
+	keys := map[string]bool{"app.kubernetes.io/name": true, "app.kubernetes.io/managed-by": true, "pod-template-hash": true}
+	for k := range a.Labels {
+		keys[k] = true
+	}
+	for k := range a.EKS.Selector {
+		keys[k] = true
+	}
+	return keys
 }
 
 func (c *checker) topologySpread(i int, ts TopologySpread) {
