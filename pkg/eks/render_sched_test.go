@@ -2,15 +2,21 @@ package eks
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	policyv1 "k8s.io/api/policy/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/intstr"
+	dynfake "k8s.io/client-go/dynamic/fake"
 	"k8s.io/client-go/kubernetes/fake"
+	k8stesting "k8s.io/client-go/testing"
 )
 
 const schedSpec = `version: 1
@@ -172,5 +178,25 @@ func TestBudgetSummary(t *testing.T) {
 	pdb.Generation = 2
 	if got := BudgetSummary(pdb); !strings.Contains(got, "not yet evaluated") {
 		t.Errorf("got %q", got)
+	}
+}
+
+// TestBudgetsNeedNoRBACWithoutABudget: listing the app's objects (prune, destroy) gets past a
+// Forbidden on PodDisruptionBudgets when the spec has none, and stops on it when it has one.
+func TestBudgetsNeedNoRBACWithoutABudget(t *testing.T) {
+	listKinds := map[schema.GroupVersionResource]string{}
+	for kind, gvr := range kindResources {
+		listKinds[gvr] = kind + "List"
+	}
+	dyn := dynfake.NewSimpleDynamicClientWithCustomListKinds(runtime.NewScheme(), listKinds)
+	dyn.PrependReactor("list", "poddisruptionbudgets", func(k8stesting.Action) (bool, runtime.Object, error) {
+		return true, nil, apierrors.NewForbidden(schema.GroupResource{Group: "policy", Resource: "poddisruptionbudgets"}, "", errors.New("RBAC"))
+	})
+	s := &Session{dyn: dyn, disc: fake.NewClientset().Discovery()}
+	if _, err := s.owned(context.Background(), loadApp(t, "version: 1\nname: web\nimage: web:1\n")); err != nil {
+		t.Errorf("without a budget: %v", err)
+	}
+	if _, err := s.owned(context.Background(), loadApp(t, "version: 1\nname: web\nimage: web:1\nreplicas: 2\neks: {disruptionBudget: {maxUnavailable: 1}}\n")); err == nil || !apierrors.IsForbidden(errors.Unwrap(err)) {
+		t.Errorf("with a budget: %v, want the Forbidden", err)
 	}
 }
