@@ -88,3 +88,41 @@ func TestSchedulingLoadErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestSchemaKnowsScheduling: the schema takes the scheduling fields in Kubernetes' shape and
+// refuses what the loader refuses (a misspelt affinity field, an unknown spread policy).
+func TestSchemaKnowsScheduling(t *testing.T) {
+	s := compileSchema(t)
+	good := base + `stopCommand: [sleep, "5"]
+limits: {gpu: 1}
+eks:
+  minReadySeconds: 10
+  revisionHistoryLimit: 5
+  topologySpread: [{maxSkew: 1, topologyKey: topology.kubernetes.io/zone, whenUnsatisfiable: ScheduleAnyway, matchLabelKeys: [pod-template-hash]}]
+  affinity:
+    nodeAffinity:
+      requiredDuringSchedulingIgnoredDuringExecution:
+        nodeSelectorTerms: [{matchExpressions: [{key: kubernetes.io/arch, operator: In, values: [arm64]}]}]
+    podAntiAffinity:
+      preferredDuringSchedulingIgnoredDuringExecution:
+        - {weight: 100, podAffinityTerm: {labelSelector: {matchLabels: {app: web}}, topologyKey: kubernetes.io/hostname}}
+  disruptionBudget: {minAvailable: "50%", unhealthyPodEvictionPolicy: AlwaysAllow}
+  extendedResources: {aws.amazon.com/neuron: 1}
+`
+	if err := schemaCheck(t, s, []byte(good)); err != nil {
+		t.Errorf("schema refused the scheduling fields: %v", err)
+	}
+	if _, err := load(t, good, nil, ""); err != nil {
+		t.Errorf("load: %v", err)
+	}
+	for _, bad := range []string{
+		base + "eks: {affinity: {nodeAffinity: {requiredDuringScheduling: {nodeSelectorTerms: []}}}}\n",
+		base + "eks: {topologySpread: [{maxSkew: 1, topologyKey: zone, whenUnsatisfiable: DoNotSchedule, nodeTaintsPolicy: Respect}]}\n",
+		base + "eks: {disruptionBudget: {maxUnavailable: 1, unhealthyPodEvictionPolicy: Never}}\n",
+		base + "limits: {gpu: many}\n",
+	} {
+		if err := schemaCheck(t, s, []byte(bad)); err == nil {
+			t.Errorf("schema accepted:\n%s", bad)
+		}
+	}
+}
