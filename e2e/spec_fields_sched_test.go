@@ -239,6 +239,15 @@ func TestEKSRollbackWithoutHistory(t *testing.T) {
 	if got := kubectlOut(t, "-n", ns, "get", "deploy", "web", "-o", "jsonpath={.spec.template.spec.containers[0].image}"); got != "registry.local/web:v2" {
 		t.Errorf("after the refused rollback: %q", got)
 	}
+	// An automatic rollback still works: a failing rollout is not complete, so the controller
+	// keeps the old ReplicaSet (as the validation warning says).
+	bad := rewrite(t, eksApp(t, ns, "registry.local/web:crash-loop", ""), "eks: {namespace: "+ns+"}\n", extra)
+	if r := runShipit(t, "deploy", "--target", "eks", "-f", bad); r.code != 4 || !strings.Contains(r.stdout, "rolled back to revision 2") {
+		t.Fatalf("crash loop with no history: exit %d, want 4 (rolled back)\n%s", r.code, r.stdout)
+	}
+	if got := kubectlOut(t, "-n", ns, "get", "deploy", "web", "-o", "jsonpath={.spec.template.spec.containers[0].image}"); got != "registry.local/web:v2" {
+		t.Errorf("after the automatic rollback: %q", got)
+	}
 }
 
 // TestEKSSchedulingRulesMatchTheAPIServer: shipit's scheduling rules are the API server's,
