@@ -30,7 +30,8 @@ const (
 )
 
 // Render maps a validated spec to Kubernetes objects in apply order: Namespace,
-// ServiceAccount, ExternalSecret, PersistentVolume/Claim, Deployment, Service, HPA.
+// ServiceAccount, ExternalSecret, PersistentVolume/Claim, Deployment, Service, Ingress, HPA,
+// PodDisruptionBudget.
 func Render(app *spec.App) []runtime.Object {
 	hash := app.HashFor(spec.TargetEKS)
 	ns := app.EKS.Namespace
@@ -81,6 +82,9 @@ func Render(app *spec.App) []runtime.Object {
 	}
 	if app.Autoscale != nil {
 		objs = append(objs, hpa(app, meta(app.Name, true)))
+	}
+	if pdb := disruptionBudget(app, meta(app.Name, true)); pdb != nil {
+		objs = append(objs, pdb)
 	}
 	return objs
 }
@@ -138,6 +142,7 @@ func deployment(app *spec.App, meta metav1.ObjectMeta) *appsv1.Deployment {
 		n := int32(*app.Replicas)
 		d.Spec.Replicas = &n
 	}
+	schedule(app, d)
 	return d
 }
 

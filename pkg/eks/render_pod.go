@@ -26,7 +26,7 @@ func podSpec(app *spec.App) corev1.PodSpec {
 		Resources:       resources(mainCPU, mainMem, app.Requests),
 		SecurityContext: securityContext(app.Security),
 	}
-	withEphemeralStorage(&main.Resources, app.Requests, app.Limits)
+	withEphemeralStorage(&main.Resources, app.Requests, app.Limits.AsRequests())
 	for _, p := range app.Ports {
 		main.Ports = append(main.Ports, corev1.ContainerPort{
 			Name: p.Name, ContainerPort: int32(p.Port), Protocol: corev1.Protocol(strings.ToUpper(p.Protocol)),

@@ -23,7 +23,7 @@ type App struct {
 	Requests      *Requests `yaml:"requests,omitempty" json:"requests,omitempty"`
 	// Limits caps the app container below what the task leaves it (ECS container memory,
 	// Kubernetes limits); default: all of it.
-	Limits    *Requests         `yaml:"limits,omitempty" json:"limits,omitempty"`
+	Limits    *Limits           `yaml:"limits,omitempty" json:"limits,omitempty"`
 	Security  *Security         `yaml:"security,omitempty" json:"security,omitempty"`
 	Replicas  *int              `yaml:"replicas,omitempty" json:"replicas,omitempty"`
 	Autoscale *Autoscale        `yaml:"autoscale,omitempty" json:"autoscale,omitempty"`
@@ -43,11 +43,15 @@ type App struct {
 	Init []Sidecar `yaml:"init,omitempty" json:"init,omitempty"`
 	// StopGrace is how long a container has to stop after SIGTERM: ECS stopTimeout,
 	// Kubernetes terminationGracePeriodSeconds. Default: the platform's (30 s).
-	StopGrace string  `yaml:"stopGrace,omitempty" json:"stopGrace,omitempty"`
-	Rollout   Rollout `yaml:"rollout,omitempty" json:"rollout"`
-	Logs      Logs    `yaml:"logs,omitempty" json:"logs"`
-	ECS       ECS     `yaml:"ecs,omitempty" json:"ecs"`
-	EKS       EKS     `yaml:"eks,omitempty" json:"eks"`
+	StopGrace string `yaml:"stopGrace,omitempty" json:"stopGrace,omitempty"`
+	// StopCommand runs in the app container before it is sent SIGTERM (Kubernetes preStop
+	// exec hook), e.g. [sleep, "5"] so that callers stop sending before the app stops
+	// listening. ECS has no such hook: a warning says so.
+	StopCommand []string `yaml:"stopCommand,omitempty" json:"stopCommand,omitempty"`
+	Rollout     Rollout  `yaml:"rollout,omitempty" json:"rollout"`
+	Logs        Logs     `yaml:"logs,omitempty" json:"logs"`
+	ECS         ECS      `yaml:"ecs,omitempty" json:"ecs"`
+	EKS         EKS      `yaml:"eks,omitempty" json:"eks"`
 
 	// Environments are overlays merged by Load; they never reach the resolved App. The field
 	// exists so the strict decoder and the JSON Schema know the key.
@@ -438,6 +442,22 @@ type EKS struct {
 	CreateServiceAccount *bool  `yaml:"createServiceAccount,omitempty" json:"createServiceAccount,omitempty"`
 	SecretStore          string `yaml:"secretStore,omitempty" json:"secretStore,omitempty"`
 	ParameterStore       string `yaml:"parameterStore,omitempty" json:"parameterStore,omitempty"`
+	// MinReadySeconds is how long a new pod must stay ready before it counts as available
+	// (and the rollout moves on); RevisionHistoryLimit is how many old ReplicaSets the
+	// Deployment keeps for rollbacks (Kubernetes' default: 10). See types_sched.go for the
+	// scheduling and disruption fields.
+	MinReadySeconds      *int `yaml:"minReadySeconds,omitempty" json:"minReadySeconds,omitempty"`
+	RevisionHistoryLimit *int `yaml:"revisionHistoryLimit,omitempty" json:"revisionHistoryLimit,omitempty"`
+	// Affinity places the pods relative to nodes and to other pods (Kubernetes' own shape);
+	// TopologySpread spreads the replicas across zones or nodes.
+	Affinity       *Affinity        `yaml:"affinity,omitempty" json:"affinity,omitempty"`
+	TopologySpread []TopologySpread `yaml:"topologySpread,omitempty" json:"topologySpread,omitempty"`
+	// DisruptionBudget limits voluntary evictions (node drains, cluster upgrades): a
+	// PodDisruptionBudget selecting the app's pods.
+	DisruptionBudget *DisruptionBudget `yaml:"disruptionBudget,omitempty" json:"disruptionBudget,omitempty"`
+	// ExtendedResources are device-plugin resources the app container needs (limits, and
+	// requests equal to them): aws.amazon.com/neuron, vpc.amazonaws.com/pod-eni, …
+	ExtendedResources map[string]int64 `yaml:"extendedResources,omitempty" json:"extendedResources,omitempty"`
 }
 
 // Ingress tunes the ALB of a public app on Kubernetes.

@@ -132,6 +132,7 @@ func validateCommon(a *App) Errors {
 	c.volumeItems()
 	c.sidecarFields()
 	c.rollout()
+	c.schedCommon()
 	if a.StopGrace != "" {
 		c.seconds("stopGrace", a.StopGrace, 0)
 	}

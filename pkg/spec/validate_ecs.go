@@ -108,6 +108,7 @@ func (c *checker) ecs() {
 	}
 	c.ecsContainers()
 	c.ecsEKSOnly()
+	c.ecsSched()
 	for _, k := range sortedKeys(a.Secrets) {
 		if ParseSecretRef(a.Secrets[k]).Kind == KubernetesSecret {
 			c.errorf("secrets."+k, "use a Secrets Manager or SSM ARN, or move it under environments for EKS only",

@@ -84,7 +84,7 @@ func (c *checker) ephemeralStorage() {
 		return q, true
 	}
 	req, okReq := parse("requests.ephemeralStorage", a.Requests)
-	lim, okLim := parse("limits.ephemeralStorage", a.Limits)
+	lim, okLim := parse("limits.ephemeralStorage", a.Limits.AsRequests())
 	if okReq && okLim && req.Cmp(lim) > 0 {
 		c.errorf("requests.ephemeralStorage", "requests stay at or below the limit", "%s is more than limits.ephemeralStorage %s", a.Requests.EphemeralStorage, a.Limits.EphemeralStorage)
 	}
@@ -362,7 +362,7 @@ func (c *checker) ecsEKSOnly() {
 	for _, r := range []struct {
 		f string
 		r *Requests
-	}{{"requests", a.Requests}, {"limits", a.Limits}} {
+	}{{"requests", a.Requests}, {"limits", a.Limits.AsRequests()}} {
 		if r.r != nil && r.r.EphemeralStorage != "" {
 			c.warnf(r.f+".ephemeralStorage", "size the task's with ecs.ephemeralStorage (21Gi–200Gi)",
 				"ECS sizes ephemeral storage per task, not per container: this is honoured on EKS only")
