@@ -407,6 +407,12 @@ metadata:
   done
   kubectl --kubeconfig="$KUBECONFIG_FILE" apply -f - <<<"$nodes" >/dev/null
   wait_ready kwok "$SANDBOX_NODES node(s) Ready" 60 nodes_ready
+  # kwok's nodes have cpu, memory and pods but no disk: give them the ephemeral storage a real
+  # node has, or a pod that requests ephemeral-storage is never scheduled.
+  for ((i = 0; i < SANDBOX_NODES; i++)); do
+    kubectl --kubeconfig="$KUBECONFIG_FILE" patch node "kwok-node-$i" --subresource=status --type=merge \
+      -p '{"status":{"capacity":{"ephemeral-storage":"100Gi"},"allocatable":{"ephemeral-storage":"100Gi"}}}' >/dev/null
+  done
   # Pods are refused in a namespace until the serviceaccount controller made its "default".
   wait_ready kube-controller-manager "default service account" 60 kcurl /api/v1/namespaces/default/serviceaccounts/default
   trap - EXIT

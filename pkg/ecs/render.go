@@ -271,8 +271,8 @@ func service(app *spec.App, tags []types.Tag) *ecs.CreateServiceInput {
 			ContainerName:  aws.String(app.MainContainer()),
 			ContainerPort:  aws.Int32(int32(exposed[0].Port)),
 		}}
-		if app.Health != nil && app.Health.Grace != "" {
-			svc.HealthCheckGracePeriodSeconds = aws.Int32(int32(spec.Seconds(app.Health.Grace)))
+		if w := app.Health.StartupWindow(); w > 0 {
+			svc.HealthCheckGracePeriodSeconds = aws.Int32(int32(w))
 		}
 	}
 	// An exposed app with ecs.discovery registers in Cloud Map; the registry's ARN only

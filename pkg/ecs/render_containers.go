@@ -127,8 +127,10 @@ func healthCheck(health *spec.Health) *types.HealthCheck {
 		Timeout:  aws.Int32(int32(spec.Seconds(h.Timeout))),
 		Retries:  aws.Int32(int32(h.Failures)),
 	}
-	if health.Grace != "" {
-		hc.StartPeriod = aws.Int32(int32(spec.Seconds(health.Grace)))
+	// ECS has no startup check: grace, or the window health.startup allows, is the period
+	// in which failures do not count.
+	if w := health.StartupWindow(); w > 0 {
+		hc.StartPeriod = aws.Int32(int32(w))
 	}
 	return hc
 }

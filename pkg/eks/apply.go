@@ -29,6 +29,7 @@ var kindResources = map[string]schema.GroupVersionResource{
 	"Service":                 {Version: "v1", Resource: "services"},
 	"Ingress":                 {Group: "networking.k8s.io", Version: "v1", Resource: "ingresses"},
 	"HorizontalPodAutoscaler": {Group: "autoscaling", Version: "v2", Resource: "horizontalpodautoscalers"},
+	"PodDisruptionBudget":     {Group: "policy", Version: "v1", Resource: "poddisruptionbudgets"},
 }
 
 // object is one rendered object ready for the dynamic client.

@@ -245,6 +245,9 @@ func (s *Session) undo(ctx context.Context, app *spec.App, to string) (string, i
 		}
 	}
 	if pick == nil {
+		if l := d.Spec.RevisionHistoryLimit; l != nil && *l == 0 {
+			return "", 0, fmt.Errorf("deployment %s keeps no old revisions (eks.revisionHistoryLimit: 0): there is nothing to roll back to; deploy the previous version instead, and keep at least 1 revision to be able to roll back", app.Name)
+		}
 		if to != "" {
 			return "", 0, fmt.Errorf("revision %s of deployment %s not found (see `shipit status` for the revisions kept)", to, app.Name)
 		}

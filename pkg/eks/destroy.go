@@ -16,7 +16,7 @@ import (
 )
 
 // destroyOrder deletes dependents first: nothing is left pointing at what is already gone.
-var destroyOrder = []string{"HorizontalPodAutoscaler", "Ingress", "Service", "Deployment", "PersistentVolumeClaim", "PersistentVolume", "ExternalSecret", "ServiceAccount"}
+var destroyOrder = []string{"HorizontalPodAutoscaler", "PodDisruptionBudget", "Ingress", "Service", "Deployment", "PersistentVolumeClaim", "PersistentVolume", "ExternalSecret", "ServiceAccount"}
 
 // Destroy deletes only objects labelled as shipit's for this app, and the namespace only when
 // shipit created it for this app.
@@ -115,6 +115,11 @@ func (s *Session) owned(ctx context.Context, app *spec.App) ([]ownedObject, erro
 			continue
 		}
 		list, err := s.dyn.Resource(gvr).Namespace(ns).List(ctx, metav1.ListOptions{LabelSelector: sel})
+		if err != nil && kind == "PodDisruptionBudget" && apierrors.IsForbidden(err) && app.EKS.DisruptionBudget == nil {
+			// An identity allowed no PodDisruptionBudgets (RBAC written before shipit rendered
+			// them) still deploys and destroys an app that has none.
+			continue
+		}
 		if err != nil {
 			return nil, fmt.Errorf("list %s in %s: %w", gvr.Resource, ns, err)
 		}

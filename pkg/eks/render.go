@@ -30,8 +30,8 @@ const (
 )
 
 // Render maps a validated spec to Kubernetes objects in apply order (Namespace,
-// ServiceAccount, ExternalSecret, PersistentVolume/Claim, Deployment, Service, HPA), with
-// eks.patches applied last. Only a patch can fail.
+// ServiceAccount, ExternalSecret, PersistentVolume/Claim, Deployment, Service, Ingress, HPA,
+// PodDisruptionBudget), with eks.patches applied last. Only a patch can fail.
 func Render(app *spec.App) ([]runtime.Object, error) {
 	return applyPatches(app, renderObjects(app))
 }
@@ -78,12 +78,18 @@ func renderObjects(app *spec.App) []runtime.Object {
 	objs = append(objs, deployment(app, meta(app.Name, true)))
 	if app.Expose != "none" && len(app.ExposedPorts()) > 0 {
 		objs = append(objs, service(app, meta(ServiceName(app), true)))
+		if ps := publicService(app, meta); ps != nil {
+			objs = append(objs, ps)
+		}
 		if app.PublicViaALB() {
 			objs = append(objs, ingress(app, meta(app.Name, true)))
 		}
 	}
 	if app.Autoscale != nil {
 		objs = append(objs, hpa(app, meta(app.Name, true)))
+	}
+	if pdb := disruptionBudget(app, meta(app.Name, true)); pdb != nil {
+		objs = append(objs, pdb)
 	}
 	return objs
 }
@@ -98,12 +104,7 @@ func SelectorLabels(app *spec.App) map[string]string {
 }
 
 // ServiceName is the app's Service: eks.serviceName, else the app's name.
-func ServiceName(app *spec.App) string {
-	if app.EKS.ServiceName != "" {
-		return app.EKS.ServiceName
-	}
-	return app.Name
-}
+func ServiceName(app *spec.App) string { return spec.ServiceNameOf(app) }
 
 func objectLabels(app *spec.App) map[string]string {
 	l := map[string]string{}
@@ -146,6 +147,7 @@ func deployment(app *spec.App, meta metav1.ObjectMeta) *appsv1.Deployment {
 		n := int32(*app.Replicas)
 		d.Spec.Replicas = &n
 	}
+	schedule(app, d)
 	return d
 }
 

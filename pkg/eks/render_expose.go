@@ -19,27 +19,45 @@ func service(app *spec.App, meta metav1.ObjectMeta) *corev1.Service {
 		ObjectMeta: meta,
 		Spec:       corev1.ServiceSpec{Type: corev1.ServiceTypeClusterIP, Selector: SelectorLabels(app)},
 	}
-	for _, p := range app.ExposedPorts() {
-		port := p.Port
-		if p.ServicePort != 0 {
-			port = p.ServicePort
-		}
-		svc.Spec.Ports = append(svc.Spec.Ports, corev1.ServicePort{
-			Name: p.Name, Port: int32(port), TargetPort: intstr.FromString(p.Name),
-			Protocol: corev1.Protocol(strings.ToUpper(p.Protocol)),
-		})
+	if app.EKS.ServiceType == "NodePort" {
+		svc.Spec.Type = corev1.ServiceTypeNodePort
 	}
+	svc.Spec.Ports = servicePorts(app, svc.Spec.Type == corev1.ServiceTypeNodePort)
 	for k, v := range app.EKS.ServiceAnnotations {
 		svc.Annotations[k] = v
 	}
-	if app.Expose == "public" && !app.PublicViaALB() {
-		// An internet-facing NLB by the AWS Load Balancer Controller, targeting pod IPs.
+	if app.Expose == "public" && !app.PublicViaALB() && app.EKS.PublicService == nil {
+		// An internet-facing NLB by the AWS Load Balancer Controller, targeting pod IPs (with
+		// eks.publicService, on a Service of its own).
 		svc.Spec.Type = corev1.ServiceTypeLoadBalancer
-		svc.Annotations["service.beta.kubernetes.io/aws-load-balancer-type"] = "external"
-		svc.Annotations["service.beta.kubernetes.io/aws-load-balancer-nlb-target-type"] = "ip"
-		svc.Annotations["service.beta.kubernetes.io/aws-load-balancer-scheme"] = "internet-facing"
+		nlbAnnotations(svc.Annotations)
 	}
 	return svc
+}
+
+// servicePorts are the exposed ports as a Service's: the service port (default the container
+// port) under servicePortName (default the port's name), to the container port by name, and
+// the fixed node port of a NodePort Service.
+func servicePorts(app *spec.App, nodePorts bool) []corev1.ServicePort {
+	var out []corev1.ServicePort
+	for _, p := range app.ExposedPorts() {
+		port, name := p.Port, p.Name
+		if p.ServicePort != 0 {
+			port = p.ServicePort
+		}
+		if p.ServicePortName != "" {
+			name = p.ServicePortName
+		}
+		sp := corev1.ServicePort{
+			Name: name, Port: int32(port), TargetPort: intstr.FromString(p.Name),
+			Protocol: corev1.Protocol(strings.ToUpper(p.Protocol)),
+		}
+		if nodePorts {
+			sp.NodePort = int32(p.NodePort)
+		}
+		out = append(out, sp)
+	}
+	return out
 }
 
 // ingress puts an ALB of the AWS Load Balancer Controller (IngressClass alb) in front of the

@@ -2,7 +2,6 @@ package eks
 
 import (
 	"maps"
-	"math"
 	"sort"
 	"strings"
 
@@ -27,6 +26,7 @@ func podSpec(app *spec.App) corev1.PodSpec {
 		Resources:       resources(mainCPU, mainMem, app.Requests),
 		SecurityContext: securityContext(app.Security),
 	}
+	withEphemeralStorage(&main.Resources, app.Requests, app.Limits.AsRequests())
 	for _, p := range app.Ports {
 		main.Ports = append(main.Ports, corev1.ContainerPort{
 			Name: p.Name, ContainerPort: int32(p.Port), Protocol: corev1.Protocol(strings.ToUpper(p.Protocol)),
@@ -41,10 +41,8 @@ func podSpec(app *spec.App) corev1.PodSpec {
 		case !l.Off:
 			main.LivenessProbe = probe(l, l.Failures)
 		}
-		if h.Grace != "" {
-			// The startup probe holds liveness off for `grace`, then hands over.
-			main.StartupProbe = probe(h, startupFailures(spec.Seconds(h.Grace), spec.Seconds(h.Interval)))
-		}
+		// The startup probe holds readiness and liveness off until the app has started.
+		main.StartupProbe = startupProbe(h)
 	}
 	ps := corev1.PodSpec{
 		ServiceAccountName: app.EKS.ServiceAccount,
@@ -109,6 +107,7 @@ func sidecarContainer(s spec.Sidecar, cpu, mem int64) corev1.Container {
 		Resources:       resources(cpu, mem, s.Requests),
 		SecurityContext: securityContext(s.Security),
 	}
+	withEphemeralStorage(&c.Resources, s.Requests, nil)
 	for _, k := range sortedKeys(s.Env) {
 		c.Env = append(c.Env, corev1.EnvVar{Name: k, Value: s.Env[k]})
 	}
@@ -148,9 +147,9 @@ func podVolume(app *spec.App, v spec.Volume) corev1.Volume {
 		}
 		out.EmptyDir = ed
 	case v.Secret != nil:
-		out.Secret = &corev1.SecretVolumeSource{SecretName: v.Secret.Name}
+		out.Secret = &corev1.SecretVolumeSource{SecretName: v.Secret.Name, Items: keyToPaths(v.Secret.Items)}
 	case v.ConfigMap != nil:
-		out.ConfigMap = &corev1.ConfigMapVolumeSource{LocalObjectReference: corev1.LocalObjectReference{Name: v.ConfigMap.Name}}
+		out.ConfigMap = &corev1.ConfigMapVolumeSource{LocalObjectReference: corev1.LocalObjectReference{Name: v.ConfigMap.Name}, Items: keyToPaths(v.ConfigMap.Items)}
 	}
 	return out
 }
@@ -174,17 +173,6 @@ func securityContext(s *spec.Security) *corev1.SecurityContext {
 		}
 	}
 	return sc
-}
-
-// startupFailures is the startup probe's failureThreshold that gives a container at least
-// `grace` seconds: probes run at 0, p, 2p, …, so n failures kill it at (n-1)·p, and n-1 must
-// cover the grace period. Clamped to int32, where the API stores it.
-func startupFailures(grace, period int) int {
-	if period <= 0 {
-		return 1
-	}
-	n := int64(grace+period-1)/int64(period) + 1
-	return int(min(n, math.MaxInt32))
 }
 
 // resources sets limits (never an unbounded container; the pod's total matches the ECS task
@@ -236,7 +224,8 @@ func probe(h *spec.Health, failures int) *corev1.Probe {
 	return p
 }
 
-// envVars is env (plain values) and secrets (references), sorted by name.
+// envVars is eks.env (values Kubernetes supplies) first, then env (plain values) and secrets
+// (references), each part sorted by name: env values may refer to eks.env as $(NAME).
 func envVars(app *spec.App) []corev1.EnvVar {
 	var out []corev1.EnvVar
 	for k, v := range app.Env {
@@ -252,5 +241,5 @@ func envVars(app *spec.App) []corev1.EnvVar {
 		}})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
-	return out
+	return append(sourcedEnv(app), out...)
 }

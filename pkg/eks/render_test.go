@@ -97,7 +97,7 @@ func TestStartupProbeCoversTheGrace(t *testing.T) {
 		{30, 10, 4}, {5, 10, 2}, {10, 10, 2}, {31, 10, 5}, {1, 1, 2},
 		{2147483647, 1, 2147483647}, // clamped to int32, never wrapped
 	} {
-		got := startupFailures(c.grace, c.period)
+		got := spec.StartupFailures(c.grace, c.period)
 		if got != c.want {
 			t.Errorf("grace %d period %d: %d, want %d", c.grace, c.period, got, c.want)
 		}

@@ -113,6 +113,11 @@ func Evaluate(d *appsv1.Deployment, rss []*appsv1.ReplicaSet, pods []*corev1.Pod
 		dec.Message = fmt.Sprintf("waiting: %d old replicas pending termination%s", st.Replicas-st.UpdatedReplicas, phases)
 	case st.AvailableReplicas < st.UpdatedReplicas:
 		dec.Message = fmt.Sprintf("waiting: %d of %d updated replicas available%s", st.AvailableReplicas, st.UpdatedReplicas, phases)
+		if m := d.Spec.MinReadySeconds; m > 0 && st.ReadyReplicas > st.AvailableReplicas {
+			// Ready is not enough: kubectl's rule counts available pods, which lag ready ones
+			// by minReadySeconds.
+			dec.Message += fmt.Sprintf("; %d ready, counted available once ready for %ds (eks.minReadySeconds)", st.ReadyReplicas, m)
+		}
 	default:
 		dec.Phase = target.Succeeded
 		dec.Ready = int(st.ReadyReplicas) // the old pods are gone

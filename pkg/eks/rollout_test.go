@@ -21,6 +21,11 @@ func deploy(gen, observed int64, replicas, updated, total, ready, available int3
 	}
 }
 
+func minReady(d *appsv1.Deployment, secs int32) *appsv1.Deployment {
+	d.Spec.MinReadySeconds = secs
+	return d
+}
+
 // template is the pod template of revision rev (its image names it).
 func template(rev string) corev1.PodTemplateSpec {
 	return corev1.PodTemplateSpec{
@@ -69,6 +74,10 @@ func TestEvaluate(t *testing.T) {
 			target.Progressing, "waiting: 1 old replicas pending termination"},
 		{"updated but not available", deploy(2, 2, 3, 3, 3, 2, 2, "2"), nil,
 			target.Progressing, "waiting: 2 of 3 updated replicas available"},
+		{"ready but not yet available: minReadySeconds holds the rollout", minReady(deploy(2, 2, 3, 3, 3, 3, 1, "2"), 10), nil,
+			target.Progressing, "waiting: 1 of 3 updated replicas available; 3 ready, counted available once ready for 10s (eks.minReadySeconds)"},
+		{"available after minReadySeconds: done", minReady(deploy(2, 2, 3, 3, 3, 3, 3, "2"), 10), nil,
+			target.Succeeded, `deployment "web" successfully rolled out: 3/3 ready`},
 		{"done", deploy(2, 2, 3, 3, 3, 3, 3, "2"), nil,
 			target.Succeeded, `deployment "web" successfully rolled out: 3/3 ready`},
 		{"zero replicas is done at once", deploy(2, 2, 0, 0, 0, 0, 0, "2"), nil,

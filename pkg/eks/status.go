@@ -75,6 +75,7 @@ func (s *Session) Status(ctx context.Context, app *spec.App) (*target.Status, er
 	if newRS != nil {
 		st.Digest = imageDigest(pods.Items, newRS.Labels[appsv1.DefaultDeploymentUniqueLabelKey], app.MainContainer())
 	}
+	st.DisruptionBudget = s.budgetStatus(ctx, app)
 	st.Events = s.lastEvents(ctx, ns, d, rss, pods.Items, 8)
 	st.InProgress = s.inProgress(ctx, app)
 	return st, nil

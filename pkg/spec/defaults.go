@@ -67,6 +67,9 @@ func applyDefaults(a *App) {
 			defaultHealth(l, h, a.Ports)
 			l.Successes = own
 		}
+		if h.Startup != nil {
+			defaultStartup(h, a.Ports)
+		}
 	}
 	r := &a.Rollout
 	if r.Timeout == "" {

@@ -70,7 +70,7 @@ func checkNode(n *yaml.Node, t reflect.Type, path, file string, errs *Errors) {
 		if n.Kind != yaml.ScalarNode {
 			add("expected a single value, got "+kindName(n), "")
 		}
-	case reflect.Int:
+	case reflect.Int, reflect.Int32, reflect.Int64:
 		if n.Kind != yaml.ScalarNode || n.ShortTag() != "!!int" {
 			add(fmt.Sprintf("expected a whole number, got %s", describe(n)), "")
 		}

@@ -23,7 +23,7 @@ type App struct {
 	Requests      *Requests `yaml:"requests,omitempty" json:"requests,omitempty"`
 	// Limits caps the app container below what the task leaves it (ECS container memory,
 	// Kubernetes limits); default: all of it.
-	Limits    *Requests         `yaml:"limits,omitempty" json:"limits,omitempty"`
+	Limits    *Limits           `yaml:"limits,omitempty" json:"limits,omitempty"`
 	Security  *Security         `yaml:"security,omitempty" json:"security,omitempty"`
 	Replicas  *int              `yaml:"replicas,omitempty" json:"replicas,omitempty"`
 	Autoscale *Autoscale        `yaml:"autoscale,omitempty" json:"autoscale,omitempty"`
@@ -43,11 +43,15 @@ type App struct {
 	Init []Sidecar `yaml:"init,omitempty" json:"init,omitempty"`
 	// StopGrace is how long a container has to stop after SIGTERM: ECS stopTimeout,
 	// Kubernetes terminationGracePeriodSeconds. Default: the platform's (30 s).
-	StopGrace string  `yaml:"stopGrace,omitempty" json:"stopGrace,omitempty"`
-	Rollout   Rollout `yaml:"rollout,omitempty" json:"rollout"`
-	Logs      Logs    `yaml:"logs,omitempty" json:"logs"`
-	ECS       ECS     `yaml:"ecs,omitempty" json:"ecs"`
-	EKS       EKS     `yaml:"eks,omitempty" json:"eks"`
+	StopGrace string `yaml:"stopGrace,omitempty" json:"stopGrace,omitempty"`
+	// StopCommand runs in the app container before it is sent SIGTERM (Kubernetes preStop
+	// exec hook), e.g. [sleep, "5"] so that callers stop sending before the app stops
+	// listening. ECS has no such hook: a warning says so.
+	StopCommand []string `yaml:"stopCommand,omitempty" json:"stopCommand,omitempty"`
+	Rollout     Rollout  `yaml:"rollout,omitempty" json:"rollout"`
+	Logs        Logs     `yaml:"logs,omitempty" json:"logs"`
+	ECS         ECS      `yaml:"ecs,omitempty" json:"ecs"`
+	EKS         EKS      `yaml:"eks,omitempty" json:"eks"`
 
 	// Environments are overlays merged by Load; they never reach the resolved App. The field
 	// exists so the strict decoder and the JSON Schema know the key.
@@ -68,6 +72,12 @@ type Port struct {
 	// ServicePort is the port callers use on Kubernetes (a Service's 80 in front of the
 	// container's 8080). Default: the container port.
 	ServicePort int `yaml:"servicePort,omitempty" json:"servicePort,omitempty"`
+	// ServicePortName names the Service's port when it is not the container port's name (a
+	// published Service whose port is http in front of a container port http-server).
+	ServicePortName string `yaml:"servicePortName,omitempty" json:"servicePortName,omitempty"`
+	// NodePort fixes the port every node opens for it (eks.serviceType: NodePort; Kubernetes
+	// only). Default: one the cluster picks.
+	NodePort int `yaml:"nodePort,omitempty" json:"nodePort,omitempty"`
 	// Expose false keeps the port inside the task or pod (metrics, admin): not in the
 	// Service, not behind the load balancer. Default true.
 	Expose *bool `yaml:"expose,omitempty" json:"expose,omitempty"`
@@ -116,7 +126,12 @@ type Health struct {
 	// (a readiness path that checks dependencies must not restart pods during an outage).
 	// Its own liveness and grace are not used. Off: true turns liveness off.
 	Liveness *Health `yaml:"liveness,omitempty" json:"liveness,omitempty"`
-	Off      bool    `yaml:"off,omitempty" json:"off,omitempty"`
+	// Startup, when set, is the check a slow starter passes once before readiness and liveness
+	// begin (a Kubernetes startup probe of its own; a JVM's /healthy for up to 30 × 10 s).
+	// Timings it leaves out come from health, but not initialDelay or successes. With grace,
+	// grace sizes its failures; on ECS only its window maps (startPeriod).
+	Startup *Health `yaml:"startup,omitempty" json:"startup,omitempty"`
+	Off     bool    `yaml:"off,omitempty" json:"off,omitempty"`
 }
 
 // MainLimits are the app container's limits: limits: where set, else what the sidecars
@@ -186,6 +201,17 @@ type Scratch struct {
 // FileSource is an existing Kubernetes Secret or ConfigMap mounted as files (EKS only).
 type FileSource struct {
 	Name string `yaml:"name" json:"name"`
+	// Items mounts only these keys, each under its own file name (Kubernetes items); default:
+	// every key under its own name.
+	Items []KeyToPath `yaml:"items,omitempty" json:"items,omitempty"`
+}
+
+// KeyToPath puts one key of a Secret or ConfigMap volume at a relative path, optionally with
+// its own file mode (0–0777).
+type KeyToPath struct {
+	Key  string `yaml:"key" json:"key"`
+	Path string `yaml:"path" json:"path"`
+	Mode *int   `yaml:"mode,omitempty" json:"mode,omitempty"`
 }
 
 // Mount puts one of the app's volumes into a sidecar.
@@ -200,6 +226,9 @@ type Mount struct {
 type Requests struct {
 	CPU    string `yaml:"cpu,omitempty" json:"cpu,omitempty"`
 	Memory string `yaml:"memory,omitempty" json:"memory,omitempty"`
+	// EphemeralStorage is the container's local disk (Kubernetes ephemeral-storage). ECS sizes
+	// ephemeral storage per task (ecs.ephemeralStorage), so it is honoured on EKS only.
+	EphemeralStorage string `yaml:"ephemeralStorage,omitempty" json:"ephemeralStorage,omitempty"`
 }
 
 // Security is how a container runs: its user and group, a read-only root file system, and
@@ -398,6 +427,16 @@ type EKS struct {
 	NodeSelector map[string]string `yaml:"nodeSelector,omitempty" json:"nodeSelector,omitempty"`
 	Tolerations  []Toleration      `yaml:"tolerations,omitempty" json:"tolerations,omitempty"`
 	EnvFrom      []EnvFrom         `yaml:"envFrom,omitempty" json:"envFrom,omitempty"`
+	// Env are app container variables whose values Kubernetes supplies: the downward API
+	// (the pod's namespace, name, node, IP) or one key of an existing ConfigMap or Secret.
+	// They come first in the container's env, so env values can use them as $(NAME).
+	Env map[string]EnvSource `yaml:"env,omitempty" json:"env,omitempty"`
+	// ServiceType NodePort opens the Service's ports on every node (ports[].nodePort fixes
+	// one); default ClusterIP.
+	ServiceType string `yaml:"serviceType,omitempty" json:"serviceType,omitempty"`
+	// PublicService puts the public NLB on a second, LoadBalancer Service of this name
+	// (Online Boutique's frontend-external), so the app's own Service stays in-cluster.
+	PublicService *PublicService `yaml:"publicService,omitempty" json:"publicService,omitempty"`
 	// PodAnnotations go on the pod template (prometheus.io/scrape, sidecar injectors);
 	// ServiceAnnotations on the Service (load balancer settings).
 	PodAnnotations     map[string]string `yaml:"podAnnotations,omitempty" json:"podAnnotations,omitempty"`
@@ -407,6 +446,22 @@ type EKS struct {
 	CreateServiceAccount *bool  `yaml:"createServiceAccount,omitempty" json:"createServiceAccount,omitempty"`
 	SecretStore          string `yaml:"secretStore,omitempty" json:"secretStore,omitempty"`
 	ParameterStore       string `yaml:"parameterStore,omitempty" json:"parameterStore,omitempty"`
+	// MinReadySeconds is how long a new pod must stay ready before it counts as available
+	// (and the rollout moves on); RevisionHistoryLimit is how many old ReplicaSets the
+	// Deployment keeps for rollbacks (Kubernetes' default: 10). See types_sched.go for the
+	// scheduling and disruption fields.
+	MinReadySeconds      *int `yaml:"minReadySeconds,omitempty" json:"minReadySeconds,omitempty"`
+	RevisionHistoryLimit *int `yaml:"revisionHistoryLimit,omitempty" json:"revisionHistoryLimit,omitempty"`
+	// Affinity places the pods relative to nodes and to other pods (Kubernetes' own shape);
+	// TopologySpread spreads the replicas across zones or nodes.
+	Affinity       *Affinity        `yaml:"affinity,omitempty" json:"affinity,omitempty"`
+	TopologySpread []TopologySpread `yaml:"topologySpread,omitempty" json:"topologySpread,omitempty"`
+	// DisruptionBudget limits voluntary evictions (node drains, cluster upgrades): a
+	// PodDisruptionBudget selecting the app's pods.
+	DisruptionBudget *DisruptionBudget `yaml:"disruptionBudget,omitempty" json:"disruptionBudget,omitempty"`
+	// ExtendedResources are device-plugin resources the app container needs (limits, and
+	// requests equal to them): aws.amazon.com/neuron, vpc.amazonaws.com/pod-eni, …
+	ExtendedResources map[string]int64 `yaml:"extendedResources,omitempty" json:"extendedResources,omitempty"`
 	// Patches change rendered objects the spec has no field for (kustomize-style): a strategic
 	// merge patch or JSON patch operations, per object by kind and name, applied last and checked
 	// against the object's schema.
@@ -451,6 +506,9 @@ func (a *App) PublicViaALB() bool {
 	case "nlb":
 		return false
 	}
+	if a.EKS.PublicService != nil {
+		return false // a LoadBalancer Service is an NLB
+	}
 	_, http := a.HTTPPort()
 	return http
 }
@@ -469,6 +527,23 @@ type EnvFrom struct {
 	ConfigMap string `yaml:"configMap,omitempty" json:"configMap,omitempty"`
 	Secret    string `yaml:"secret,omitempty" json:"secret,omitempty"`
 	Prefix    string `yaml:"prefix,omitempty" json:"prefix,omitempty"`
+}
+
+// EnvSource is where one eks.env variable's value comes from: exactly one of a pod field
+// (metadata.namespace, spec.nodeName, metadata.labels['app'], …), a ConfigMap key or a Secret
+// key. Optional lets the pod start when the ConfigMap or Secret (or its key) is missing.
+type EnvSource struct {
+	Field     string `yaml:"field,omitempty" json:"field,omitempty"`
+	ConfigMap string `yaml:"configMap,omitempty" json:"configMap,omitempty"`
+	Secret    string `yaml:"secret,omitempty" json:"secret,omitempty"`
+	Key       string `yaml:"key,omitempty" json:"key,omitempty"`
+	Optional  bool   `yaml:"optional,omitempty" json:"optional,omitempty"`
+}
+
+// PublicService is the second, LoadBalancer Service of a public app (eks.publicService).
+type PublicService struct {
+	Name        string            `yaml:"name" json:"name"`
+	Annotations map[string]string `yaml:"annotations,omitempty" json:"annotations,omitempty"`
 }
 
 // OwnsServiceAccount reports whether shipit creates (and so may delete) the ServiceAccount.

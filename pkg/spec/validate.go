@@ -119,6 +119,7 @@ func validateCommon(a *App) Errors {
 	c.replicas()
 	c.envAndSecrets()
 	c.health()
+	c.startup()
 	c.expose()
 	if a.Role != "" && !roleARN.MatchString(a.Role) {
 		c.errorf("role", "use arn:aws:iam::<account>:role/<name>", "%q is not an IAM role ARN", a.Role)
@@ -127,7 +128,11 @@ func validateCommon(a *App) Errors {
 	c.sidecars()
 	c.limits()
 	c.requestsAndSecurity()
+	c.ephemeralStorage()
+	c.volumeItems()
+	c.sidecarFields()
 	c.rollout()
+	c.schedCommon()
 	if a.StopGrace != "" {
 		c.seconds("stopGrace", a.StopGrace, 0)
 	}

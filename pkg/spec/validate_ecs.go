@@ -108,6 +108,8 @@ func (c *checker) ecs() {
 		c.errorf("stopGrace", "at most 120s on Fargate", "%s is longer than Fargate's stopTimeout allows", clip(a.StopGrace))
 	}
 	c.ecsContainers()
+	c.ecsEKSOnly()
+	c.ecsSched()
 	for _, k := range sortedKeys(a.Secrets) {
 		if ParseSecretRef(a.Secrets[k]).Kind == KubernetesSecret {
 			c.errorf("secrets."+k, "use a Secrets Manager or SSM ARN, or move it under environments for EKS only",

@@ -68,6 +68,8 @@ func (c *checker) eks() {
 		}
 	}
 	c.sidecarLimits()
+	c.eksFields()
+	c.eksSched()
 	if ps := a.EKS.PodSecurity; ps != nil {
 		if ps.ReadOnlyRootFilesystem != nil || ps.Capabilities != nil {
 			c.errorf("eks.podSecurity", "set readOnlyRootFilesystem and capabilities in security: (per container)", "a pod's securityContext has no readOnlyRootFilesystem or capabilities")

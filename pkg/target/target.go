@@ -116,10 +116,13 @@ type Status struct {
 	Available int    `json:"available"`
 	SpecHash  string `json:"specHash,omitempty"`
 	// InProgress names a shipit deploy, rollback or destroy that holds the app now.
-	InProgress string         `json:"inProgress,omitempty"`
-	Conditions []string       `json:"conditions,omitempty"`
-	Rollouts   []RolloutState `json:"rollouts,omitempty"`
-	Events     []string       `json:"events,omitempty"`
+	InProgress string `json:"inProgress,omitempty"`
+	// DisruptionBudget sums up the app's PodDisruptionBudget (Kubernetes): what it asks and
+	// how many pods may be evicted now.
+	DisruptionBudget string         `json:"disruptionBudget,omitempty"`
+	Conditions       []string       `json:"conditions,omitempty"`
+	Rollouts         []RolloutState `json:"rollouts,omitempty"`
+	Events           []string       `json:"events,omitempty"`
 }
 
 // RolloutState is one deployment (ECS) or ReplicaSet (Kubernetes) that is live.

@@ -39,6 +39,11 @@ func FuzzRender(f *testing.F) {
 		"cpu: 4\nmemory: 16Gi\n", "cpu: 0.25\nmemory: 512Mi\n",
 		"ports: [{name: http, port: 65535}]\n",
 		"logs: {retention: 3653d}\n",
+		// Scheduling: numbers the Deployment, the spread and the budget hold in 32 bits.
+		"eks: {minReadySeconds: 2147483648, revisionHistoryLimit: 4294967296, disruptionBudget: {minAvailable: 4294967297}}\n",
+		"eks: {topologySpread: [{maxSkew: 4294967297, topologyKey: zone, whenUnsatisfiable: DoNotSchedule, minDomains: 2147483648}]}\n",
+		"limits: {gpu: 1}\nstopCommand: [sleep, '5']\neks: {extendedResources: {aws.amazon.com/neuron: 9223372036854775807}, disruptionBudget: {maxUnavailable: 100%}}\n",
+		"eks: {affinity: {podAntiAffinity: {preferredDuringSchedulingIgnoredDuringExecution: [{weight: 4294967396, podAffinityTerm: {topologyKey: h}}]}}}\n",
 		// Numbers that once wrapped when rendered (validation now refuses them).
 		"replicas: 2147483648\n", "replicas: 4294967297\n",
 		"autoscale: {min: 1, max: 4294967297, cpu: 50}\n",

@@ -45,7 +45,7 @@ func TestGolden(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, env := range append([]string{""}, app.Source.Environments...) {
-			for _, tgt := range []string{"ecs", "eks"} {
+			for _, tgt := range app.Targets() { // a spec with only an eks: (ecs:) block is for that target only
 				envDir := env
 				if envDir == "" {
 					envDir = "base"

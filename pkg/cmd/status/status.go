@@ -75,6 +75,9 @@ func Print(w io.Writer, st *target.Status) {
 	if st.InProgress != "" {
 		fmt.Fprintf(w, "in progress: %s\n", st.InProgress)
 	}
+	if st.DisruptionBudget != "" {
+		fmt.Fprintf(w, "disruption budget: %s\n", st.DisruptionBudget)
+	}
 	if len(st.Conditions) > 0 {
 		fmt.Fprintln(w, "conditions:")
 		for _, c := range st.Conditions {

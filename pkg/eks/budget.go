@@ -1,0 +1,41 @@
+package eks
+
+import (
+	"context"
+	"fmt"
+
+	policyv1 "k8s.io/api/policy/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/shipit-dev/shipit/pkg/spec"
+)
+
+// The app's PodDisruptionBudget as `shipit status` shows it.
+
+// budgetStatus sums up the app's live PodDisruptionBudget for `shipit status` ("" when it
+// has none, or it cannot be read): what it asks and what it allows now.
+func (s *Session) budgetStatus(ctx context.Context, app *spec.App) string {
+	pdb, err := s.cs.PolicyV1().PodDisruptionBudgets(app.EKS.Namespace).Get(ctx, app.Name, metav1.GetOptions{})
+	if err != nil || pdb.Labels[ManagedByLabel] != spec.ManagedBy {
+		return ""
+	}
+	return BudgetSummary(pdb)
+}
+
+// BudgetSummary describes a PodDisruptionBudget: its rule, and the controller's count of
+// evictions it allows now.
+func BudgetSummary(pdb *policyv1.PodDisruptionBudget) string {
+	rule := "no rule"
+	switch {
+	case pdb.Spec.MinAvailable != nil:
+		rule = "minAvailable " + pdb.Spec.MinAvailable.String()
+	case pdb.Spec.MaxUnavailable != nil:
+		rule = "maxUnavailable " + pdb.Spec.MaxUnavailable.String()
+	}
+	st := pdb.Status
+	if st.ObservedGeneration < pdb.Generation {
+		return fmt.Sprintf("PodDisruptionBudget/%s: %s (not yet evaluated by the disruption controller)", pdb.Name, rule)
+	}
+	return fmt.Sprintf("PodDisruptionBudget/%s: %s; %d of %d pods healthy (%d needed), %d disruption(s) allowed",
+		pdb.Name, rule, st.CurrentHealthy, st.ExpectedPods, st.DesiredHealthy, st.DisruptionsAllowed)
+}
