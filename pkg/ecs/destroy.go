@@ -26,7 +26,6 @@ import (
 // never touches the cluster, and refuses a service shipit did not create. With Plan it only
 // lists what it would delete.
 func (s *Session) Destroy(ctx context.Context, app *spec.App, opts target.DestroyOptions, r target.Reporter) (*target.DestroyResult, error) {
-	s.defaults()
 	res := &target.DestroyResult{Deleted: []string{}}
 	svc, err := s.describeService(ctx, app, true)
 	if err != nil {

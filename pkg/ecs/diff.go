@@ -22,7 +22,6 @@ import (
 // definition the service runs, the service's settings, the autoscaling and the log group.
 // Both sides are normalised first, so API-side defaults and ordering are not differences.
 func (s *Session) Diff(ctx context.Context, app *spec.App) (*target.DiffResult, error) {
-	s.defaults()
 	rd, err := Render(app, RenderOptions{Region: s.region})
 	if err != nil {
 		return nil, err
