@@ -185,7 +185,7 @@ func (d *deployRun) apply(ctx context.Context, opts target.DeployOptions) error 
 	// The task definition: the newest revision of the family when it already is this spec
 	// (e.g. after a rollback) and was registered for this cluster, else a new revision.
 	tdArn := ""
-	if latest, tags, err := d.taskDefinition(ctx, app.Name); err == nil && latest.Status != types.TaskDefinitionStatusInactive &&
+	if latest, tags, err := d.taskDefinition(ctx, Family(app)); err == nil && latest.Status != types.TaskDefinitionStatusInactive &&
 		sameRevision(latest, tags, rd) && tagValue(tags, ClusterTag) == app.ECS.Cluster {
 		tdArn = aws.ToString(latest.TaskDefinitionArn)
 		d.report(target.Pending, fmt.Sprintf("task definition %s already holds spec %s; not registering another", Revision(tdArn), rd.Hash))
@@ -195,7 +195,7 @@ func (d *deployRun) apply(ctx context.Context, opts target.DeployOptions) error 
 		}
 		out, err := d.ecs.RegisterTaskDefinition(ctx, rd.TaskDefinition)
 		if err != nil {
-			return apiError("ecs RegisterTaskDefinition", "family "+app.Name, err)
+			return apiError("ecs RegisterTaskDefinition", "family "+Family(app), err)
 		}
 		tdArn = aws.ToString(out.TaskDefinition.TaskDefinitionArn)
 		d.wrote("task definition " + Revision(tdArn))

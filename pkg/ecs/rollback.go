@@ -200,14 +200,14 @@ func (s *Session) rollbackTarget(ctx context.Context, app *spec.App, live *types
 	if to != "" {
 		ref := to
 		if _, err := strconv.Atoi(to); err == nil {
-			ref = app.Name + ":" + to
+			ref = Family(app) + ":" + to
 		}
 		td, tags, err := s.taskDefinition(ctx, ref)
 		if err != nil {
 			return "", "", fmt.Errorf("rollback --to %s: %w", to, err)
 		}
-		if f := aws.ToString(td.Family); f != app.Name {
-			return "", "", &target.UsageError{Msg: fmt.Sprintf("rollback --to %s: that task definition is of family %s, not %s", to, f, app.Name)}
+		if f := aws.ToString(td.Family); f != Family(app) {
+			return "", "", &target.UsageError{Msg: fmt.Sprintf("rollback --to %s: that task definition is of family %s, not %s", to, f, Family(app))}
 		}
 		if td.Status == types.TaskDefinitionStatusInactive {
 			return "", "", &target.UsageError{Msg: fmt.Sprintf("rollback --to %s: that revision is deregistered (INACTIVE)", to)}
@@ -220,11 +220,11 @@ func (s *Session) rollbackTarget(ctx context.Context, app *spec.App, live *types
 	}
 	if prev := tagValue(live.Tags, PreviousTag); prev != "" && prev != Revision(current) {
 		td, _, err := s.taskDefinition(ctx, prev)
-		if err == nil && td.Status == types.TaskDefinitionStatusActive && aws.ToString(td.Family) == app.Name {
+		if err == nil && td.Status == types.TaskDefinitionStatusActive && aws.ToString(td.Family) == Family(app) {
 			return aws.ToString(td.TaskDefinitionArn), "the revision the service ran before the last deploy", nil
 		}
 	}
-	arns, err := s.revisions(ctx, app.Name, types.TaskDefinitionStatusActive)
+	arns, err := s.revisions(ctx, Family(app), types.TaskDefinitionStatusActive)
 	if err != nil {
 		return "", "", err
 	}
@@ -243,7 +243,7 @@ func (s *Session) rollbackTarget(ctx context.Context, app *spec.App, live *types
 		}
 		skipped++
 	}
-	msg := fmt.Sprintf("ecs: no active revision of %s older than the live %s registered for cluster %s to roll back to", app.Name, Revision(current), app.ECS.Cluster)
+	msg := fmt.Sprintf("ecs: no active revision of %s older than the live %s registered for cluster %s to roll back to", Family(app), Revision(current), app.ECS.Cluster)
 	if skipped > 0 {
 		msg += fmt.Sprintf(" (%d older ones belong to other clusters or carry no %s tag)", skipped, ClusterTag)
 	}

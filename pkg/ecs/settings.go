@@ -18,12 +18,15 @@ import (
 // names in the rendered service.json. The capacity (launch type or capacity provider
 // strategy) is not among them: UpdateService cannot move a service back to a launch type.
 var settingKeys = []string{"desiredCount", "networkConfiguration", "deploymentConfiguration",
-	"healthCheckGracePeriodSeconds", "loadBalancers", "serviceRegistries"}
+	"healthCheckGracePeriodSeconds", "loadBalancers", "serviceRegistries",
+	"enableExecuteCommand", "platformVersion", "enableECSManagedTags", "propagateTags"}
 
 var settingName = map[string]string{
 	"desiredCount": "desired count", "networkConfiguration": "network configuration",
 	"deploymentConfiguration": "deployment configuration", "healthCheckGracePeriodSeconds": "health check grace period",
 	"loadBalancers": "load balancers", "serviceRegistries": "Cloud Map registries",
+	"enableExecuteCommand": "ECS Exec", "platformVersion": "platform version",
+	"enableECSManagedTags": "ECS-managed tags", "propagateTags": "tag propagation",
 }
 
 func settingNames(keys []string) string {
@@ -66,8 +69,30 @@ func setSettings(in *ecs.UpdateServiceInput, keys []string, from *ecs.CreateServ
 			in.LoadBalancers = append([]types.LoadBalancer{}, from.LoadBalancers...)
 		case "serviceRegistries":
 			in.ServiceRegistries = append([]types.ServiceRegistry{}, from.ServiceRegistries...)
+		case "enableExecuteCommand":
+			in.EnableExecuteCommand = aws.Bool(from.EnableExecuteCommand)
+			// Running tasks keep the setting they started with: only new ones get it.
+			in.ForceNewDeployment = true
+		case "platformVersion":
+			in.PlatformVersion = platformVersion(from.PlatformVersion)
+		case "enableECSManagedTags":
+			in.EnableECSManagedTags = aws.Bool(from.EnableECSManagedTags)
+		case "propagateTags":
+			in.PropagateTags = from.PropagateTags
+			if in.PropagateTags == "" {
+				in.PropagateTags = types.PropagateTagsNone
+			}
 		}
 	}
+}
+
+// platformVersion is the version to send: an unset one is LATEST, which is what ECS takes
+// when CreateService names none (UpdateService without one keeps the live version).
+func platformVersion(v *string) *string {
+	if aws.ToString(v) == "" {
+		return aws.String("LATEST")
+	}
+	return v
 }
 
 // updateInput turns the rendered CreateService input into an UpdateService input for the live
@@ -84,11 +109,16 @@ func updateInput(rd *Rendered, live *types.Service, tdArn string, autoscale bool
 		LoadBalancers:                 c.LoadBalancers,
 		ServiceRegistries:             c.ServiceRegistries,
 		EnableECSManagedTags:          aws.Bool(c.EnableECSManagedTags),
+		EnableExecuteCommand:          aws.Bool(c.EnableExecuteCommand),
 		PropagateTags:                 c.PropagateTags,
 		CapacityProviderStrategy:      c.CapacityProviderStrategy,
 	}
 	if !autoscale {
 		in.DesiredCount = c.DesiredCount
+	}
+	// A version the spec no longer names goes back to LATEST (nil would keep it).
+	if aws.ToString(live.PlatformVersion) != "" || c.PlatformVersion != nil {
+		in.PlatformVersion = platformVersion(c.PlatformVersion)
 	}
 	// Moving a service from a launch type to a capacity provider strategy needs a new
 	// deployment forced; there is one anyway, ECS only wants it said.

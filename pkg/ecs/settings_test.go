@@ -43,6 +43,21 @@ func TestSettingsDrift(t *testing.T) {
 			s.ServiceRegistries = []types.ServiceRegistry{{RegistryArn: aws.String("arn:sd")}}
 		}, want: "serviceRegistries"},
 		{name: "a grace period of 0 is none", live: func(s *types.Service) { s.HealthCheckGracePeriodSeconds = aws.Int32(0) }},
+		{name: "ECS Exec on by hand", live: func(s *types.Service) { s.EnableExecuteCommand = true }, want: "enableExecuteCommand"},
+		{name: "ECS Exec as the spec says", extra: "  exec: true\n", live: func(*types.Service) {}},
+		{name: "ECS Exec turned on in the spec", extra: "  exec: true\n", live: func(s *types.Service) { s.EnableExecuteCommand = false }, want: "enableExecuteCommand"},
+		{name: "no platform version is LATEST", live: func(s *types.Service) { s.PlatformVersion = nil }},
+		{name: "another platform version", live: func(s *types.Service) { s.PlatformVersion = aws.String("1.3.0") }, want: "platformVersion"},
+		{name: "a pinned platform version", extra: "  platformVersion: 1.4.0\n", live: func(s *types.Service) { s.PlatformVersion = aws.String("LATEST") }, want: "platformVersion"},
+		{name: "managed tags off by hand", live: func(s *types.Service) { s.EnableECSManagedTags = false }, want: "enableECSManagedTags"},
+		{name: "managed tags off as the spec says", extra: "  managedTags: false\n", live: func(*types.Service) {}},
+		{name: "tags propagated from elsewhere", live: func(s *types.Service) { s.PropagateTags = types.PropagateTagsTaskDefinition }, want: "propagateTags"},
+		{name: "no propagation is NONE", extra: "  propagateTags: NONE\n", live: func(s *types.Service) { s.PropagateTags = "" }},
+		{name: "circuit breaker turned off in the spec", extra: "  circuitBreaker: false\n", live: func(s *types.Service) {
+			dc := *s.DeploymentConfiguration
+			dc.DeploymentCircuitBreaker = &types.DeploymentCircuitBreaker{Enable: true, Rollback: true}
+			s.DeploymentConfiguration = &dc
+		}, want: "deploymentConfiguration"},
 		{name: "several", live: func(s *types.Service) {
 			s.DesiredCount = 1
 			s.ServiceRegistries = []types.ServiceRegistry{{RegistryArn: aws.String("arn:sd")}}
@@ -85,6 +100,16 @@ func TestSetSettings(t *testing.T) {
 		}},
 		{[]string{"loadBalancers", "serviceRegistries"}, func(in *ecs.UpdateServiceInput) bool {
 			return in.LoadBalancers != nil && len(in.LoadBalancers) == 0 && in.ServiceRegistries != nil && len(in.ServiceRegistries) == 0
+		}},
+		// ECS Exec reaches only tasks started after it changed: a new deployment is forced.
+		{[]string{"enableExecuteCommand"}, func(in *ecs.UpdateServiceInput) bool {
+			return in.EnableExecuteCommand != nil && !*in.EnableExecuteCommand && in.ForceNewDeployment
+		}},
+		// A version the spec does not name is LATEST (nil would keep the live one); no
+		// propagation is NONE; managed tags are sent as false, not left out.
+		{[]string{"platformVersion", "propagateTags", "enableECSManagedTags"}, func(in *ecs.UpdateServiceInput) bool {
+			return aws.ToString(in.PlatformVersion) == "LATEST" && in.PropagateTags == types.PropagateTagsNone &&
+				in.EnableECSManagedTags != nil && !*in.EnableECSManagedTags && !in.ForceNewDeployment
 		}},
 	}
 	for _, c := range cases {
