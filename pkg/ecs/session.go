@@ -8,7 +8,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
-	"github.com/aws/aws-sdk-go-v2/config"
 	aas "github.com/aws/aws-sdk-go-v2/service/applicationautoscaling"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
@@ -88,9 +87,6 @@ type Session struct {
 const (
 	defaultPoll    = 2 * time.Second
 	defaultMaxPoll = 30 * time.Second
-
-	// defaultMaxAttempts is the SDK retryer's attempts per call unless configured.
-	defaultMaxAttempts = 8
 )
 
 // Connect builds the AWS clients from the SDK's default configuration: credentials from the
@@ -98,30 +94,9 @@ const (
 // Endpoints come from the SDK's own AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_<SERVICE> handling.
 // It makes no request.
 func (Target) Connect(ctx context.Context, app *spec.App, opts target.ConnectOptions) (target.Session, error) {
-	// Every request is bounded (dial, TLS handshake, response headers, each attempt); the
-	// SDK's retryer stays, and the command's context bounds the retries.
-	loadOpts := []func(*config.LoadOptions) error{config.WithHTTPClient(target.AWSHTTPClient(opts.RequestTimeout))}
-	region := app.ECS.Region
-	if region == "" {
-		region = opts.Region
-	}
-	if region != "" {
-		loadOpts = append(loadOpts, config.WithRegion(region))
-	}
-	if opts.Profile != "" {
-		loadOpts = append(loadOpts, config.WithSharedConfigProfile(opts.Profile))
-	}
-	cfg, err := config.LoadDefaultConfig(ctx, loadOpts...)
+	cfg, err := target.LoadAWSConfig(ctx, opts, app.ECS.Region, "ecs: no AWS region: set ecs.region in the spec, pass --region or set AWS_REGION")
 	if err != nil {
-		return nil, fmt.Errorf("aws config: %w", err)
-	}
-	if cfg.RetryMaxAttempts == 0 {
-		// A rollout is a few writes and many polls: ride out a throttling storm rather than
-		// fail a deploy half-way (AWS_MAX_ATTEMPTS or max_attempts in the profile still win).
-		cfg.RetryMaxAttempts = defaultMaxAttempts
-	}
-	if cfg.Region == "" {
-		return nil, &target.UsageError{Msg: "ecs: no AWS region: set ecs.region in the spec, pass --region or set AWS_REGION"}
+		return nil, err
 	}
 	return newSession(cfg), nil
 }
@@ -145,7 +120,8 @@ func newSession(cfg aws.Config) *Session {
 	return s
 }
 
-// defaults fills what a test's Session literal leaves out.
+// defaults fills the watch timing and clock a Session literal leaves out (newSession and the
+// package's tests build sessions; every method relies on them being set).
 func (s *Session) defaults() {
 	if s.now == nil {
 		s.now = time.Now
@@ -162,7 +138,7 @@ func (s *Session) defaults() {
 }
 
 func (s *Session) event(app *spec.App, phase target.Phase, msg string) target.Event {
-	return target.Event{Time: s.now(), Target: spec.TargetECS, App: app.Name, Phase: phase, Message: msg}
+	return target.NewEvent(s.now(), spec.TargetECS, app.Name, phase, msg)
 }
 
 // where names the cluster and region for messages.

@@ -20,7 +20,6 @@ const statusEvents = 10
 // Status describes what is live: the service, its task definition revision and image (with
 // its digest), every deployment with its counts, autoscaling and the last events.
 func (s *Session) Status(ctx context.Context, app *spec.App) (*target.Status, error) {
-	s.defaults()
 	st := &target.Status{Target: spec.TargetECS, App: app.Name, Where: s.where(app)}
 	svc, err := s.describeService(ctx, app, true)
 	if err != nil || svc == nil {

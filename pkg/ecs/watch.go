@@ -52,7 +52,6 @@ func eventKey(e types.ServiceEvent) string {
 // An error is returned only for an API failure that is not throttling (the rollout's fate is
 // then unknown).
 func (s *Session) watch(ctx context.Context, app *spec.App, ro Rollout, timeout time.Duration, seen eventLog, r target.Reporter) (Decision, error) {
-	s.defaults()
 	deadline := time.NewTimer(timeout)
 	defer deadline.Stop()
 	interval := s.poll
@@ -144,9 +143,7 @@ func (s *Session) watch(ctx context.Context, app *spec.App, ro Rollout, timeout 
 			ro.Deployment = dec.Deployment
 		}
 		if dec.Phase != last.Phase || dec.Message != last.Message {
-			e := s.event(app, dec.Phase, dec.Message)
-			e.Desired, e.Updated, e.Ready = dec.Desired, dec.Updated, dec.Ready
-			r.Report(e)
+			r.Report(s.event(app, dec.Phase, dec.Message).WithCounts(dec.Desired, dec.Updated, dec.Ready))
 		}
 		last = dec
 		if dec.Phase.Terminal() {
@@ -159,9 +156,7 @@ func (s *Session) watch(ctx context.Context, app *spec.App, ro Rollout, timeout 
 // out), so that it ends the progress output: on a terminal it closes the live status line
 // rather than leaving the verdict to be printed onto it.
 func (s *Session) end(app *spec.App, dec Decision, r target.Reporter) Decision {
-	e := s.event(app, dec.Phase, dec.Message)
-	e.Desired, e.Updated, e.Ready = dec.Desired, dec.Updated, dec.Ready
-	r.Report(e)
+	r.Report(s.event(app, dec.Phase, dec.Message).WithCounts(dec.Desired, dec.Updated, dec.Ready))
 	return dec
 }
 

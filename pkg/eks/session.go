@@ -129,7 +129,7 @@ func (s *Session) watchClient() kubernetes.Interface {
 }
 
 func (s *Session) event(app *spec.App, phase target.Phase, msg string) target.Event {
-	return target.Event{Time: s.now(), Target: spec.TargetEKS, App: app.Name, Phase: phase, Message: msg}
+	return target.NewEvent(s.now(), spec.TargetEKS, app.Name, phase, msg)
 }
 
 // noter reports a note as a Pending event.
