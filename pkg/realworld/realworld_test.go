@@ -18,7 +18,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 	k8syaml "k8s.io/apimachinery/pkg/util/yaml"
 
-	"github.com/shipit-dev/shipit/pkg/cmdutil"
+	"github.com/shipit-dev/shipit/pkg/cmd/factory"
 	"github.com/shipit-dev/shipit/pkg/spec"
 	"github.com/shipit-dev/shipit/pkg/target"
 )
@@ -225,7 +225,7 @@ func compareApp(dir string) (*appResult, error) {
 
 // render is `shipit render`: the same loader, validation and target Render.
 func render(file, tgt string) (map[string]any, error) {
-	t, err := cmdutil.LookupTarget(tgt)
+	t, err := factory.Targets().Lookup(tgt)
 	if err != nil {
 		return nil, err
 	}
