@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	sd "github.com/aws/aws-sdk-go-v2/service/servicediscovery"
 	"github.com/aws/smithy-go"
+	"k8s.io/utils/clock"
 
 	"github.com/shipit-dev/shipit/pkg/spec"
 	"github.com/shipit-dev/shipit/pkg/target"
@@ -74,7 +75,8 @@ type Session struct {
 	// region than the cluster).
 	ecrFor func(region string) ecrAPI
 	region string
-	now    func() time.Time
+	// clock tells the time and times the watch (a fake one in tests).
+	clock clock.Clock
 
 	// poll is the base interval between DescribeServices calls while watching (jittered);
 	// maxPoll caps the exponential backoff when AWS throttles. The package's tests shorten
@@ -147,8 +149,8 @@ func newSession(cfg aws.Config) *Session {
 
 // defaults fills what a test's Session literal leaves out.
 func (s *Session) defaults() {
-	if s.now == nil {
-		s.now = time.Now
+	if s.clock == nil {
+		s.clock = clock.RealClock{}
 	}
 	if s.poll == 0 {
 		s.poll = defaultPoll
@@ -160,6 +162,9 @@ func (s *Session) defaults() {
 		s.jitter = randFloat
 	}
 }
+
+// now is the session's clock's time.
+func (s *Session) now() time.Time { return s.clock.Now() }
 
 func (s *Session) event(app *spec.App, phase target.Phase, msg string) target.Event {
 	return target.Event{Time: s.now(), Target: spec.TargetECS, App: app.Name, Phase: phase, Message: msg}
