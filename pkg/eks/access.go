@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
@@ -88,7 +87,7 @@ func eksRestConfig(ctx context.Context, api clusterDescriber, awsCfg aws.Config,
 	if err != nil {
 		return nil, fmt.Errorf("eks DescribeCluster %s: certificate authority is not base64: %w", cluster, err)
 	}
-	src := &tokenSource{creds: awsCfg.Credentials, region: awsCfg.Region, cluster: cluster, now: time.Now}
+	src := newTokenSource(awsCfg, cluster)
 	cfg := &rest.Config{
 		Host:            *c.Endpoint,
 		TLSClientConfig: rest.TLSClientConfig{CAData: ca},
