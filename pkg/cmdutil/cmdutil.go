@@ -1,5 +1,3 @@
-// Package cmdutil holds what every command shares: IO streams, the global flags, loading the
-// spec they name, and printing results in text or JSON.
 package cmdutil
 
 import (

@@ -86,7 +86,7 @@ type Session struct {
 	jitter func() float64
 }
 
-// Default watch timing (design §6).
+// Default watch timing (docs/architecture.md, "Rollout rules").
 const (
 	defaultPoll    = 2 * time.Second
 	defaultMaxPoll = 30 * time.Second
@@ -175,7 +175,7 @@ func (s *Session) where(app *spec.App) string {
 	return fmt.Sprintf("cluster %s in %s", app.ECS.Cluster, s.region)
 }
 
-// apiError wraps an AWS error with the call and the resource (design §8).
+// apiError wraps an AWS error with the call and the resource (docs/architecture.md, "Safety").
 func apiError(call, resource string, err error) error {
 	if err == nil {
 		return nil

@@ -45,8 +45,8 @@ func eventKey(e types.ServiceEvent) string {
 	return aws.ToTime(e.CreatedAt).String() + aws.ToString(e.Message)
 }
 
-// watch follows one deployment to a verdict (design §6): it polls DescribeServices about every
-// poll interval (jittered), prints each new service event once (oldest first) and the counts of
+// watch follows one deployment to a verdict (docs/architecture.md, "Rollout rules"): it
+// polls DescribeServices about every poll interval (jittered), prints each new service event once (oldest first) and the counts of
 // every deployment, looks at our deployment's stopped tasks when it reports failed ones, and
 // backs off exponentially (to maxPoll) while AWS throttles. Evaluate makes every decision.
 // An error is returned only for an API failure that is not throttling (the rollout's fate is

@@ -16,8 +16,8 @@ import (
 )
 
 // The deploy lock keeps two deploys (or a deploy and a rollback) of one app from interleaving
-// (design §8): the second one fails clearly, naming the first. It is a coordination.k8s.io
-// Lease in the app's namespace, taken before the first write, renewed while shipit watches and
+// (docs/architecture.md, "Rollout rules"): the second one fails clearly, naming the first.
+// It is a coordination.k8s.io Lease in the app's namespace, taken before the first write, renewed while shipit watches and
 // deleted when it ends. A shipit that died leaves a lease that simply expires, so a crash never
 // wedges the app the way Helm's stuck "pending-upgrade" release does.
 const lockDuration = 30 * time.Second
