@@ -78,8 +78,9 @@ func (s *Session) ensureDiscovery(ctx context.Context, app *spec.App, r target.R
 		Name:        aws.String(app.Name),
 		NamespaceId: aws.String(ns),
 		Description: aws.String("tasks of the ECS service " + app.Name + " (shipit)"),
-		// ECS reports the tasks' health to Cloud Map.
-		HealthCheckCustomConfig: &sdtypes.HealthCheckCustomConfig{FailureThreshold: aws.Int32(1)},
+		// ECS reports the tasks' health to Cloud Map (the failure threshold is always 1 now;
+		// setting it is deprecated).
+		HealthCheckCustomConfig: &sdtypes.HealthCheckCustomConfig{},
 		Tags:                    []sdtypes.Tag{{Key: aws.String("managed-by"), Value: aws.String(spec.ManagedBy)}},
 	}
 	if got.Namespace != nil && got.Namespace.Type != sdtypes.NamespaceTypeHttp {

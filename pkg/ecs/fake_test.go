@@ -229,7 +229,6 @@ func (f *fakeLogs) PutRetentionPolicy(ctx context.Context, in *cloudwatchlogs.Pu
 // fakeScaling keeps one scalable target and its policies, counts the writes, and fails
 // RegisterScalableTarget with failRegister when set.
 type fakeScaling struct {
-	scalingAPI
 	targets, policies, deletes, deregisters int
 	target                                  *aastypes.ScalableTarget
 	live                                    []aastypes.ScalingPolicy
