@@ -80,3 +80,23 @@ func TestErrors(t *testing.T) {
 		t.Errorf("calls %v, want none", e.Target.Session.Calls)
 	}
 }
+
+// The flags land in the options; a positional argument is a usage error.
+func TestFlags(t *testing.T) {
+	e := cmdtest.New(t, "eks", "")
+	var got *Options
+	cmd := NewCmd(e.Factory, func(_ context.Context, o *Options) error { got = o; return nil })
+	cmd.SetArgs([]string{"--target", "eks", "--image", "web=r/web:2", "--timeout", "30s"})
+	if err := cmd.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	if got.Target != "eks" || len(got.Images) != 1 || got.Images[0] != "web=r/web:2" || got.Timeout != 30*time.Second || got.NoExitCode {
+		t.Errorf("options %+v", got)
+	}
+	cmd = NewCmd(e.Factory, nil)
+	cmd.SetArgs([]string{"--target", "eks"})
+	e.Target.Session.DiffResult = &target.DiffResult{Changed: true, Diff: change}
+	if err := cmd.Execute(); target.ExitCode(err) != target.ExitDiff {
+		t.Errorf("diff through the command: %v, want exit 6", err)
+	}
+}
