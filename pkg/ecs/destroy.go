@@ -169,17 +169,13 @@ func (s *Session) Destroy(ctx context.Context, app *spec.App, opts target.Destro
 // "service NAME in cluster CLUSTER".
 func (s *Session) otherServices(ctx context.Context, app *spec.App) ([]string, error) {
 	var clusters []string
-	var next *string
-	for {
-		out, err := s.ecs.ListClusters(ctx, &ecs.ListClustersInput{NextToken: next})
+	pages := ecs.NewListClustersPaginator(s.ecs, &ecs.ListClustersInput{})
+	for pages.HasMorePages() {
+		out, err := pages.NextPage(ctx)
 		if err != nil {
 			return nil, apiError("ecs ListClusters", s.region, err)
 		}
 		clusters = append(clusters, out.ClusterArns...)
-		if aws.ToString(out.NextToken) == "" {
-			break
-		}
-		next = out.NextToken
 	}
 	var users []string
 	for _, arn := range clusters {

@@ -35,12 +35,11 @@ func wantsDiscovery(app *spec.App) bool {
 // discoveryService finds the app's Cloud Map service in the spec's namespace (nil when none).
 func (s *Session) discoveryService(ctx context.Context, app *spec.App) (*sdtypes.ServiceSummary, error) {
 	ns := app.ECS.Discovery.Namespace
-	var next *string
-	for {
-		out, err := s.discovery.ListServices(ctx, &sd.ListServicesInput{
-			Filters:   []sdtypes.ServiceFilter{{Name: sdtypes.ServiceFilterNameNamespaceId, Values: []string{ns}, Condition: sdtypes.FilterConditionEq}},
-			NextToken: next,
-		})
+	pages := sd.NewListServicesPaginator(s.discovery, &sd.ListServicesInput{
+		Filters: []sdtypes.ServiceFilter{{Name: sdtypes.ServiceFilterNameNamespaceId, Values: []string{ns}, Condition: sdtypes.FilterConditionEq}},
+	})
+	for pages.HasMorePages() {
+		out, err := pages.NextPage(ctx)
 		if err != nil {
 			return nil, apiError("servicediscovery ListServices", "namespace "+ns, err)
 		}
@@ -49,11 +48,8 @@ func (s *Session) discoveryService(ctx context.Context, app *spec.App) (*sdtypes
 				return &out.Services[i], nil
 			}
 		}
-		if aws.ToString(out.NextToken) == "" {
-			return nil, nil
-		}
-		next = out.NextToken
 	}
+	return nil, nil
 }
 
 // ensureDiscovery returns the registries the ECS service should have: the app's Cloud Map
@@ -83,8 +79,9 @@ func (d *deployRun) ensureDiscovery(ctx context.Context) ([]types.ServiceRegistr
 		Name:        aws.String(app.Name),
 		NamespaceId: aws.String(ns),
 		Description: aws.String("tasks of the ECS service " + app.Name + " (shipit)"),
-		// ECS reports the tasks' health to Cloud Map.
-		HealthCheckCustomConfig: &sdtypes.HealthCheckCustomConfig{FailureThreshold: aws.Int32(1)},
+		// ECS reports the tasks' health to Cloud Map (the failure threshold is always 1 now;
+		// setting it is deprecated).
+		HealthCheckCustomConfig: &sdtypes.HealthCheckCustomConfig{},
 		Tags:                    []sdtypes.Tag{{Key: aws.String("managed-by"), Value: aws.String(spec.ManagedBy)}},
 	}
 	if got.Namespace != nil && got.Namespace.Type != sdtypes.NamespaceTypeHttp {

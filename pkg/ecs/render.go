@@ -1,5 +1,6 @@
-// Package ecs is shipit's ECS (Fargate, awsvpc) backend. This file renders a spec into the
-// exact aws-sdk-go-v2 inputs that deploy sends; rendering is pure and needs no network.
+// This file renders a spec into the exact aws-sdk-go-v2 inputs that deploy sends; rendering
+// is pure and needs no network.
+
 package ecs
 
 import (

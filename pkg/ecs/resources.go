@@ -18,9 +18,9 @@ import (
 
 // logGroup finds the app's log group (nil when there is none).
 func (s *Session) logGroup(ctx context.Context, name string) (*logtypes.LogGroup, error) {
-	var next *string
-	for {
-		out, err := s.logs.DescribeLogGroups(ctx, &cloudwatchlogs.DescribeLogGroupsInput{LogGroupNamePrefix: aws.String(name), NextToken: next})
+	pages := cloudwatchlogs.NewDescribeLogGroupsPaginator(s.logs, &cloudwatchlogs.DescribeLogGroupsInput{LogGroupNamePrefix: aws.String(name)})
+	for pages.HasMorePages() {
+		out, err := pages.NextPage(ctx)
 		if err != nil {
 			return nil, apiError("logs DescribeLogGroups", name, err)
 		}
@@ -29,11 +29,8 @@ func (s *Session) logGroup(ctx context.Context, name string) (*logtypes.LogGroup
 				return &out.LogGroups[i], nil
 			}
 		}
-		if aws.ToString(out.NextToken) == "" {
-			return nil, nil
-		}
-		next = out.NextToken
 	}
+	return nil, nil
 }
 
 // ensureLogGroup creates the awslogs group when it is missing and sets its retention when it
@@ -99,23 +96,19 @@ func (s *Session) scalableTarget(ctx context.Context, app *spec.App) (*aastypes.
 // scalingPolicies lists the target's policies.
 func (s *Session) scalingPolicies(ctx context.Context, app *spec.App) ([]aastypes.ScalingPolicy, error) {
 	var all []aastypes.ScalingPolicy
-	var next *string
-	for {
-		out, err := s.scaling.DescribeScalingPolicies(ctx, &aas.DescribeScalingPoliciesInput{
-			ServiceNamespace:  aastypes.ServiceNamespaceEcs,
-			ResourceId:        aws.String(scalingResource(app)),
-			ScalableDimension: aastypes.ScalableDimensionECSServiceDesiredCount,
-			NextToken:         next,
-		})
+	pages := aas.NewDescribeScalingPoliciesPaginator(s.scaling, &aas.DescribeScalingPoliciesInput{
+		ServiceNamespace:  aastypes.ServiceNamespaceEcs,
+		ResourceId:        aws.String(scalingResource(app)),
+		ScalableDimension: aastypes.ScalableDimensionECSServiceDesiredCount,
+	})
+	for pages.HasMorePages() {
+		out, err := pages.NextPage(ctx)
 		if err != nil {
 			return nil, apiError("application-autoscaling DescribeScalingPolicies", scalingResource(app), err)
 		}
 		all = append(all, out.ScalingPolicies...)
-		if aws.ToString(out.NextToken) == "" {
-			return all, nil
-		}
-		next = out.NextToken
 	}
+	return all, nil
 }
 
 // scalingState is the service's autoscaling as it is live: its scalable target (nil when

@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	sd "github.com/aws/aws-sdk-go-v2/service/servicediscovery"
 	"github.com/aws/smithy-go"
+	"k8s.io/utils/clock"
 
 	"github.com/shipit-dev/shipit/pkg/spec"
 	"github.com/shipit-dev/shipit/pkg/target"
@@ -73,7 +74,8 @@ type Session struct {
 	// region than the cluster).
 	ecrFor func(region string) ecrAPI
 	region string
-	now    func() time.Time
+	// clock tells the time and times the watch (a fake one in tests).
+	clock clock.Clock
 
 	// poll is the base interval between DescribeServices calls while watching (jittered);
 	// maxPoll caps the exponential backoff when AWS throttles. The package's tests shorten
@@ -83,7 +85,7 @@ type Session struct {
 	jitter func() float64
 }
 
-// Default watch timing (design §6).
+// Default watch timing (docs/architecture.md, "Rollout rules").
 const (
 	defaultPoll    = 2 * time.Second
 	defaultMaxPoll = 30 * time.Second
@@ -123,8 +125,8 @@ func newSession(cfg aws.Config) *Session {
 // defaults fills the watch timing and clock a Session literal leaves out (newSession and the
 // package's tests build sessions; every method relies on them being set).
 func (s *Session) defaults() {
-	if s.now == nil {
-		s.now = time.Now
+	if s.clock == nil {
+		s.clock = clock.RealClock{}
 	}
 	if s.poll == 0 {
 		s.poll = defaultPoll
@@ -137,6 +139,9 @@ func (s *Session) defaults() {
 	}
 }
 
+// now is the session's clock's time.
+func (s *Session) now() time.Time { return s.clock.Now() }
+
 func (s *Session) event(app *spec.App, phase target.Phase, msg string) target.Event {
 	return target.NewEvent(s.now(), spec.TargetECS, app.Name, phase, msg)
 }
@@ -146,7 +151,7 @@ func (s *Session) where(app *spec.App) string {
 	return fmt.Sprintf("cluster %s in %s", app.ECS.Cluster, s.region)
 }
 
-// apiError wraps an AWS error with the call and the resource (design §8).
+// apiError wraps an AWS error with the call and the resource (docs/architecture.md, "Safety").
 func apiError(call, resource string, err error) error {
 	if err == nil {
 		return nil

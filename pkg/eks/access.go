@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"fmt"
 	"net/http"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awseks "github.com/aws/aws-sdk-go-v2/service/eks"
@@ -68,7 +67,7 @@ func eksRestConfig(ctx context.Context, api clusterDescriber, awsCfg aws.Config,
 	if err != nil {
 		return nil, fmt.Errorf("eks DescribeCluster %s: certificate authority is not base64: %w", cluster, err)
 	}
-	src := &tokenSource{creds: awsCfg.Credentials, region: awsCfg.Region, cluster: cluster, now: time.Now}
+	src := newTokenSource(awsCfg, cluster)
 	cfg := &rest.Config{
 		Host:            *c.Endpoint,
 		TLSClientConfig: rest.TLSClientConfig{CAData: ca},

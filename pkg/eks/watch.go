@@ -70,6 +70,13 @@ func (s *Session) watch(ctx context.Context, app *spec.App, name, ns string, gen
 		}
 	}
 	factory.Start(ctx.Done())
+	// Evaluate as soon as the caches are filled: the first list's adds may all come before
+	// the caches count as synced, and then nothing but the heartbeat would wake the loop.
+	go func() {
+		if cache.WaitForCacheSync(ctx.Done(), deps.Informer().HasSynced, rss.Informer().HasSynced, pods.Informer().HasSynced) {
+			poke()
+		}
+	}()
 	// Stop the informers before waiting for them: Shutdown blocks until they have ended.
 	defer func() {
 		cancel()
