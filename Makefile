@@ -12,13 +12,17 @@ help: ## list the targets
 build: ## build bin/shipit
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/shipit
 
-test: lint unit e2e ## everything CI runs: gofmt, vet, unit tests (-race), e2e tests on the sandbox
+test: lint unit e2e ## everything CI runs: gofmt, vet, staticcheck, unit tests (-race), e2e tests on the sandbox
 
-lint: ## gofmt and go vet
+# staticcheck is built from the Go module proxy at this pinned version (no install step).
+STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
+
+lint: ## gofmt, go vet and staticcheck
 	@out=$$(gofmt -l $$(git ls-files '*.go' | grep -v '^e2e/tools/')); \
 	  if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 	$(GO) vet -tags e2e ./e2e/...
+	$(GO) run $(STATICCHECK) -tags e2e ./...
 
 unit: ## unit tests with the race detector (no network, no sandbox)
 	$(GO) test -race ./...

@@ -462,8 +462,16 @@ func TestK8sCustomStatusAnnotation(t *testing.T) {
 		},
 		Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "web", Image: k8sImage + ":1.0.0"}}},
 	}
-	if _, err := cs.CoreV1().Pods(ns).Create(t.Context(), pod, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
+	// A control pod without the annotation, created after it: once kwok has made the control
+	// pod Running, it has handled the custom one too, and must have left it alone.
+	control := &corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{Name: "control"},
+		Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "web", Image: k8sImage + ":1.0.0"}}},
+	}
+	for _, p := range []*corev1.Pod{pod, control} {
+		if _, err := cs.CoreV1().Pods(ns).Create(t.Context(), p, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
 	}
 	k8sEventually(t, 30*time.Second, "pod scheduled", func(ctx context.Context) (bool, string, error) {
 		p, err := cs.CoreV1().Pods(ns).Get(ctx, "custom", metav1.GetOptions{})
@@ -472,9 +480,13 @@ func TestK8sCustomStatusAnnotation(t *testing.T) {
 		}
 		return p.Spec.NodeName != "", "", nil
 	})
-	// kwok handles an ordinary scheduled pod within milliseconds; give it a second to (wrongly)
-	// touch this one.
-	time.Sleep(time.Second)
+	k8sEventually(t, 30*time.Second, "control pod running", func(ctx context.Context) (bool, string, error) {
+		p, err := cs.CoreV1().Pods(ns).Get(ctx, "control", metav1.GetOptions{})
+		if err != nil {
+			return false, "", err
+		}
+		return p.Status.Phase == corev1.PodRunning, string(p.Status.Phase), nil
+	})
 	p, err := cs.CoreV1().Pods(ns).Get(t.Context(), "custom", metav1.GetOptions{})
 	if err != nil {
 		t.Fatal(err)

@@ -39,6 +39,7 @@ func (s *Simulator) createService(w http.ResponseWriter, r *http.Request, body [
 		return
 	}
 	svc := child(resp, "service")
+	s.handOverCreateOnly(r, req, svc)
 	td := s.resolveTaskDef(r, str(svc, "taskDefinition"))
 
 	now := s.now()
@@ -53,6 +54,42 @@ func (s *Simulator) createService(w http.ResponseWriter, r *http.Request, body [
 	srv.overlay(svc)
 	s.mu.Unlock()
 	writeJSON(w, http.StatusOK, rep.header.Get("x-amzn-RequestId"), resp)
+}
+
+// createOnlyKeys are CreateService parameters moto's CreateService ignores (its
+// create_service reads neither, and its Service has no such attribute) while its
+// UpdateService stores every parameter it is given, these two included.
+var createOnlyKeys = []string{"enableExecuteCommand", "enableECSManagedTags"}
+
+// handOverCreateOnly gives moto, through its own UpdateService, the createOnlyKeys a
+// CreateService carried, so that moto stores them as ECS does at creation and
+// DescribeServices reads them back from moto. svc is moto's answer, updated in place.
+func (s *Simulator) handOverCreateOnly(r *http.Request, req, svc obj) {
+	up := obj{"cluster": str(req, "cluster"), "service": str(req, "serviceName")}
+	for _, k := range createOnlyKeys {
+		if v, ok := req[k]; ok {
+			up[k] = v
+		}
+	}
+	if len(up) == 2 {
+		return
+	}
+	body, err := json.Marshal(up)
+	if err != nil {
+		return
+	}
+	rep, err := s.callMoto(r.Context(), r.Header, "UpdateService", body)
+	if err != nil || !rep.ok() {
+		s.log.Warn("moto did not take the create-only settings", "err", err)
+		return
+	}
+	if resp, err := decodeObj(rep.body); err == nil {
+		for _, k := range createOnlyKeys {
+			if v, ok := child(resp, "service")[k]; ok {
+				svc[k] = v
+			}
+		}
+	}
 }
 
 func (s *Simulator) updateService(w http.ResponseWriter, r *http.Request, body []byte) {

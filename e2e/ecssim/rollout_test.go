@@ -394,3 +394,31 @@ func indexOf(list []string, s string) int {
 	}
 	return -1
 }
+
+// moto's CreateService ignores enableExecuteCommand and enableECSManagedTags; the simulator
+// hands them to moto's UpdateService, which stores them, so the CreateService answer and
+// DescribeServices (both moto's) carry them, and moto's other fields stay its own.
+func TestCreateServiceKeepsExecAndManagedTags(t *testing.T) {
+	f := newFixture(t)
+	td := f.registerTD("web", "nginx:1.27")
+	out, err := f.ecs.CreateService(ctx(t), &ecs.CreateServiceInput{
+		Cluster: aws.String(f.cluster), ServiceName: aws.String("web"), TaskDefinition: aws.String(td),
+		DesiredCount: aws.Int32(1), LaunchType: types.LaunchTypeFargate,
+		NetworkConfiguration: &types.NetworkConfiguration{AwsvpcConfiguration: &types.AwsVpcConfiguration{Subnets: f.subnets[:1]}},
+		EnableExecuteCommand: true, EnableECSManagedTags: true, PlatformVersion: aws.String("1.4.0"), PropagateTags: types.PropagateTagsTaskDefinition,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for what, s := range map[string]types.Service{"CreateService": *out.Service, "DescribeServices": f.describe("web")} {
+		if !s.EnableExecuteCommand || !s.EnableECSManagedTags || aws.ToString(s.PlatformVersion) != "1.4.0" || s.PropagateTags != types.PropagateTagsTaskDefinition {
+			t.Errorf("%s: exec %v, managed tags %v, platform %s, propagate %s", what, s.EnableExecuteCommand, s.EnableECSManagedTags,
+				aws.ToString(s.PlatformVersion), s.PropagateTags)
+		}
+	}
+	// Without them (the SDK leaves false out), nothing is handed over.
+	f.createService("api", td, nil)
+	if s := f.describe("api"); s.EnableExecuteCommand || s.EnableECSManagedTags {
+		t.Errorf("api: exec %v, managed tags %v", s.EnableExecuteCommand, s.EnableECSManagedTags)
+	}
+}

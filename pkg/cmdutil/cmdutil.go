@@ -1,5 +1,3 @@
-// Package cmdutil holds what every command shares: IO streams, the global flags, loading the
-// spec they name, and printing results in text or JSON.
 package cmdutil
 
 import (
@@ -8,15 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/shipit-dev/shipit/pkg/ecs"
-	"github.com/shipit-dev/shipit/pkg/eks"
 	"github.com/shipit-dev/shipit/pkg/spec"
 	"github.com/shipit-dev/shipit/pkg/target"
 )
@@ -27,6 +24,32 @@ type IOStreams struct {
 	In     io.Reader
 	Out    io.Writer
 	ErrOut io.Writer
+	// StdinTTY overrides whether In is an interactive terminal (tests set it); nil means ask
+	// the terminal.
+	StdinTTY *bool
+}
+
+// IsStdinTTY reports whether In is an interactive terminal, one a command may ask questions on.
+func (s *IOStreams) IsStdinTTY() bool {
+	if s.StdinTTY != nil {
+		return *s.StdinTTY
+	}
+	return IsTerminalReader(s.In)
+}
+
+// SilentError wraps an error whose message the command has already printed (a JSON result
+// that lists the spec errors, say): the exit code is still Err's, and nothing more is printed.
+type SilentError struct{ Err error }
+
+func (e *SilentError) Error() string { return e.Err.Error() }
+func (e *SilentError) Unwrap() error { return e.Err }
+
+// Silent marks err as already printed; nil stays nil.
+func Silent(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &SilentError{Err: err}
 }
 
 // System returns the process's standard streams.
@@ -48,8 +71,6 @@ type GlobalOptions struct {
 	RequestTimeout time.Duration
 	// Getenv looks up ${VAR} in specs; nil means the process environment.
 	Getenv func(string) (string, bool)
-	// ErrorsInOutput is set by a command whose JSON result already lists the spec errors.
-	ErrorsInOutput bool
 }
 
 // JSON reports whether -o json was asked for.
@@ -63,22 +84,24 @@ func (g *GlobalOptions) CheckOutput() error {
 	return nil
 }
 
-// Targets are the implementations the CLI can drive, by --target name.
-var Targets = map[string]target.Target{
-	spec.TargetECS: ecs.Target{},
-	spec.TargetEKS: eks.Target{},
+// Factory is what every command is built from: its streams, the global flags and the
+// targets it can drive. main builds one with the real targets (pkg/cmd/factory); tests build
+// one with buffers and a fake target (pkg/target/targettest).
+type Factory struct {
+	IOStreams *IOStreams
+	Global    *GlobalOptions
+	Targets   Targets
 }
 
-// LookupTarget returns the implementation for a --target value.
-func LookupTarget(name string) (target.Target, error) {
-	if t, ok := Targets[name]; ok {
+// Targets are the implementations the CLI can drive, by --target name.
+type Targets map[string]target.Target
+
+// Lookup returns the implementation for a --target value.
+func (ts Targets) Lookup(name string) (target.Target, error) {
+	if t, ok := ts[name]; ok {
 		return t, nil
 	}
-	names := make([]string, 0, len(Targets))
-	for n := range Targets {
-		names = append(names, n)
-	}
-	sort.Strings(names)
+	names := slices.Sorted(maps.Keys(ts))
 	if name == "" {
 		return nil, &target.UsageError{Msg: "--target is required: one of " + strings.Join(names, ", ")}
 	}
@@ -156,11 +179,11 @@ func PrintDiagnostics(w io.Writer, prefix string, ds []spec.FieldError) {
 
 // LoadFor loads the spec and validates it for one target, printing warnings to ErrOut. A
 // spec with errors never reaches a target.
-func (g *GlobalOptions) LoadFor(ctx context.Context, io *IOStreams, targetName string, imageFlags []string) (target.Target, *spec.App, error) {
+func (g *GlobalOptions) LoadFor(ctx context.Context, io *IOStreams, targets Targets, targetName string, imageFlags []string) (target.Target, *spec.App, error) {
 	if err := g.CheckOutput(); err != nil {
 		return nil, nil, err
 	}
-	t, err := LookupTarget(targetName)
+	t, err := targets.Lookup(targetName)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -182,8 +205,8 @@ func (g *GlobalOptions) LoadFor(ctx context.Context, io *IOStreams, targetName s
 
 // Connect loads and validates the spec for a target, then connects to the target: the start
 // of every command that talks to a live system.
-func (g *GlobalOptions) Connect(ctx context.Context, io *IOStreams, targetName string, imageFlags []string) (target.Target, *spec.App, target.Session, error) {
-	t, app, err := g.LoadFor(ctx, io, targetName, imageFlags)
+func (g *GlobalOptions) Connect(ctx context.Context, io *IOStreams, targets Targets, targetName string, imageFlags []string) (target.Target, *spec.App, target.Session, error) {
+	t, app, err := g.LoadFor(ctx, io, targets, targetName, imageFlags)
 	if err != nil {
 		return nil, nil, nil, err
 	}

@@ -394,7 +394,8 @@ func TestAutoRollbackRestoresWhatTheFailedSpecChanged(t *testing.T) {
 	s := newTestSession(f)
 	sc := &fakeScaling{}
 	s.scaling = sc
-	if err := s.applyScaling(context.Background(), old, oldRD, &scalingState{}, &events{}, &target.Verdict{}); err != nil {
+	seed := &deployRun{Session: s, app: old, rd: oldRD, r: &events{}}
+	if err := seed.applyScaling(context.Background(), &scalingState{}); err != nil {
 		t.Fatal(err)
 	}
 

@@ -26,7 +26,6 @@ import (
 // never touches the cluster, and refuses a service shipit did not create. With Plan it only
 // lists what it would delete.
 func (s *Session) Destroy(ctx context.Context, app *spec.App, opts target.DestroyOptions, r target.Reporter) (*target.DestroyResult, error) {
-	s.defaults()
 	res := &target.DestroyResult{Deleted: []string{}}
 	svc, err := s.describeService(ctx, app, true)
 	if err != nil {
@@ -44,7 +43,7 @@ func (s *Session) Destroy(ctx context.Context, app *spec.App, opts target.Destro
 	}
 	// The family is shared by every cluster of the account and region: only the revisions
 	// registered for this cluster go.
-	arns, err := s.revisions(ctx, app.Name, types.TaskDefinitionStatusActive)
+	arns, err := s.revisions(ctx, Family(app), types.TaskDefinitionStatusActive)
 	if err != nil {
 		return nil, err
 	}
@@ -142,7 +141,7 @@ func (s *Session) Destroy(ctx context.Context, app *spec.App, opts target.Destro
 		}
 	}
 	if len(mine) > 0 {
-		r.Report(s.event(app, target.Progressing, fmt.Sprintf("deregistered %d task definition revisions of %s", len(mine), app.Name)))
+		r.Report(s.event(app, target.Progressing, fmt.Sprintf("deregistered %d task definition revisions of %s", len(mine), Family(app))))
 	}
 	if cloudMap != nil {
 		if _, err := s.discovery.DeleteService(ctx, &sd.DeleteServiceInput{Id: cloudMap.Id}); err != nil {
@@ -170,17 +169,13 @@ func (s *Session) Destroy(ctx context.Context, app *spec.App, opts target.Destro
 // "service NAME in cluster CLUSTER".
 func (s *Session) otherServices(ctx context.Context, app *spec.App) ([]string, error) {
 	var clusters []string
-	var next *string
-	for {
-		out, err := s.ecs.ListClusters(ctx, &ecs.ListClustersInput{NextToken: next})
+	pages := ecs.NewListClustersPaginator(s.ecs, &ecs.ListClustersInput{})
+	for pages.HasMorePages() {
+		out, err := pages.NextPage(ctx)
 		if err != nil {
 			return nil, apiError("ecs ListClusters", s.region, err)
 		}
 		clusters = append(clusters, out.ClusterArns...)
-		if aws.ToString(out.NextToken) == "" {
-			break
-		}
-		next = out.NextToken
 	}
 	var users []string
 	for _, arn := range clusters {
@@ -194,7 +189,7 @@ func (s *Session) otherServices(ctx context.Context, app *spec.App) ([]string, e
 		}
 		for _, svc := range out.Services {
 			st := aws.ToString(svc.Status)
-			if fam, _ := splitRevision(Revision(aws.ToString(svc.TaskDefinition))); fam == app.Name && (st == "ACTIVE" || st == "DRAINING") {
+			if fam, _ := splitRevision(Revision(aws.ToString(svc.TaskDefinition))); fam == Family(app) && (st == "ACTIVE" || st == "DRAINING") {
 				users = append(users, fmt.Sprintf("service %s in cluster %s", app.Name, name))
 			}
 		}

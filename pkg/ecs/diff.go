@@ -22,7 +22,6 @@ import (
 // definition the service runs, the service's settings, the autoscaling and the log group.
 // Both sides are normalised first, so API-side defaults and ordering are not differences.
 func (s *Session) Diff(ctx context.Context, app *spec.App) (*target.DiffResult, error) {
-	s.defaults()
 	rd, err := Render(app, RenderOptions{Region: s.region})
 	if err != nil {
 		return nil, err
@@ -147,6 +146,8 @@ func createInput(svc *types.Service, app *spec.App) *ecs.CreateServiceInput {
 		NetworkConfiguration:          svc.NetworkConfiguration,
 		DeploymentController:          svc.DeploymentController,
 		EnableECSManagedTags:          svc.EnableECSManagedTags,
+		EnableExecuteCommand:          svc.EnableExecuteCommand,
+		PlatformVersion:               svc.PlatformVersion,
 		PropagateTags:                 svc.PropagateTags,
 		Tags:                          svc.Tags,
 		LaunchType:                    svc.LaunchType,
@@ -262,9 +263,10 @@ func normalizeService(v any, app *spec.App) any {
 	if m["propagateTags"] == nil {
 		m["propagateTags"] = "NONE"
 	}
-	// ECS-managed tags are a constant of shipit's render, and not every ECS implementation
-	// reports the setting back: not compared.
-	delete(m, "enableECSManagedTags")
+	// A Fargate service without a platform version runs LATEST (DescribeServices says so).
+	if m["platformVersion"] == nil {
+		m["platformVersion"] = "LATEST"
+	}
 	if g, ok := m["healthCheckGracePeriodSeconds"].(int64); ok && g == 0 {
 		delete(m, "healthCheckGracePeriodSeconds")
 	}

@@ -35,12 +35,11 @@ func wantsDiscovery(app *spec.App) bool {
 // discoveryService finds the app's Cloud Map service in the spec's namespace (nil when none).
 func (s *Session) discoveryService(ctx context.Context, app *spec.App) (*sdtypes.ServiceSummary, error) {
 	ns := app.ECS.Discovery.Namespace
-	var next *string
-	for {
-		out, err := s.discovery.ListServices(ctx, &sd.ListServicesInput{
-			Filters:   []sdtypes.ServiceFilter{{Name: sdtypes.ServiceFilterNameNamespaceId, Values: []string{ns}, Condition: sdtypes.FilterConditionEq}},
-			NextToken: next,
-		})
+	pages := sd.NewListServicesPaginator(s.discovery, &sd.ListServicesInput{
+		Filters: []sdtypes.ServiceFilter{{Name: sdtypes.ServiceFilterNameNamespaceId, Values: []string{ns}, Condition: sdtypes.FilterConditionEq}},
+	})
+	for pages.HasMorePages() {
+		out, err := pages.NextPage(ctx)
 		if err != nil {
 			return nil, apiError("servicediscovery ListServices", "namespace "+ns, err)
 		}
@@ -49,20 +48,18 @@ func (s *Session) discoveryService(ctx context.Context, app *spec.App) (*sdtypes
 				return &out.Services[i], nil
 			}
 		}
-		if aws.ToString(out.NextToken) == "" {
-			return nil, nil
-		}
-		next = out.NextToken
 	}
+	return nil, nil
 }
 
 // ensureDiscovery returns the registries the ECS service should have: the app's Cloud Map
 // service (created when missing) with expose: internal and ecs.discovery, else none.
-func (s *Session) ensureDiscovery(ctx context.Context, app *spec.App, r target.Reporter, v *target.Verdict) ([]types.ServiceRegistry, error) {
+func (d *deployRun) ensureDiscovery(ctx context.Context) ([]types.ServiceRegistry, error) {
+	app := d.app
 	if !wantsDiscovery(app) {
 		return nil, nil
 	}
-	svc, err := s.discoveryService(ctx, app)
+	svc, err := d.discoveryService(ctx, app)
 	if err != nil {
 		return nil, err
 	}
@@ -70,11 +67,11 @@ func (s *Session) ensureDiscovery(ctx context.Context, app *spec.App, r target.R
 		return []types.ServiceRegistry{{RegistryArn: svc.Arn}}, nil
 	}
 	ns := app.ECS.Discovery.Namespace
-	got, err := s.discovery.GetNamespace(ctx, &sd.GetNamespaceInput{Id: aws.String(ns)})
+	got, err := d.discovery.GetNamespace(ctx, &sd.GetNamespaceInput{Id: aws.String(ns)})
 	if err != nil {
 		var nf *sdtypes.NamespaceNotFound
 		if errors.As(err, &nf) {
-			return nil, fmt.Errorf("ecs.discovery.namespace: Cloud Map namespace %s not found in %s (create it first; shipit does not create namespaces): %w", ns, s.region, err)
+			return nil, fmt.Errorf("ecd.discovery.namespace: Cloud Map namespace %s not found in %s (create it first; shipit does not create namespaces): %w", ns, d.region, err)
 		}
 		return nil, apiError("servicediscovery GetNamespace", ns, err)
 	}
@@ -82,8 +79,9 @@ func (s *Session) ensureDiscovery(ctx context.Context, app *spec.App, r target.R
 		Name:        aws.String(app.Name),
 		NamespaceId: aws.String(ns),
 		Description: aws.String("tasks of the ECS service " + app.Name + " (shipit)"),
-		// ECS reports the tasks' health to Cloud Map.
-		HealthCheckCustomConfig: &sdtypes.HealthCheckCustomConfig{FailureThreshold: aws.Int32(1)},
+		// ECS reports the tasks' health to Cloud Map (the failure threshold is always 1 now;
+		// setting it is deprecated).
+		HealthCheckCustomConfig: &sdtypes.HealthCheckCustomConfig{},
 		Tags:                    []sdtypes.Tag{{Key: aws.String("managed-by"), Value: aws.String(spec.ManagedBy)}},
 	}
 	if got.Namespace != nil && got.Namespace.Type != sdtypes.NamespaceTypeHttp {
@@ -92,13 +90,13 @@ func (s *Session) ensureDiscovery(ctx context.Context, app *spec.App, r target.R
 			DnsRecords:    []sdtypes.DnsRecord{{Type: sdtypes.RecordTypeA, TTL: aws.Int64(10)}},
 		}
 	}
-	out, err := s.discovery.CreateService(ctx, in)
+	out, err := d.discovery.CreateService(ctx, in)
 	if err != nil {
 		return nil, apiError("servicediscovery CreateService", app.Name+" in namespace "+ns, err)
 	}
 	name := "Cloud Map service " + app.Name + " in namespace " + ns
-	v.Applied = append(v.Applied, name)
-	r.Report(s.event(app, target.Pending, "created "+name+" ("+aws.ToString(out.Service.Id)+")"))
+	d.wrote(name)
+	d.report(target.Pending, "created "+name+" ("+aws.ToString(out.Service.Id)+")")
 	return []types.ServiceRegistry{{RegistryArn: out.Service.Arn}}, nil
 }
 

@@ -19,6 +19,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
 	"github.com/aws/smithy-go"
+	"k8s.io/utils/clock"
+	testingclock "k8s.io/utils/clock/testing"
 
 	"github.com/shipit-dev/shipit/pkg/spec"
 	"github.com/shipit-dev/shipit/pkg/target"
@@ -28,13 +30,18 @@ import (
 // writes. Calls it does not implement panic through the nil embedded interface.
 type fakeECS struct {
 	ecsAPI
-	mu        sync.Mutex
-	script    []func() (*types.Service, error)
-	n         int
+	mu     sync.Mutex
+	script []func() (*types.Service, error)
+	n      int
+	// times are when each scripted DescribeServices came, by the session's clock.
 	times     []time.Time
+	clock     clock.PassiveClock
 	taskDefs  map[string]*ecs.DescribeTaskDefinitionOutput
 	stopped   []types.Task
 	listed    []*ecs.ListTasksInput
+	running   []types.Task
+	pageSize  int
+	described []int // the size of each DescribeTasks call
 	registers []*ecs.RegisterTaskDefinitionInput
 	creates   []*ecs.CreateServiceInput
 	updates   []*ecs.UpdateServiceInput
@@ -54,7 +61,7 @@ func (f *fakeECS) DescribeServices(ctx context.Context, in *ecs.DescribeServices
 	if svc, ok := f.others[aws.ToString(in.Cluster)]; ok {
 		return &ecs.DescribeServicesOutput{Services: []types.Service{*svc}}, nil
 	}
-	f.times = append(f.times, time.Now())
+	f.times = append(f.times, f.clock.Now())
 	if len(f.script) == 0 {
 		return &ecs.DescribeServicesOutput{}, nil
 	}
@@ -136,21 +143,62 @@ func (f *fakeECS) ListTaskDefinitions(ctx context.Context, in *ecs.ListTaskDefin
 	return &ecs.ListTaskDefinitionsOutput{TaskDefinitionArns: arns}, nil
 }
 
+// ListTasks lists f.running or f.stopped (by desired status), pageSize ARNs a page (100
+// unless set), as "task/<index>" unless the task has an ARN.
 func (f *fakeECS) ListTasks(ctx context.Context, in *ecs.ListTasksInput, _ ...func(*ecs.Options)) (*ecs.ListTasksOutput, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.listed = append(f.listed, in)
-	var arns []string
-	for i := range f.stopped {
-		arns = append(arns, fmt.Sprintf("task/%d", i))
+	tasks := f.stopped
+	if in.DesiredStatus == types.DesiredStatusRunning {
+		tasks = f.running
 	}
-	return &ecs.ListTasksOutput{TaskArns: arns}, nil
+	size := f.pageSize
+	if size == 0 {
+		size = 100
+	}
+	start := 0
+	if in.NextToken != nil {
+		fmt.Sscan(*in.NextToken, &start)
+	}
+	out := &ecs.ListTasksOutput{}
+	for i := start; i < len(tasks) && i < start+size; i++ {
+		out.TaskArns = append(out.TaskArns, taskARN(tasks, i))
+	}
+	if start+size < len(tasks) {
+		out.NextToken = aws.String(fmt.Sprint(start + size))
+	}
+	return out, nil
 }
 
+func taskARN(tasks []types.Task, i int) string {
+	if arn := aws.ToString(tasks[i].TaskArn); arn != "" {
+		return arn
+	}
+	return fmt.Sprintf("task/%d", i)
+}
+
+// DescribeTasks describes the tasks asked for (100 at most, as ECS).
 func (f *fakeECS) DescribeTasks(ctx context.Context, in *ecs.DescribeTasksInput, _ ...func(*ecs.Options)) (*ecs.DescribeTasksOutput, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return &ecs.DescribeTasksOutput{Tasks: f.stopped}, nil
+	if len(in.Tasks) > 100 {
+		return nil, &types.InvalidParameterException{Message: aws.String("tasks can have at most 100 items")}
+	}
+	f.described = append(f.described, len(in.Tasks))
+	want := map[string]bool{}
+	for _, a := range in.Tasks {
+		want[a] = true
+	}
+	out := &ecs.DescribeTasksOutput{}
+	for _, tasks := range [][]types.Task{f.stopped, f.running} {
+		for i := range tasks {
+			if want[taskARN(tasks, i)] {
+				out.Tasks = append(out.Tasks, tasks[i])
+			}
+		}
+	}
+	return out, nil
 }
 
 // fakeLogs has the app's log group with the right retention.
@@ -181,7 +229,6 @@ func (f *fakeLogs) PutRetentionPolicy(ctx context.Context, in *cloudwatchlogs.Pu
 // fakeScaling keeps one scalable target and its policies, counts the writes, and fails
 // RegisterScalableTarget with failRegister when set.
 type fakeScaling struct {
-	scalingAPI
 	targets, policies, deletes, deregisters int
 	target                                  *aastypes.ScalableTarget
 	live                                    []aastypes.ScalingPolicy
@@ -249,9 +296,12 @@ func throttled() error {
 	return &smithy.GenericAPIError{Code: "ThrottlingException", Message: "Rate exceeded"}
 }
 
-// newTestSession is a session on fakes with fast polling and no jitter.
+// newTestSession is a session on fakes with fast polling, no jitter and a stepClock: a watch
+// never waits in real time.
 func newTestSession(e *fakeECS) *Session {
-	s := &Session{ecs: e, logs: &fakeLogs{retention: 30}, scaling: &fakeScaling{}, region: "us-east-1",
+	c := newStepClock()
+	e.clock = c
+	s := &Session{ecs: e, logs: &fakeLogs{retention: 30}, scaling: &fakeScaling{}, region: "us-east-1", clock: c,
 		poll: 5 * time.Millisecond, maxPoll: 40 * time.Millisecond, jitter: func() float64 { return 0.5 }}
 	s.ecrFor = func(string) ecrAPI { return &fakeECR{} }
 	s.defaults()
@@ -303,4 +353,57 @@ func testApp(t *testing.T, extra string) *spec.App {
 		t.Fatal(errs)
 	}
 	return app
+}
+
+// stepClock is a fake clock for the watch, which waits on two timers at most: its deadline,
+// and the next poll. When a second timer is pending, time jumps to the earlier of the two and
+// fires it: a poll comes at once, and the deadline only once the polls' waits add up to it.
+type stepClock struct {
+	*testingclock.FakeClock
+	mu      sync.Mutex
+	pending []*stepTimer
+	// waits are the durations of every timer asked for, in order.
+	waits []time.Duration
+}
+
+type stepTimer struct {
+	clock.Timer
+	at time.Time
+	c  *stepClock
+}
+
+func newStepClock() *stepClock {
+	return &stepClock{FakeClock: testingclock.NewFakeClock(time.Date(2026, 11, 26, 8, 0, 0, 0, time.UTC))}
+}
+
+func (c *stepClock) NewTimer(d time.Duration) clock.Timer {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	t := &stepTimer{Timer: c.FakeClock.NewTimer(d), at: c.FakeClock.Now().Add(d), c: c}
+	c.waits = append(c.waits, d)
+	c.pending = append(c.pending, t)
+	if len(c.pending) > 1 {
+		first := 0
+		for i, p := range c.pending {
+			if p.at.Before(c.pending[first].at) {
+				first = i
+			}
+		}
+		at := c.pending[first].at
+		c.pending = append(c.pending[:first], c.pending[first+1:]...)
+		c.FakeClock.SetTime(at)
+	}
+	return t
+}
+
+func (t *stepTimer) Stop() bool {
+	t.c.mu.Lock()
+	for i, p := range t.c.pending {
+		if p == t {
+			t.c.pending = append(t.c.pending[:i], t.c.pending[i+1:]...)
+			break
+		}
+	}
+	t.c.mu.Unlock()
+	return t.Timer.Stop()
 }

@@ -45,7 +45,7 @@ type pinned struct {
 }
 
 // pinImages resolves the ECR tags of the task definition's containers to their digests and
-// pins them (design §5), so a moving tag never changes what runs. Images outside ECR and
+// pins them (docs/architecture.md, "Safety"), so a moving tag never changes what runs. Images outside ECR and
 // images already pinned are left as they are.
 func (s *Session) pinImages(ctx context.Context, containers []types.ContainerDefinition) ([]pinned, error) {
 	var out []pinned

@@ -1,5 +1,6 @@
-// Package ecs is shipit's ECS (Fargate, awsvpc) backend. This file renders a spec into the
-// exact aws-sdk-go-v2 inputs that deploy sends; rendering is pure and needs no network.
+// This file renders a spec into the exact aws-sdk-go-v2 inputs that deploy sends; rendering
+// is pure and needs no network.
+
 package ecs
 
 import (
@@ -10,7 +11,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	aas "github.com/aws/aws-sdk-go-v2/service/applicationautoscaling"
-	aastypes "github.com/aws/aws-sdk-go-v2/service/applicationautoscaling/types"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
 
@@ -59,6 +59,15 @@ func LogGroupName(app *spec.App) string {
 		return app.ECS.LogGroup
 	}
 	return "/ecs/" + app.Name
+}
+
+// Family is the app's task definition family: ecs.family, else the app's name. Every place
+// that names the family (render, deploy, revisions, rollback, status, destroy) asks here.
+func Family(app *spec.App) string {
+	if app.ECS.Family != "" {
+		return app.ECS.Family
+	}
+	return app.Name
 }
 
 // Render maps a validated spec to ECS inputs following the design's mapping table.
@@ -192,7 +201,7 @@ func taskDefinition(app *spec.App, region string, tags []types.Tag) *ecs.Registe
 		}
 	}
 	td := &ecs.RegisterTaskDefinitionInput{
-		Family:                  aws.String(app.Name),
+		Family:                  aws.String(Family(app)),
 		NetworkMode:             types.NetworkModeAwsvpc,
 		RequiresCompatibilities: []types.Compatibility{types.CompatibilityFargate},
 		Cpu:                     aws.String(fmt.Sprint(spec.CPUUnits(app.CPUMillis()))),
@@ -216,103 +225,6 @@ func taskDefinition(app *spec.App, region string, tags []types.Tag) *ecs.Registe
 		td.TaskRoleArn = aws.String(app.Role)
 	}
 	return td
-}
-
-func service(app *spec.App, tags []types.Tag) *ecs.CreateServiceInput {
-	desired := 1
-	switch {
-	case app.Replicas != nil:
-		desired = *app.Replicas
-	case app.Autoscale != nil:
-		desired = app.Autoscale.Min
-	}
-	assign := types.AssignPublicIpDisabled
-	if app.ECS.AssignPublicIP {
-		assign = types.AssignPublicIpEnabled
-	}
-	svc := &ecs.CreateServiceInput{
-		Cluster:        aws.String(app.ECS.Cluster),
-		ServiceName:    aws.String(app.Name),
-		TaskDefinition: aws.String(app.Name), // the family; deploy passes the registered ARN
-		DesiredCount:   aws.Int32(int32(desired)),
-		NetworkConfiguration: &types.NetworkConfiguration{AwsvpcConfiguration: &types.AwsVpcConfiguration{
-			Subnets:        app.ECS.Subnets,
-			SecurityGroups: app.ECS.SecurityGroups,
-			AssignPublicIp: assign,
-		}},
-		DeploymentConfiguration: &types.DeploymentConfiguration{
-			MaximumPercent:        aws.Int32(int32(100 + app.MaxSurgePercent())),
-			MinimumHealthyPercent: aws.Int32(int32(100 - app.MaxUnavailablePercent())),
-			DeploymentCircuitBreaker: &types.DeploymentCircuitBreaker{
-				Enable:   true,
-				Rollback: app.AutoRollback(),
-			},
-		},
-		DeploymentController: &types.DeploymentController{Type: types.DeploymentControllerTypeEcs},
-		EnableECSManagedTags: true,
-		PropagateTags:        types.PropagateTagsService,
-		Tags:                 tags,
-	}
-	if cps := app.ECS.CapacityProviders; len(cps) > 0 {
-		for _, p := range cps {
-			svc.CapacityProviderStrategy = append(svc.CapacityProviderStrategy, types.CapacityProviderStrategyItem{
-				CapacityProvider: aws.String(p.Name), Base: int32(p.Base), Weight: int32(p.Weight)})
-		}
-	} else if app.ECS.Capacity == "FARGATE_SPOT" {
-		svc.CapacityProviderStrategy = []types.CapacityProviderStrategyItem{{CapacityProvider: aws.String("FARGATE_SPOT"), Weight: 1}}
-	} else {
-		svc.LaunchType = types.LaunchTypeFargate
-	}
-	// A target group is a public load balancer with expose: public and an internal one with
-	// expose: internal; validation refuses it with expose: none.
-	if exposed := app.ExposedPorts(); app.Expose != "none" && app.ECS.TargetGroup != "" && len(exposed) > 0 {
-		svc.LoadBalancers = []types.LoadBalancer{{
-			TargetGroupArn: aws.String(app.ECS.TargetGroup),
-			ContainerName:  aws.String(app.MainContainer()),
-			ContainerPort:  aws.Int32(int32(exposed[0].Port)),
-		}}
-		if w := app.Health.StartupWindow(); w > 0 {
-			svc.HealthCheckGracePeriodSeconds = aws.Int32(int32(w))
-		}
-	}
-	// An exposed app with ecs.discovery registers in Cloud Map; the registry's ARN only
-	// exists once deploy has created the Cloud Map service, so it is not part of the render.
-	return svc
-}
-
-func scaling(app *spec.App, hash string) *Scaling {
-	as := app.Autoscale
-	resource := fmt.Sprintf("service/%s/%s", app.ECS.Cluster, app.Name)
-	s := &Scaling{Target: &aas.RegisterScalableTargetInput{
-		ServiceNamespace:  aastypes.ServiceNamespaceEcs,
-		ResourceId:        aws.String(resource),
-		ScalableDimension: aastypes.ScalableDimensionECSServiceDesiredCount,
-		MinCapacity:       aws.Int32(int32(as.Min)),
-		MaxCapacity:       aws.Int32(int32(as.Max)),
-		Tags:              map[string]string{"managed-by": spec.ManagedBy, spec.HashAnnotation: hash},
-	}}
-	add := func(suffix string, target int, metric aastypes.MetricType) {
-		s.Policies = append(s.Policies, &aas.PutScalingPolicyInput{
-			PolicyName:        aws.String(app.Name + "-" + suffix),
-			ServiceNamespace:  aastypes.ServiceNamespaceEcs,
-			ResourceId:        aws.String(resource),
-			ScalableDimension: aastypes.ScalableDimensionECSServiceDesiredCount,
-			PolicyType:        aastypes.PolicyTypeTargetTrackingScaling,
-			TargetTrackingScalingPolicyConfiguration: &aastypes.TargetTrackingScalingPolicyConfiguration{
-				TargetValue:                   aws.Float64(float64(target)),
-				PredefinedMetricSpecification: &aastypes.PredefinedMetricSpecification{PredefinedMetricType: metric},
-				ScaleOutCooldown:              aws.Int32(60),
-				ScaleInCooldown:               aws.Int32(300),
-			},
-		})
-	}
-	if as.CPU > 0 {
-		add("cpu", as.CPU, aastypes.MetricTypeECSServiceAverageCPUUtilization)
-	}
-	if as.Memory > 0 {
-		add("memory", as.Memory, aastypes.MetricTypeECSServiceAverageMemoryUtilization)
-	}
-	return s
 }
 
 // tagList is the app's labels plus shipit's own tags (and extra ones), sorted by key.

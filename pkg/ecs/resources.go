@@ -18,9 +18,9 @@ import (
 
 // logGroup finds the app's log group (nil when there is none).
 func (s *Session) logGroup(ctx context.Context, name string) (*logtypes.LogGroup, error) {
-	var next *string
-	for {
-		out, err := s.logs.DescribeLogGroups(ctx, &cloudwatchlogs.DescribeLogGroupsInput{LogGroupNamePrefix: aws.String(name), NextToken: next})
+	pages := cloudwatchlogs.NewDescribeLogGroupsPaginator(s.logs, &cloudwatchlogs.DescribeLogGroupsInput{LogGroupNamePrefix: aws.String(name)})
+	for pages.HasMorePages() {
+		out, err := pages.NextPage(ctx)
 		if err != nil {
 			return nil, apiError("logs DescribeLogGroups", name, err)
 		}
@@ -29,47 +29,44 @@ func (s *Session) logGroup(ctx context.Context, name string) (*logtypes.LogGroup
 				return &out.LogGroups[i], nil
 			}
 		}
-		if aws.ToString(out.NextToken) == "" {
-			return nil, nil
-		}
-		next = out.NextToken
 	}
+	return nil, nil
 }
 
 // ensureLogGroup creates the awslogs group when it is missing and sets its retention when it
-// differs; it writes nothing when both are right. user is the caller's context: an interrupt
-// before the first write stops the deploy with nothing written.
-func (s *Session) ensureLogGroup(ctx, user context.Context, app *spec.App, rd *Rendered, r target.Reporter, v *target.Verdict) error {
-	lg, err := s.logGroup(ctx, rd.LogGroup)
+// differs; it writes nothing when both are right.
+func (d *deployRun) ensureLogGroup(ctx context.Context) error {
+	rd := d.rd
+	lg, err := d.logGroup(ctx, rd.LogGroup)
 	if err != nil {
 		return err
 	}
 	if lg != nil && aws.ToInt32(lg.RetentionInDays) == rd.LogRetention {
 		return nil
 	}
-	if err := mayWrite(user, v); err != nil {
+	if err := d.mayWrite(ctx); err != nil {
 		return err
 	}
 	if lg == nil {
-		_, err := s.logs.CreateLogGroup(ctx, &cloudwatchlogs.CreateLogGroupInput{
+		_, err := d.logs.CreateLogGroup(ctx, &cloudwatchlogs.CreateLogGroupInput{
 			LogGroupName: aws.String(rd.LogGroup),
 			Tags:         map[string]string{"managed-by": spec.ManagedBy},
 		})
 		if err != nil && !isCode(err, "ResourceAlreadyExistsException") {
 			return apiError("logs CreateLogGroup", rd.LogGroup, err)
 		}
-		v.Applied = append(v.Applied, "log group "+rd.LogGroup)
-		r.Report(s.event(app, target.Pending, "created log group "+rd.LogGroup))
+		d.wrote("log group " + rd.LogGroup)
+		d.report(target.Pending, "created log group "+rd.LogGroup)
 	}
-	if _, err := s.logs.PutRetentionPolicy(ctx, &cloudwatchlogs.PutRetentionPolicyInput{
+	if _, err := d.logs.PutRetentionPolicy(ctx, &cloudwatchlogs.PutRetentionPolicyInput{
 		LogGroupName: aws.String(rd.LogGroup), RetentionInDays: aws.Int32(rd.LogRetention),
 	}); err != nil {
 		return apiError("logs PutRetentionPolicy", rd.LogGroup, err)
 	}
 	if lg != nil {
-		v.Applied = append(v.Applied, fmt.Sprintf("log group %s retention %d days", rd.LogGroup, rd.LogRetention))
+		d.wrote(fmt.Sprintf("log group %s retention %d days", rd.LogGroup, rd.LogRetention))
 	}
-	r.Report(s.event(app, target.Pending, fmt.Sprintf("log group %s keeps logs %d days", rd.LogGroup, rd.LogRetention)))
+	d.report(target.Pending, fmt.Sprintf("log group %s keeps logs %d days", rd.LogGroup, rd.LogRetention))
 	return nil
 }
 
@@ -99,23 +96,19 @@ func (s *Session) scalableTarget(ctx context.Context, app *spec.App) (*aastypes.
 // scalingPolicies lists the target's policies.
 func (s *Session) scalingPolicies(ctx context.Context, app *spec.App) ([]aastypes.ScalingPolicy, error) {
 	var all []aastypes.ScalingPolicy
-	var next *string
-	for {
-		out, err := s.scaling.DescribeScalingPolicies(ctx, &aas.DescribeScalingPoliciesInput{
-			ServiceNamespace:  aastypes.ServiceNamespaceEcs,
-			ResourceId:        aws.String(scalingResource(app)),
-			ScalableDimension: aastypes.ScalableDimensionECSServiceDesiredCount,
-			NextToken:         next,
-		})
+	pages := aas.NewDescribeScalingPoliciesPaginator(s.scaling, &aas.DescribeScalingPoliciesInput{
+		ServiceNamespace:  aastypes.ServiceNamespaceEcs,
+		ResourceId:        aws.String(scalingResource(app)),
+		ScalableDimension: aastypes.ScalableDimensionECSServiceDesiredCount,
+	})
+	for pages.HasMorePages() {
+		out, err := pages.NextPage(ctx)
 		if err != nil {
 			return nil, apiError("application-autoscaling DescribeScalingPolicies", scalingResource(app), err)
 		}
 		all = append(all, out.ScalingPolicies...)
-		if aws.ToString(out.NextToken) == "" {
-			return all, nil
-		}
-		next = out.NextToken
 	}
+	return all, nil
 }
 
 // scalingState is the service's autoscaling as it is live: its scalable target (nil when
@@ -180,41 +173,42 @@ func renderedScaling(rd *Rendered) any {
 // the scalable target and its target-tracking policies and removes the policies the spec no
 // longer has, or deregisters the target when the spec dropped autoscale. have is the live
 // state (readScaling).
-func (s *Session) applyScaling(ctx context.Context, app *spec.App, rd *Rendered, have *scalingState, r target.Reporter, v *target.Verdict) error {
+func (d *deployRun) applyScaling(ctx context.Context, have *scalingState) error {
+	app, rd := d.app, d.rd
 	res := scalingResource(app)
 	if rd.Scaling == nil {
 		if have == nil || have.target == nil {
 			return nil
 		}
-		if _, err := s.scaling.DeregisterScalableTarget(ctx, &aas.DeregisterScalableTargetInput{
+		if _, err := d.scaling.DeregisterScalableTarget(ctx, &aas.DeregisterScalableTargetInput{
 			ServiceNamespace: aastypes.ServiceNamespaceEcs, ResourceId: aws.String(res),
 			ScalableDimension: aastypes.ScalableDimensionECSServiceDesiredCount,
 		}); err != nil {
 			return apiError("application-autoscaling DeregisterScalableTarget", res, err)
 		}
-		v.Applied = append(v.Applied, "scalable target "+res+" (deregistered: the spec has no autoscale)")
-		r.Report(s.event(app, target.Progressing, "deregistered the scalable target "+res+": the spec has no autoscale"))
+		d.wrote("scalable target " + res + " (deregistered: the spec has no autoscale)")
+		d.report(target.Progressing, "deregistered the scalable target "+res+": the spec has no autoscale")
 		return nil
 	}
 	if docText(have.doc()) == docText(renderedScaling(rd)) {
 		return nil // already what the spec says
 	}
-	if _, err := s.scaling.RegisterScalableTarget(ctx, rd.Scaling.Target); err != nil {
+	if _, err := d.scaling.RegisterScalableTarget(ctx, rd.Scaling.Target); err != nil {
 		return apiError("application-autoscaling RegisterScalableTarget", res, err)
 	}
-	v.Applied = append(v.Applied, "scalable target "+res)
+	d.wrote("scalable target " + res)
 	want := map[string]bool{}
 	var names []string
 	for _, p := range rd.Scaling.Policies {
-		if _, err := s.scaling.PutScalingPolicy(ctx, p); err != nil {
+		if _, err := d.scaling.PutScalingPolicy(ctx, p); err != nil {
 			return apiError("application-autoscaling PutScalingPolicy", aws.ToString(p.PolicyName), err)
 		}
 		want[aws.ToString(p.PolicyName)] = true
 		names = append(names, aws.ToString(p.PolicyName))
-		v.Applied = append(v.Applied, "scaling policy "+aws.ToString(p.PolicyName))
+		d.wrote("scaling policy " + aws.ToString(p.PolicyName))
 	}
-	r.Report(s.event(app, target.Progressing, fmt.Sprintf("autoscaling %d–%d tasks (%s)",
-		aws.ToInt32(rd.Scaling.Target.MinCapacity), aws.ToInt32(rd.Scaling.Target.MaxCapacity), strings.Join(names, ", "))))
+	d.report(target.Progressing, fmt.Sprintf("autoscaling %d–%d tasks (%s)",
+		aws.ToInt32(rd.Scaling.Target.MinCapacity), aws.ToInt32(rd.Scaling.Target.MaxCapacity), strings.Join(names, ", ")))
 	var live []aastypes.ScalingPolicy
 	if have != nil {
 		live = have.policies
@@ -224,10 +218,10 @@ func (s *Session) applyScaling(ctx context.Context, app *spec.App, rd *Rendered,
 		if want[name] || !strings.HasPrefix(name, app.Name+"-") {
 			continue
 		}
-		if err := s.deletePolicy(ctx, app, name); err != nil {
+		if err := d.deletePolicy(ctx, app, name); err != nil {
 			return err
 		}
-		v.Applied = append(v.Applied, "scaling policy "+name+" (deleted)")
+		d.wrote("scaling policy " + name + " (deleted)")
 	}
 	return nil
 }

@@ -46,7 +46,7 @@ type Decision struct {
 }
 
 // Evaluate decides where a rollout stands from DescribeServices' answer and the stopped tasks
-// of our deployment (design §6). It is a pure function: the watch loop only feeds it what the
+// of our deployment (docs/architecture.md, "Rollout rules"). It is a pure function: the watch loop only feeds it what the
 // API returned.
 //
 //   - Succeeded: our deployment is PRIMARY with rolloutState COMPLETED (or ECS's "(deployment

@@ -8,13 +8,13 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
-	"github.com/aws/aws-sdk-go-v2/config"
 	aas "github.com/aws/aws-sdk-go-v2/service/applicationautoscaling"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	sd "github.com/aws/aws-sdk-go-v2/service/servicediscovery"
 	"github.com/aws/smithy-go"
+	"k8s.io/utils/clock"
 
 	"github.com/shipit-dev/shipit/pkg/spec"
 	"github.com/shipit-dev/shipit/pkg/target"
@@ -74,7 +74,8 @@ type Session struct {
 	// region than the cluster).
 	ecrFor func(region string) ecrAPI
 	region string
-	now    func() time.Time
+	// clock tells the time and times the watch (a fake one in tests).
+	clock clock.Clock
 
 	// poll is the base interval between DescribeServices calls while watching (jittered);
 	// maxPoll caps the exponential backoff when AWS throttles. The package's tests shorten
@@ -84,13 +85,10 @@ type Session struct {
 	jitter func() float64
 }
 
-// Default watch timing (design §6).
+// Default watch timing (docs/architecture.md, "Rollout rules").
 const (
 	defaultPoll    = 2 * time.Second
 	defaultMaxPoll = 30 * time.Second
-
-	// defaultMaxAttempts is the SDK retryer's attempts per call unless configured.
-	defaultMaxAttempts = 8
 )
 
 // Connect builds the AWS clients from the SDK's default configuration: credentials from the
@@ -98,30 +96,9 @@ const (
 // Endpoints come from the SDK's own AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_<SERVICE> handling.
 // It makes no request.
 func (Target) Connect(ctx context.Context, app *spec.App, opts target.ConnectOptions) (target.Session, error) {
-	// Every request is bounded (dial, TLS handshake, response headers, each attempt); the
-	// SDK's retryer stays, and the command's context bounds the retries.
-	loadOpts := []func(*config.LoadOptions) error{config.WithHTTPClient(target.AWSHTTPClient(opts.RequestTimeout))}
-	region := app.ECS.Region
-	if region == "" {
-		region = opts.Region
-	}
-	if region != "" {
-		loadOpts = append(loadOpts, config.WithRegion(region))
-	}
-	if opts.Profile != "" {
-		loadOpts = append(loadOpts, config.WithSharedConfigProfile(opts.Profile))
-	}
-	cfg, err := config.LoadDefaultConfig(ctx, loadOpts...)
+	cfg, err := target.LoadAWSConfig(ctx, opts, app.ECS.Region, "ecs: no AWS region: set ecs.region in the spec, pass --region or set AWS_REGION")
 	if err != nil {
-		return nil, fmt.Errorf("aws config: %w", err)
-	}
-	if cfg.RetryMaxAttempts == 0 {
-		// A rollout is a few writes and many polls: ride out a throttling storm rather than
-		// fail a deploy half-way (AWS_MAX_ATTEMPTS or max_attempts in the profile still win).
-		cfg.RetryMaxAttempts = defaultMaxAttempts
-	}
-	if cfg.Region == "" {
-		return nil, &target.UsageError{Msg: "ecs: no AWS region: set ecs.region in the spec, pass --region or set AWS_REGION"}
+		return nil, err
 	}
 	return newSession(cfg), nil
 }
@@ -145,10 +122,11 @@ func newSession(cfg aws.Config) *Session {
 	return s
 }
 
-// defaults fills what a test's Session literal leaves out.
+// defaults fills the watch timing and clock a Session literal leaves out (newSession and the
+// package's tests build sessions; every method relies on them being set).
 func (s *Session) defaults() {
-	if s.now == nil {
-		s.now = time.Now
+	if s.clock == nil {
+		s.clock = clock.RealClock{}
 	}
 	if s.poll == 0 {
 		s.poll = defaultPoll
@@ -161,8 +139,11 @@ func (s *Session) defaults() {
 	}
 }
 
+// now is the session's clock's time.
+func (s *Session) now() time.Time { return s.clock.Now() }
+
 func (s *Session) event(app *spec.App, phase target.Phase, msg string) target.Event {
-	return target.Event{Time: s.now(), Target: spec.TargetECS, App: app.Name, Phase: phase, Message: msg}
+	return target.NewEvent(s.now(), spec.TargetECS, app.Name, phase, msg)
 }
 
 // where names the cluster and region for messages.
@@ -170,7 +151,7 @@ func (s *Session) where(app *spec.App) string {
 	return fmt.Sprintf("cluster %s in %s", app.ECS.Cluster, s.region)
 }
 
-// apiError wraps an AWS error with the call and the resource (design §8).
+// apiError wraps an AWS error with the call and the resource (docs/architecture.md, "Safety").
 func apiError(call, resource string, err error) error {
 	if err == nil {
 		return nil

@@ -20,7 +20,6 @@ const statusEvents = 10
 // Status describes what is live: the service, its task definition revision and image (with
 // its digest), every deployment with its counts, autoscaling and the last events.
 func (s *Session) Status(ctx context.Context, app *spec.App) (*target.Status, error) {
-	s.defaults()
 	st := &target.Status{Target: spec.TargetECS, App: app.Name, Where: s.where(app)}
 	svc, err := s.describeService(ctx, app, true)
 	if err != nil || svc == nil {
@@ -129,27 +128,22 @@ func mainContainer(td *types.TaskDefinition, name string) *types.ContainerDefini
 // runningDigest is the image digest a running task of the task definition reports for the
 // app's container ("" when none says).
 func (s *Session) runningDigest(ctx context.Context, app *spec.App, tdArn string) string {
-	list, err := s.ecs.ListTasks(ctx, &ecs.ListTasksInput{Cluster: aws.String(app.ECS.Cluster), ServiceName: aws.String(app.Name), DesiredStatus: types.DesiredStatusRunning})
-	if err != nil || len(list.TaskArns) == 0 {
-		return ""
-	}
-	arns := list.TaskArns
-	if len(arns) > 10 {
-		arns = arns[:10]
-	}
-	out, err := s.ecs.DescribeTasks(ctx, &ecs.DescribeTasksInput{Cluster: aws.String(app.ECS.Cluster), Tasks: arns})
-	if err != nil {
-		return ""
-	}
-	for _, t := range out.Tasks {
-		if aws.ToString(t.TaskDefinitionArn) != tdArn {
-			continue
-		}
-		for _, c := range t.Containers {
-			if aws.ToString(c.Name) == app.MainContainer() && aws.ToString(c.ImageDigest) != "" {
-				return aws.ToString(c.ImageDigest)
+	in := &ecs.ListTasksInput{Cluster: aws.String(app.ECS.Cluster), ServiceName: aws.String(app.Name), DesiredStatus: types.DesiredStatusRunning}
+	digest := ""
+	// Status shows what it can: a failed read leaves the digest out.
+	_ = s.eachTask(ctx, app, in, "running tasks of "+app.Name, func(tasks []types.Task) bool {
+		for _, t := range tasks {
+			if aws.ToString(t.TaskDefinitionArn) != tdArn {
+				continue
+			}
+			for _, c := range t.Containers {
+				if aws.ToString(c.Name) == app.MainContainer() && aws.ToString(c.ImageDigest) != "" {
+					digest = aws.ToString(c.ImageDigest)
+					return false
+				}
 			}
 		}
-	}
-	return ""
+		return true
+	})
+	return digest
 }

@@ -45,15 +45,15 @@ func eventKey(e types.ServiceEvent) string {
 	return aws.ToTime(e.CreatedAt).String() + aws.ToString(e.Message)
 }
 
-// watch follows one deployment to a verdict (design §6): it polls DescribeServices about every
-// poll interval (jittered), prints each new service event once (oldest first) and the counts of
+// watch follows one deployment to a verdict (docs/architecture.md, "Rollout rules"): it
+// polls DescribeServices about every poll interval (jittered), prints each new service event once (oldest first) and the counts of
 // every deployment, looks at our deployment's stopped tasks when it reports failed ones, and
 // backs off exponentially (to maxPoll) while AWS throttles. Evaluate makes every decision.
 // An error is returned only for an API failure that is not throttling (the rollout's fate is
 // then unknown).
 func (s *Session) watch(ctx context.Context, app *spec.App, ro Rollout, timeout time.Duration, seen eventLog, r target.Reporter) (Decision, error) {
 	s.defaults()
-	deadline := time.NewTimer(timeout)
+	deadline := s.clock.NewTimer(timeout)
 	defer deadline.Stop()
 	interval := s.poll
 	lastFailed := 0
@@ -66,15 +66,15 @@ func (s *Session) watch(ctx context.Context, app *spec.App, ro Rollout, timeout 
 	for {
 		if !first {
 			wait := time.Duration(float64(interval) * (0.8 + 0.4*s.jitter()))
-			timer := time.NewTimer(wait)
+			timer := s.clock.NewTimer(wait)
 			select {
 			case <-ctx.Done():
 				timer.Stop()
 				return s.end(app, canceled(last), r), nil
-			case <-deadline.C:
+			case <-deadline.C():
 				timer.Stop()
 				return s.end(app, timedOut(last, timeout), r), nil
-			case <-timer.C:
+			case <-timer.C():
 			}
 		}
 		first = false
@@ -144,9 +144,7 @@ func (s *Session) watch(ctx context.Context, app *spec.App, ro Rollout, timeout 
 			ro.Deployment = dec.Deployment
 		}
 		if dec.Phase != last.Phase || dec.Message != last.Message {
-			e := s.event(app, dec.Phase, dec.Message)
-			e.Desired, e.Updated, e.Ready = dec.Desired, dec.Updated, dec.Ready
-			r.Report(e)
+			r.Report(s.event(app, dec.Phase, dec.Message).WithCounts(dec.Desired, dec.Updated, dec.Ready))
 		}
 		last = dec
 		if dec.Phase.Terminal() {
@@ -159,9 +157,7 @@ func (s *Session) watch(ctx context.Context, app *spec.App, ro Rollout, timeout 
 // out), so that it ends the progress output: on a terminal it closes the live status line
 // rather than leaving the verdict to be printed onto it.
 func (s *Session) end(app *spec.App, dec Decision, r target.Reporter) Decision {
-	e := s.event(app, dec.Phase, dec.Message)
-	e.Desired, e.Updated, e.Ready = dec.Desired, dec.Updated, dec.Ready
-	r.Report(e)
+	r.Report(s.event(app, dec.Phase, dec.Message).WithCounts(dec.Desired, dec.Updated, dec.Ready))
 	return dec
 }
 
@@ -245,22 +241,15 @@ func (s *Session) stoppedTasks(ctx context.Context, app *spec.App, deployment st
 	} else {
 		in.ServiceName = aws.String(app.Name)
 	}
-	list, err := s.ecs.ListTasks(ctx, in)
+	var tasks []types.Task
+	err := s.eachTask(ctx, app, in, "stopped tasks of "+app.Name, func(batch []types.Task) bool {
+		tasks = append(tasks, batch...)
+		return true
+	})
 	if err != nil {
-		return nil, apiError("ecs ListTasks", "stopped tasks of "+app.Name, err)
+		return nil, err
 	}
-	arns := list.TaskArns
-	if len(arns) == 0 {
-		return nil, nil
-	}
-	if len(arns) > 100 {
-		arns = arns[:100]
-	}
-	out, err := s.ecs.DescribeTasks(ctx, &ecs.DescribeTasksInput{Cluster: aws.String(app.ECS.Cluster), Tasks: arns})
-	if err != nil {
-		return nil, apiError("ecs DescribeTasks", "stopped tasks of "+app.Name, err)
-	}
-	return out.Tasks, nil
+	return tasks, nil
 }
 
 // retryable reports errors worth waiting out: throttling and other errors the SDK's retryer
@@ -272,10 +261,12 @@ func retryable(err error) bool {
 	var ae smithy.APIError
 	if errors.As(err, &ae) {
 		switch ae.ErrorCode() {
-		case "ThrottlingException", "Throttling", "TooManyRequestsException", "RequestLimitExceeded",
-			"ServiceUnavailable", "ServiceUnavailableException", "ServerException", "InternalFailure":
+		case "ServiceUnavailable", "ServiceUnavailableException", "ServerException", "InternalFailure":
 			return true
 		}
+	}
+	if retry.IsErrorThrottles(retry.DefaultThrottles).IsErrorThrottle(err) == aws.TrueTernary {
+		return true
 	}
 	var quota ratelimit.QuotaExceededError
 	if errors.As(err, &quota) {

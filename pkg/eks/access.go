@@ -3,13 +3,10 @@ package eks
 import (
 	"context"
 	"encoding/base64"
-	"errors"
 	"fmt"
 	"net/http"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	awseks "github.com/aws/aws-sdk-go-v2/service/eks"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
@@ -28,7 +25,7 @@ type clusterDescriber interface {
 // names eks.cluster and no kubeconfig flag is given, EKS's DescribeCluster plus an IAM token.
 func restConfig(ctx context.Context, app *spec.App, opts target.ConnectOptions) (*rest.Config, string, error) {
 	if app.EKS.Cluster != "" && opts.Kubeconfig == "" && opts.Context == "" {
-		awsCfg, err := loadAWSConfig(ctx, opts)
+		awsCfg, err := target.LoadAWSConfig(ctx, opts, "", "eks: no AWS region for eks.cluster: pass --region or set AWS_REGION")
 		if err != nil {
 			return nil, "", err
 		}
@@ -55,24 +52,6 @@ func restConfig(ctx context.Context, app *spec.App, opts target.ConnectOptions) 
 	return cfg, where, nil
 }
 
-func loadAWSConfig(ctx context.Context, opts target.ConnectOptions) (aws.Config, error) {
-	lo := []func(*awsconfig.LoadOptions) error{awsconfig.WithHTTPClient(target.AWSHTTPClient(opts.RequestTimeout))}
-	if opts.Region != "" {
-		lo = append(lo, awsconfig.WithRegion(opts.Region))
-	}
-	if opts.Profile != "" {
-		lo = append(lo, awsconfig.WithSharedConfigProfile(opts.Profile))
-	}
-	cfg, err := awsconfig.LoadDefaultConfig(ctx, lo...)
-	if err != nil {
-		return aws.Config{}, fmt.Errorf("AWS config: %w", err)
-	}
-	if cfg.Region == "" {
-		return aws.Config{}, errors.New("AWS region unknown: pass --region or set AWS_REGION")
-	}
-	return cfg, nil
-}
-
 // eksRestConfig turns DescribeCluster's endpoint and CA into a client config that sends a
 // fresh IAM token with every request.
 func eksRestConfig(ctx context.Context, api clusterDescriber, awsCfg aws.Config, cluster string) (*rest.Config, error) {
@@ -88,7 +67,7 @@ func eksRestConfig(ctx context.Context, api clusterDescriber, awsCfg aws.Config,
 	if err != nil {
 		return nil, fmt.Errorf("eks DescribeCluster %s: certificate authority is not base64: %w", cluster, err)
 	}
-	src := &tokenSource{creds: awsCfg.Credentials, region: awsCfg.Region, cluster: cluster, now: time.Now}
+	src := newTokenSource(awsCfg, cluster)
 	cfg := &rest.Config{
 		Host:            *c.Endpoint,
 		TLSClientConfig: rest.TLSClientConfig{CAData: ca},

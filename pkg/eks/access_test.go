@@ -51,7 +51,7 @@ func decodeToken(t *testing.T, tok string) *url.URL {
 
 func TestTokenFormat(t *testing.T) {
 	at := time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)
-	tok, err := presignToken(context.Background(), testCreds, "ap-northeast-2", "prod", at)
+	tok, err := testTokenSource("ap-northeast-2", "prod").presign(context.Background(), at)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,19 +82,72 @@ func TestTokenFormat(t *testing.T) {
 			t.Errorf("%s = %q, want %q", k, checks[k], v)
 		}
 	}
+	// aws-iam-authenticator refuses any other query parameter, and any path but /.
+	allowed := map[string]bool{"Action": true, "Version": true, "X-Amz-Algorithm": true, "X-Amz-Credential": true, "X-Amz-Date": true,
+		"X-Amz-Expires": true, "X-Amz-Security-Token": true, "X-Amz-Signature": true, "X-Amz-SignedHeaders": true}
+	for k := range q {
+		if !allowed[k] {
+			t.Errorf("query parameter %s: aws-iam-authenticator refuses it", k)
+		}
+	}
+	if u.Scheme != "https" || u.Path != "/" {
+		t.Errorf("%s: want https and path /", u)
+	}
 	if len(q.Get("X-Amz-Signature")) != 64 {
 		t.Errorf("signature %q", q.Get("X-Amz-Signature"))
 	}
 	// Another cluster gets another signature: the cluster name is part of what is signed.
-	other, _ := presignToken(context.Background(), testCreds, "ap-northeast-2", "staging", at)
+	other, _ := testTokenSource("ap-northeast-2", "staging").presign(context.Background(), at)
 	if decodeToken(t, other).Query().Get("X-Amz-Signature") == q.Get("X-Amz-Signature") {
 		t.Error("the cluster name is not signed")
 	}
 }
 
+func testTokenSource(region, cluster string, opts ...func(*aws.Config)) *tokenSource {
+	cfg := aws.Config{Region: region, Credentials: testCreds}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	return newTokenSource(cfg, cluster)
+}
+
+// The STS host is the one of the region's partition, and the FIPS one when the AWS config
+// asks for FIPS endpoints: a hard-coded sts.<region>.amazonaws.com is wrong in China.
+func TestTokenHostFollowsThePartition(t *testing.T) {
+	at := time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)
+	fips := func(c *aws.Config) { c.ConfigSources = append(c.ConfigSources, fipsConfig{}) }
+	for _, tc := range []struct {
+		region string
+		opts   []func(*aws.Config)
+		host   string
+	}{
+		{"us-east-1", nil, "sts.us-east-1.amazonaws.com"},
+		{"cn-north-1", nil, "sts.cn-north-1.amazonaws.com.cn"},
+		{"us-gov-west-1", nil, "sts.us-gov-west-1.amazonaws.com"},
+		{"us-east-1", []func(*aws.Config){fips}, "sts-fips.us-east-1.amazonaws.com"},
+	} {
+		tok, err := testTokenSource(tc.region, "prod", tc.opts...).presign(context.Background(), at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		u := decodeToken(t, tok)
+		if u.Host != tc.host || u.Scheme != "https" || !strings.Contains(u.Query().Get("X-Amz-Credential"), "/"+tc.region+"/sts/aws4_request") {
+			t.Errorf("%s %d: %s, want host %s", tc.region, len(tc.opts), u, tc.host)
+		}
+	}
+}
+
+// fipsConfig is a config source that asks for FIPS endpoints, as AWS_USE_FIPS_ENDPOINT=true.
+type fipsConfig struct{}
+
+func (fipsConfig) GetUseFIPSEndpoint(context.Context) (aws.FIPSEndpointState, bool, error) {
+	return aws.FIPSEndpointStateEnabled, true, nil
+}
+
 func TestTokenRenewedBeforeExpiry(t *testing.T) {
 	now := time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)
-	src := &tokenSource{creds: testCreds, region: "us-east-1", cluster: "c", now: func() time.Time { return now }}
+	src := testTokenSource("us-east-1", "c")
+	src.now = func() time.Time { return now }
 	first, err := src.Token(context.Background())
 	if err != nil {
 		t.Fatal(err)

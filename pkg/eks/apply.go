@@ -50,6 +50,15 @@ func (o object) client(dyn dynamic.Interface) dynamic.ResourceInterface {
 	return dyn.Resource(o.gvr)
 }
 
+// renderedObjects renders the app (eks.patches applied) for the dynamic client.
+func renderedObjects(app *spec.App) ([]object, error) {
+	rendered, err := Render(app)
+	if err != nil {
+		return nil, err
+	}
+	return objects(rendered)
+}
+
 // objects converts the render (already in apply order) for the dynamic client.
 func objects(objs []runtime.Object) ([]object, error) {
 	out := make([]object, 0, len(objs))

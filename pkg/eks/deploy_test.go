@@ -5,7 +5,6 @@ import (
 	"io"
 	"slices"
 	"testing"
-	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -60,7 +59,7 @@ func interruptSession(t *testing.T, dryRun bool) (*Session, *fake.Clientset, con
 		Name: "web", Namespace: "shop", Generation: 2,
 		Annotations: map[string]string{RevisionAnnotation: "2"},
 	}})
-	s := &Session{cs: cs, dyn: dyn, disc: cs.Discovery(), where: "context test", now: time.Now}
+	s := &Session{cs: cs, dyn: dyn, disc: cs.Discovery(), where: "context test"}
 	return s, cs, ctx, &written
 }
 

@@ -19,11 +19,7 @@ import (
 // would produce (a dry run: the API server applies defaults and merges other managers' fields
 // exactly as a real apply would), so server defaults are never reported as differences.
 func (s *Session) Diff(ctx context.Context, app *spec.App) (*target.DiffResult, error) {
-	rendered, err := Render(app)
-	if err != nil {
-		return nil, err
-	}
-	objs, err := objects(rendered)
+	objs, err := renderedObjects(app)
 	if err != nil {
 		return nil, err
 	}

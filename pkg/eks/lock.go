@@ -16,14 +16,14 @@ import (
 )
 
 // The deploy lock keeps two deploys (or a deploy and a rollback) of one app from interleaving
-// (design §8): the second one fails clearly, naming the first. It is a coordination.k8s.io
-// Lease in the app's namespace, taken before the first write, renewed while shipit watches and
+// (docs/architecture.md, "Rollout rules"): the second one fails clearly, naming the first.
+// It is a coordination.k8s.io Lease in the app's namespace, taken before the first write, renewed while shipit watches and
 // deleted when it ends. A shipit that died leaves a lease that simply expires, so a crash never
 // wedges the app the way Helm's stuck "pending-upgrade" release does.
 const lockDuration = 30 * time.Second
 
-// lockRenew is how often the lease is renewed (a variable for the tests).
-var lockRenew = 10 * time.Second
+// lockRenew is how often the lease is renewed.
+const lockRenew = 10 * time.Second
 
 // LockName is the Lease that holds an app's deploy lock.
 func LockName(app string) string { return "shipit-" + app }
@@ -91,13 +91,13 @@ func (s *Session) lock(ctx context.Context, app *spec.App, op string, force bool
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		t := time.NewTicker(lockRenew)
+		t := s.clk().NewTicker(lockRenew)
 		defer t.Stop()
 		for {
 			select {
 			case <-stopCtx.Done():
 				return
-			case <-t.C:
+			case <-t.C():
 			}
 			mu.Lock()
 			l := held.DeepCopy()
@@ -169,7 +169,7 @@ func (s *Session) takeOver(ctx context.Context, want *coordinationv1.Lease, op s
 		select {
 		case <-ctx.Done():
 			return nil, ctx.Err()
-		case <-time.After(wait):
+		case <-s.clk().After(wait):
 		}
 		again, err := read()
 		if err != nil {

@@ -4,8 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	goruntime "runtime"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -15,6 +15,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/kubernetes/fake"
 	k8stesting "k8s.io/client-go/testing"
+	testingclock "k8s.io/utils/clock/testing"
 )
 
 func lease(holder string, renewed time.Time) *coordinationv1.Lease {
@@ -42,6 +43,7 @@ func TestLock(t *testing.T) {
 	ctx := context.Background()
 	app := testApp(t)
 	now := time.Date(2026, 11, 26, 8, 0, 0, 0, time.UTC)
+	var fc *testingclock.FakeClock
 	session := func(objs ...*coordinationv1.Lease) *Session {
 		cs := fake.NewClientset()
 		for _, o := range objs {
@@ -49,7 +51,27 @@ func TestLock(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		return &Session{cs: cs, now: func() time.Time { return now }}
+		fc = testingclock.NewFakeClock(now)
+		return &Session{cs: cs, clock: fc}
+	}
+	// lockAfterWait takes the lock in the background, lets the clock run through the wait
+	// that checks an expired lease is not renewed, and returns lock's result.
+	lockAfterWait := func(s *Session, note func(string)) (func(), error) {
+		type result struct {
+			release func()
+			err     error
+		}
+		ch := make(chan result, 1)
+		go func() {
+			release, err := s.lock(ctx, app, "deploy", false, note)
+			ch <- result{release, err}
+		}()
+		for !fc.HasWaiters() {
+			goruntime.Gosched()
+		}
+		fc.Step(lockRenew + time.Second)
+		r := <-ch
+		return r.release, r.err
 	}
 
 	t.Run("free: taken, refused to a second deploy, gone once released", func(t *testing.T) {
@@ -82,15 +104,13 @@ func TestLock(t *testing.T) {
 		release()
 	})
 	t.Run("expired and not renewed: taken over", func(t *testing.T) {
-		defer func(d time.Duration) { lockRenew = d }(lockRenew)
-		lockRenew = 5 * time.Millisecond
 		s := session(lease("shipit deploy, pid 1 on gone", now.Add(-31*time.Second)))
 		var notes []string
-		release, err := s.lock(ctx, app, "deploy", false, func(n string) { notes = append(notes, n) })
+		release, err := lockAfterWait(s, func(n string) { notes = append(notes, n) })
 		if err != nil {
 			t.Fatalf("expired lease: %v", err)
 		}
-		if want := "the deploy lock of web, held by shipit deploy, pid 1 on gone, expired at 2026-11-26T07:59:59Z; making sure it is not renewed in the next 1.005s"; len(notes) != 1 || notes[0] != want {
+		if want := "the deploy lock of web, held by shipit deploy, pid 1 on gone, expired at 2026-11-26T07:59:59Z; making sure it is not renewed in the next 11s"; len(notes) != 1 || notes[0] != want {
 			t.Errorf("notes %q, want %q", notes, want)
 		}
 		defer release()
@@ -99,8 +119,6 @@ func TestLock(t *testing.T) {
 		}
 	})
 	t.Run("expired by its clock, but renewed meanwhile (clock skew): refused", func(t *testing.T) {
-		defer func(d time.Duration) { lockRenew = d }(lockRenew)
-		lockRenew = 5 * time.Millisecond
 		l := lease("shipit deploy, pid 1 on skewed", now.Add(-31*time.Second))
 		l.ResourceVersion = "1"
 		s := session(l)
@@ -111,7 +129,7 @@ func TestLock(t *testing.T) {
 			renewed.ResourceVersion = fmt.Sprint(gets) // its holder renews it between our reads
 			return true, renewed, nil
 		})
-		if _, err := s.lock(ctx, app, "deploy", false, func(string) {}); err == nil || !strings.HasPrefix(err.Error(), "another shipit deploy, pid 1 on skewed holds the deploy lock") {
+		if _, err := lockAfterWait(s, func(string) {}); err == nil || !strings.HasPrefix(err.Error(), "another shipit deploy, pid 1 on skewed holds the deploy lock") {
 			t.Fatalf("renewed lease: %v, want refused", err)
 		}
 	})
@@ -139,35 +157,24 @@ func TestLock(t *testing.T) {
 		release()
 	})
 	t.Run("renewed while held", func(t *testing.T) {
-		defer func(d time.Duration) { lockRenew = d }(lockRenew)
-		lockRenew = 5 * time.Millisecond
 		s := session()
-		var mu sync.Mutex
-		clock := now
-		s.now = func() time.Time {
-			mu.Lock()
-			defer mu.Unlock()
-			clock = clock.Add(time.Second)
-			return clock
-		}
+		renewals := make(chan time.Time, 10)
+		s.cs.(*fake.Clientset).PrependReactor("update", "leases", func(a k8stesting.Action) (bool, runtime.Object, error) {
+			renewals <- a.(k8stesting.UpdateAction).GetObject().(*coordinationv1.Lease).Spec.RenewTime.Time
+			return false, nil, nil
+		})
 		release, err := s.lock(ctx, app, "deploy", false, func(string) {})
 		if err != nil {
 			t.Fatal(err)
 		}
-		renewed := func() time.Time {
-			l, err := s.cs.CoordinationV1().Leases("shop").Get(ctx, LockName("web"), metav1.GetOptions{})
-			if err != nil {
-				t.Fatal(err)
+		for range 2 {
+			for !fc.HasWaiters() {
+				goruntime.Gosched()
 			}
-			return l.Spec.RenewTime.Time
-		}
-		first := renewed()
-		deadline := time.Now().Add(5 * time.Second)
-		for !renewed().After(first) {
-			if time.Now().After(deadline) {
-				t.Fatal("lease not renewed")
+			fc.Step(lockRenew)
+			if got, want := <-renewals, fc.Now(); !got.Equal(want) {
+				t.Errorf("renewed at %s, want %s", got, want)
 			}
-			time.Sleep(5 * time.Millisecond)
 		}
 		release()
 		if h := holderOf(t, s); h != "" {

@@ -1,5 +1,6 @@
-// Package eks is shipit's Kubernetes (EKS) backend. This file renders a spec into the
-// k8s.io/api objects that deploy applies; rendering is pure and needs no cluster.
+// This file renders a spec into the k8s.io/api objects that deploy applies; rendering is
+// pure and needs no cluster.
+
 package eks
 
 import (

@@ -62,7 +62,7 @@ func ownsReplicas(d *appsv1.Deployment, manager string, op metav1.ManagedFieldsO
 			continue
 		}
 		var fields map[string]map[string]any
-		if json.Unmarshal(mf.FieldsV1.Raw, &fields) == nil {
+		if json.Unmarshal(mf.FieldsV1.GetRawBytes(), &fields) == nil {
 			if _, ok := fields["f:spec"]["f:replicas"]; ok {
 				return true
 			}

@@ -15,7 +15,7 @@ func deploymentWith(replicas *int32, fields ...metav1.ManagedFieldsEntry) *appsv
 }
 
 func managed(manager string, op metav1.ManagedFieldsOperationType, fields string) metav1.ManagedFieldsEntry {
-	return metav1.ManagedFieldsEntry{Manager: manager, Operation: op, FieldsV1: &metav1.FieldsV1{Raw: []byte(fields)}}
+	return metav1.ManagedFieldsEntry{Manager: manager, Operation: op, FieldsV1: metav1.NewFieldsV1(fields)}
 }
 
 func TestSwitchFor(t *testing.T) {

@@ -13,6 +13,7 @@ import (
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
+	"k8s.io/utils/clock"
 
 	"github.com/shipit-dev/shipit/pkg/spec"
 	"github.com/shipit-dev/shipit/pkg/target"
@@ -30,8 +31,21 @@ type Session struct {
 	dyn     dynamic.Interface
 	disc    discovery.DiscoveryInterface
 	where   string
-	now     func() time.Time
+	// clock tells the time and times the deploy lock's renewals (a fake one in tests); nil
+	// means the real one.
+	clock clock.WithTicker
 }
+
+// clk is the session's clock.
+func (s *Session) clk() clock.WithTicker {
+	if s.clock == nil {
+		return clock.RealClock{}
+	}
+	return s.clock
+}
+
+// now is the session's clock's time.
+func (s *Session) now() time.Time { return s.clk().Now() }
 
 // Connect builds the clients; it makes no request.
 func (Target) Connect(ctx context.Context, app *spec.App, opts target.ConnectOptions) (target.Session, error) {
@@ -117,7 +131,7 @@ func NewSession(cfg *rest.Config, where string, requestTimeout time.Duration) (*
 	if err != nil {
 		return nil, fmt.Errorf("kubernetes client: %w", err)
 	}
-	return &Session{cs: cs, watchCS: watchCS, dyn: dyn, disc: cs.Discovery(), where: where, now: time.Now}, nil
+	return &Session{cs: cs, watchCS: watchCS, dyn: dyn, disc: cs.Discovery(), where: where, clock: clock.RealClock{}}, nil
 }
 
 // watchClient is the client for informers.
@@ -129,7 +143,7 @@ func (s *Session) watchClient() kubernetes.Interface {
 }
 
 func (s *Session) event(app *spec.App, phase target.Phase, msg string) target.Event {
-	return target.Event{Time: s.now(), Target: spec.TargetEKS, App: app.Name, Phase: phase, Message: msg}
+	return target.NewEvent(s.now(), spec.TargetEKS, app.Name, phase, msg)
 }
 
 // noter reports a note as a Pending event.

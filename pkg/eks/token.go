@@ -10,6 +10,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 )
 
 // EKS authenticates IAM identities with a bearer token: a presigned STS GetCallerIdentity URL
@@ -22,20 +24,25 @@ const (
 	// EKS accepts a token for 15 minutes after signing; shipit renews it a minute early.
 	tokenLifetime = 15 * time.Minute
 	tokenRenewal  = 14 * time.Minute
-	// emptySHA256 is the payload hash of a GET with no body.
-	emptySHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 )
 
 // tokenSource mints and caches EKS bearer tokens.
 type tokenSource struct {
-	creds   aws.CredentialsProvider
-	region  string
+	// sts presigns GetCallerIdentity at the endpoint the AWS config resolves for its
+	// partition (sts.cn-north-1.amazonaws.com.cn in China, the FIPS endpoint when asked for).
+	sts     *sts.PresignClient
 	cluster string
 	now     func() time.Time
 
 	mu      sync.Mutex
 	token   string
 	expires time.Time
+}
+
+// newTokenSource mints tokens for a cluster with the credentials, region and endpoint
+// settings of cfg.
+func newTokenSource(cfg aws.Config, cluster string) *tokenSource {
+	return &tokenSource{sts: sts.NewPresignClient(sts.NewFromConfig(cfg)), cluster: cluster, now: time.Now}
 }
 
 // Token returns a valid token, minting a new one when the cached one is within a minute of
@@ -47,7 +54,7 @@ func (s *tokenSource) Token(ctx context.Context) (string, error) {
 	if s.token != "" && now.Before(s.expires.Add(-(tokenLifetime - tokenRenewal))) {
 		return s.token, nil
 	}
-	tok, err := presignToken(ctx, s.creds, s.region, s.cluster, now)
+	tok, err := s.presign(ctx, now)
 	if err != nil {
 		return "", err
 	}
@@ -55,23 +62,31 @@ func (s *tokenSource) Token(ctx context.Context) (string, error) {
 	return tok, nil
 }
 
-// presignToken signs GET sts:GetCallerIdentity for the cluster at time t.
-func presignToken(ctx context.Context, creds aws.CredentialsProvider, region, cluster string, t time.Time) (string, error) {
-	c, err := creds.Retrieve(ctx)
-	if err != nil {
-		return "", fmt.Errorf("AWS credentials for the EKS token: %w", err)
-	}
-	url := fmt.Sprintf("https://sts.%s.amazonaws.com/?Action=GetCallerIdentity&Version=2011-06-15&X-Amz-Expires=60", region)
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	if err != nil {
-		return "", err
-	}
-	req.Header.Set(clusterHeader, cluster)
-	signed, _, err := v4.NewSigner().PresignHTTP(ctx, c, req, emptySHA256, "sts", region, t)
+// presign signs GET sts:GetCallerIdentity for the cluster at time t, as aws-iam-authenticator
+// does: the cluster in the signed x-k8s-aws-id header, and a 60 s X-Amz-Expires.
+func (s *tokenSource) presign(ctx context.Context, t time.Time) (string, error) {
+	req, err := s.sts.PresignGetCallerIdentity(ctx, &sts.GetCallerIdentityInput{}, func(po *sts.PresignOptions) {
+		po.Presigner = signedAt{next: po.Presigner, t: t}
+		po.ClientOptions = append(po.ClientOptions, func(o *sts.Options) {
+			o.APIOptions = append(o.APIOptions,
+				smithyhttp.SetHeaderValue(clusterHeader, s.cluster),
+				smithyhttp.SetHeaderValue("X-Amz-Expires", "60"))
+		})
+	})
 	if err != nil {
 		return "", fmt.Errorf("presigning the EKS token: %w", err)
 	}
-	return tokenPrefix + base64.RawURLEncoding.EncodeToString([]byte(signed)), nil
+	return tokenPrefix + base64.RawURLEncoding.EncodeToString([]byte(req.URL)), nil
+}
+
+// signedAt presigns at a given time (the token source's clock) instead of the SDK's.
+type signedAt struct {
+	next sts.HTTPPresignerV4
+	t    time.Time
+}
+
+func (p signedAt) PresignHTTP(ctx context.Context, creds aws.Credentials, r *http.Request, payloadHash, service, region string, _ time.Time, optFns ...func(*v4.SignerOptions)) (string, http.Header, error) {
+	return p.next.PresignHTTP(ctx, creds, r, payloadHash, service, region, p.t, optFns...)
 }
 
 // bearerTransport puts a fresh token on every request to the API server.

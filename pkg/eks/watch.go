@@ -25,7 +25,10 @@ import (
 //
 // hash is the spec hash this rollout wrote: when the live Deployment carries another one,
 // another deploy replaced ours and this rollout's verdict would be someone else's.
-func (s *Session) watch(ctx context.Context, app *spec.App, name, ns string, generation int64, hash string, timeout time.Duration, r target.Reporter) Decision {
+//
+// It keeps the watch contract of pkg/target: every verdict is a Decision; an error means the
+// rollout could not be watched at all (its fate is unknown, so nothing is rolled back).
+func (s *Session) watch(ctx context.Context, app *spec.App, name, ns string, generation int64, hash string, timeout time.Duration, r target.Reporter) (Decision, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	selector := labels.Set(SelectorLabels(app)).String()
@@ -60,13 +63,20 @@ func (s *Session) watch(ctx context.Context, app *spec.App, name, ns string, gen
 	}
 	for _, inf := range []cache.SharedIndexInformer{deps.Informer(), rss.Informer(), pods.Informer()} {
 		if _, err := inf.AddEventHandler(handler); err != nil {
-			return Decision{Phase: target.Failed, Message: "watch: " + err.Error()}
+			return Decision{}, fmt.Errorf("watch: %w", err)
 		}
 		if err := inf.SetWatchErrorHandler(onWatchError); err != nil {
-			return Decision{Phase: target.Failed, Message: "watch: " + err.Error()}
+			return Decision{}, fmt.Errorf("watch: %w", err)
 		}
 	}
 	factory.Start(ctx.Done())
+	// Evaluate as soon as the caches are filled: the first list's adds may all come before
+	// the caches count as synced, and then nothing but the heartbeat would wake the loop.
+	go func() {
+		if cache.WaitForCacheSync(ctx.Done(), deps.Informer().HasSynced, rss.Informer().HasSynced, pods.Informer().HasSynced) {
+			poke()
+		}
+	}()
 	// Stop the informers before waiting for them: Shutdown blocks until they have ended.
 	defer func() {
 		cancel()
@@ -82,16 +92,15 @@ func (s *Session) watch(ctx context.Context, app *spec.App, name, ns string, gen
 	end := func(phase target.Phase, msg string) Decision {
 		last.Phase, last.Message = phase, msg
 		// Report the end too, so a live progress line is closed before the verdict prints.
-		r.Report(target.Event{Time: s.now(), Target: spec.TargetEKS, App: app.Name, Phase: phase,
-			Message: msg, Desired: last.Desired, Updated: last.Updated, Ready: last.Ready})
+		r.Report(s.event(app, phase, msg).WithCounts(last.Desired, last.Updated, last.Ready))
 		return last
 	}
 	for {
 		select {
 		case <-ctx.Done():
-			return end(target.Canceled, "stopped watching (interrupted)")
+			return end(target.Canceled, "stopped watching (interrupted)"), nil
 		case <-deadline.C:
-			return end(target.TimedOut, fmt.Sprintf("timed out after %s: %s", timeout, last.Message))
+			return end(target.TimedOut, fmt.Sprintf("timed out after %s: %s", timeout, last.Message)), nil
 		case <-tick.C:
 		case <-changed:
 		}
@@ -111,7 +120,7 @@ func (s *Session) watch(ctx context.Context, app *spec.App, name, ns string, gen
 		if live := d.Annotations[spec.HashAnnotation]; d.Generation > generation && live != hash {
 			dec := end(target.Failed, fmt.Sprintf("another deploy replaced this one while it rolled out (the Deployment now carries spec %s, not %s); its rollout is not this deploy's verdict, and this deploy does not roll it back", live, hash))
 			dec.Replaced = true
-			return dec
+			return dec, nil
 		}
 		rsList, _ := rss.Lister().ReplicaSets(ns).List(labels.Everything())
 		podList, _ := pods.Lister().Pods(ns).List(labels.Everything())
@@ -122,12 +131,11 @@ func (s *Session) watch(ctx context.Context, app *spec.App, name, ns string, gen
 			}
 		}
 		if dec != last {
-			r.Report(target.Event{Time: s.now(), Target: spec.TargetEKS, App: app.Name, Phase: dec.Phase,
-				Message: dec.Message, Desired: dec.Desired, Updated: dec.Updated, Ready: dec.Ready})
+			r.Report(s.event(app, dec.Phase, dec.Message).WithCounts(dec.Desired, dec.Updated, dec.Ready))
 		}
 		last = dec
 		if dec.Phase.Terminal() {
-			return dec
+			return dec, nil
 		}
 	}
 }

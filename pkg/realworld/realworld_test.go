@@ -7,8 +7,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -18,7 +20,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 	k8syaml "k8s.io/apimachinery/pkg/util/yaml"
 
-	"github.com/shipit-dev/shipit/pkg/cmdutil"
+	"github.com/shipit-dev/shipit/pkg/cmd/factory"
 	"github.com/shipit-dev/shipit/pkg/spec"
 	"github.com/shipit-dev/shipit/pkg/target"
 )
@@ -202,16 +204,16 @@ func compareApp(dir string) (*appResult, error) {
 			r.lost[p] = fmt.Sprintf("original %s, not rendered", want)
 		}
 	}
-	for _, p := range sortedKeys(r.lost) {
+	for _, p := range slices.Sorted(maps.Keys(r.lost)) {
 		if covering(p, e.Lost) == "" {
 			r.unlisted = append(r.unlisted, p)
 		}
 	}
 	// A listed prefix must be lost entirely: when part of it is reproduced now, the list
 	// narrows (-update does it), so that the lists track the spec field by field.
-	for _, l := range sortedKeys(e.Lost) {
+	for _, l := range slices.Sorted(maps.Keys(e.Lost)) {
 		var kept []string
-		for _, p := range sortedKeys(r.orig) {
+		for _, p := range slices.Sorted(maps.Keys(r.orig)) {
 			if _, isLost := r.lost[p]; under(p, l) && !isLost {
 				kept = append(kept, p)
 			}
@@ -225,7 +227,7 @@ func compareApp(dir string) (*appResult, error) {
 
 // render is `shipit render`: the same loader, validation and target Render.
 func render(file, tgt string) (map[string]any, error) {
-	t, err := cmdutil.LookupTarget(tgt)
+	t, err := factory.Targets().Lookup(tgt)
 	if err != nil {
 		return nil, err
 	}
@@ -489,7 +491,7 @@ func (f *flattener) scalar(v any, original bool) string {
 		s = fmt.Sprint(x)
 	}
 	if original {
-		for _, from := range sortedKeys(f.replace) {
+		for _, from := range slices.Sorted(maps.Keys(f.replace)) {
 			s = strings.ReplaceAll(s, from, f.replace[from])
 		}
 	}
@@ -739,7 +741,7 @@ func covering(path string, lost map[string]string) string {
 // of the old entry it lies under (or that lies under it), else gets the category table's.
 func writeExpect(dir string, r *appResult) error {
 	lost := map[string]string{}
-	for _, p := range sortedKeys(r.lost) {
+	for _, p := range slices.Sorted(maps.Keys(r.lost)) {
 		prefix := widest(p, r)
 		if _, ok := lost[prefix]; ok {
 			continue
@@ -751,7 +753,7 @@ func writeExpect(dir string, r *appResult) error {
 		if old, ok := r.expect.Lost[prefix]; ok {
 			why = old
 		} else {
-			for _, l := range sortedKeys(r.expect.Lost) {
+			for _, l := range slices.Sorted(maps.Keys(r.expect.Lost)) {
 				old := r.expect.Lost[l]
 				oldCat, _, _ := strings.Cut(old, ":")
 				if (under(prefix, l) || under(l, prefix)) && (oldCat == cat || cat == "UNEXPLAINED") {
@@ -861,14 +863,14 @@ var categories = []struct{ pattern, why string }{
 	{"placement", "not Fargate: EC2 launch type or host/bridge network mode"},
 	{"ulimits", "ECS specifics: ulimits other than ecs.ulimits (the app container) and sidecars[].ecs.ulimits say"},
 	{"runtimePlatform", "ECS specifics: a runtimePlatform other than ecs.architecture says"},
-	{"enableExecuteCommand", "ECS specifics: ECS Exec (enableExecuteCommand)"},
-	{"deploymentCircuitBreaker", "rollout: the deployment circuit breaker is always on"},
+	{"enableExecuteCommand", "ECS specifics: ECS Exec other than ecs.exec says"},
+	{"deploymentCircuitBreaker", "rollout: a circuit breaker other than ecs.circuitBreaker and rollout.autoRollback say"},
 	{"ephemeralStorage", "ECS specifics: an ephemeral storage size other than ecs.ephemeralStorage says"},
 	{"proxyConfiguration", "ECS specifics: an App Mesh proxy configuration other than ecs.proxy says"},
 	{"dockerLabels", "ECS specifics: a sidecar's docker labels (ecs.dockerLabels are the app container's)"},
 	{"deploymentConfiguration.alarms", "ECS specifics: deployment alarms"},
-	{"enableECSManagedTags", "ECS specifics: managed tags are always on"},
-	{"propagateTags", "ECS specifics: tags always propagate from the service"},
+	{"enableECSManagedTags", "ECS specifics: managed tags other than ecs.managedTags says"},
+	{"propagateTags", "ECS specifics: tag propagation other than ecs.propagateTags says"},
 	{"assignPublicIp", "ECS specifics: public IP"},
 	{"entryPoint", "sidecars and init containers: start order, init containers, sidecar ports/env/secrets"},
 	{"Service[]", "service shape: a second Service"},
@@ -891,7 +893,7 @@ var categories = []struct{ pattern, why string }{
 	{"metadata.name", "adoption of existing names: object names are the app's name"},
 	{"containers[].name", "adoption of existing names: a container name other than containerName / the sidecar's name"},
 	{"containerDefinitions[].name", "adoption of existing names: a container name other than containerName / the sidecar's name"},
-	{"taskDefinition.family", "adoption of existing names: the task definition family is always the app's name"},
+	{"taskDefinition.family", "adoption of existing names: a task definition family other than ecs.family says"},
 	{"serviceName", "adoption of existing names: object names are the app's name"},
 }
 
@@ -903,15 +905,6 @@ func reasonFor(path string) string {
 		}
 	}
 	return "UNEXPLAINED: " + path
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	ks := make([]string, 0, len(m))
-	for k := range m {
-		ks = append(ks, k)
-	}
-	sort.Strings(ks)
-	return ks
 }
 
 func dig(v any, keys ...string) any {

@@ -1,5 +1,3 @@
-// Package spec holds shipit's neutral app spec (shipit.yaml, version 1): its types, the loader
-// (strict parsing, ${VAR} expansion, environment overlay, defaults) and target-aware validation.
 package spec
 
 import "strings"
@@ -103,6 +101,10 @@ type Autoscale struct {
 	Max    int `yaml:"max" json:"max"`
 	CPU    int `yaml:"cpu,omitempty" json:"cpu,omitempty"`
 	Memory int `yaml:"memory,omitempty" json:"memory,omitempty"`
+	// Requests is the target of load balancer requests per task (ECS: the ALB's
+	// ALBRequestCountPerTarget, which needs ecs.targetGroup and ecs.loadBalancer; Kubernetes
+	// has no such metric without an adapter).
+	Requests int `yaml:"requests,omitempty" json:"requests,omitempty"`
 }
 
 // Health is the app's health check: an HTTP path (probes, load balancer), a TCP or gRPC port,
@@ -340,10 +342,30 @@ type ECS struct {
 	LogDriver *LogDriver `yaml:"logDriver,omitempty" json:"logDriver,omitempty"`
 	// LogGroup and LogStreamPrefix adopt existing awslogs names (default /ecs/<name>, and
 	// each container's name as the prefix).
-	LogGroup        string     `yaml:"logGroup,omitempty" json:"logGroup,omitempty"`
-	LogStreamPrefix string     `yaml:"logStreamPrefix,omitempty" json:"logStreamPrefix,omitempty"`
-	TargetGroup     string     `yaml:"targetGroup,omitempty" json:"targetGroup,omitempty"`
-	Discovery       *Discovery `yaml:"discovery,omitempty" json:"discovery,omitempty"`
+	LogGroup        string `yaml:"logGroup,omitempty" json:"logGroup,omitempty"`
+	LogStreamPrefix string `yaml:"logStreamPrefix,omitempty" json:"logStreamPrefix,omitempty"`
+	TargetGroup     string `yaml:"targetGroup,omitempty" json:"targetGroup,omitempty"`
+	// LoadBalancer is the ALB that forwards to TargetGroup: Application Auto Scaling names the
+	// pair in the resource label of request-count scaling (autoscale.requests).
+	LoadBalancer string     `yaml:"loadBalancer,omitempty" json:"loadBalancer,omitempty"`
+	Discovery    *Discovery `yaml:"discovery,omitempty" json:"discovery,omitempty"`
+
+	// Service-level settings. Family is the task definition family, to adopt a service whose
+	// family is not the app's name (default: the name).
+	Family string `yaml:"family,omitempty" json:"family,omitempty"`
+	// Exec turns on ECS Exec (enableExecuteCommand): `aws ecs execute-command` into a task.
+	// The task role needs the ssmmessages permissions.
+	Exec bool `yaml:"exec,omitempty" json:"exec,omitempty"`
+	// PlatformVersion is the Fargate platform version (LATEST, 1.4.0, …; default LATEST).
+	PlatformVersion string `yaml:"platformVersion,omitempty" json:"platformVersion,omitempty"`
+	// ManagedTags turns ECS-managed tags on the tasks (aws:ecs:clusterName, …) off when
+	// false; PropagateTags is where the tasks' tags come from: SERVICE (the default),
+	// TASK_DEFINITION or NONE.
+	ManagedTags   *bool  `yaml:"managedTags,omitempty" json:"managedTags,omitempty"`
+	PropagateTags string `yaml:"propagateTags,omitempty" json:"propagateTags,omitempty"`
+	// CircuitBreaker: false turns ECS's deployment circuit breaker off (and with it ECS's own
+	// rollback); shipit's watch still fails fast and rolls back (rollout.autoRollback).
+	CircuitBreaker *bool `yaml:"circuitBreaker,omitempty" json:"circuitBreaker,omitempty"`
 	// Overrides set fields of the rendered task definition and service input that the spec has
 	// no field for (the long tail: linuxParameters, an exotic option), in the spirit of
 	// Copilot's taskdef_overrides. Applied last, checked against the SDK's input shapes.
@@ -362,6 +384,12 @@ type Proxy struct {
 	// values as ECS writes them (comma-separated lists; an empty value is kept).
 	Properties map[string]string `yaml:"properties,omitempty" json:"properties,omitempty"`
 }
+
+// ManagedTagsOn is whether ECS tags the tasks with its managed tags (default on).
+func (e ECS) ManagedTagsOn() bool { return e.ManagedTags == nil || *e.ManagedTags }
+
+// CircuitBreakerOn is whether ECS's deployment circuit breaker watches deployments (default on).
+func (e ECS) CircuitBreakerOn() bool { return e.CircuitBreaker == nil || *e.CircuitBreaker }
 
 // CapacityProvider is one item of an ECS capacity provider strategy.
 type CapacityProvider struct {

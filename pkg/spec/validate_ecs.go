@@ -146,6 +146,7 @@ func (c *checker) ecs() {
 		}
 	}
 	c.ecsExposure()
+	c.ecsService()
 	c.ecsTask()
 	c.ecsLogging()
 	c.ecsTaskExtras()
@@ -412,5 +413,49 @@ func (c *checker) ecsContainers() {
 		case v.Scratch != nil && v.Scratch.SizeLimit != "":
 			c.warnf(f+".scratch.sizeLimit", "", "ECS has no per-volume size: the task's ephemeral storage bounds it")
 		}
+	}
+}
+
+var (
+	// Fargate platform versions: LATEST or a version number (1.4.0, 1.3.0).
+	platformVersionRe = regexp.MustCompile(`^(LATEST|[0-9]+\.[0-9]+\.[0-9]+)$`)
+	// An Application Load Balancer's ARN: request-count scaling exists for ALBs only.
+	albARNRe = regexp.MustCompile(`^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:loadbalancer/app/[^/]+/[^/]+$`)
+)
+
+// ecsService checks the service-level settings: the family, the platform version, tag
+// propagation, ECS Exec and request-count scaling.
+func (c *checker) ecsService() {
+	a := c.app
+	if f := a.ECS.Family; f != "" && !ecsContainerName.MatchString(f) {
+		c.errorf("ecs.family", "use letters, digits, '_' and '-' (at most 255)", "%q is not a task definition family", clip(f))
+	}
+	if v := a.ECS.PlatformVersion; v != "" && !platformVersionRe.MatchString(v) {
+		c.errorf("ecs.platformVersion", "use LATEST or a Fargate platform version such as 1.4.0", "%q is not a platform version", clip(v))
+	}
+	switch a.ECS.PropagateTags {
+	case "", "SERVICE", "TASK_DEFINITION", "NONE":
+	default:
+		c.errorf("ecs.propagateTags", "use SERVICE, TASK_DEFINITION or NONE", "%q is not a tag propagation", clip(a.ECS.PropagateTags))
+	}
+	if a.ECS.Exec && a.Role == "" {
+		c.warnf("ecs.exec", "add role: with ssmmessages:CreateControlChannel, CreateDataChannel, OpenControlChannel and OpenDataChannel",
+			"ECS Exec runs through the task role, and the app has none: execute-command will be refused")
+	}
+	lb := a.ECS.LoadBalancer
+	if lb != "" && !albARNRe.MatchString(lb) {
+		c.errorf("ecs.loadBalancer", "use the ARN of an Application Load Balancer (arn:aws:elasticloadbalancing:…:loadbalancer/app/<name>/<id>)",
+			"%q is not an Application Load Balancer ARN", clip(lb))
+	}
+	requests := a.Autoscale != nil && a.Autoscale.Requests > 0
+	switch {
+	case requests && (a.ECS.TargetGroup == "" || a.Expose == "none"):
+		c.errorf("autoscale.requests", "add ecs.targetGroup (with expose: public or internal) and ecs.loadBalancer",
+			"request-count scaling counts the requests of the app's target group, and the app is behind none")
+	case requests && lb == "":
+		c.errorf("ecs.loadBalancer", "add ecs.loadBalancer: the ARN of the ALB that forwards to ecs.targetGroup",
+			"required by autoscale.requests: Application Auto Scaling names the load balancer and the target group")
+	case !requests && lb != "":
+		c.warnf("ecs.loadBalancer", "remove it, or add autoscale.requests", "only request-count scaling uses it: it has no effect")
 	}
 }

@@ -16,6 +16,15 @@ var acmARN = regexp.MustCompile(`^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certifica
 func (c *checker) eks() {
 	a := c.app
 	c.eksPatches()
+	if as := a.Autoscale; as != nil && as.Requests > 0 {
+		if as.CPU == 0 && as.Memory == 0 {
+			c.errorf("autoscale.requests", "add autoscale.cpu or memory for Kubernetes, or move requests under environments for ECS only",
+				"Kubernetes' HorizontalPodAutoscaler has no load balancer request count without a metrics adapter, and nothing else to scale on")
+		} else {
+			c.warnf("autoscale.requests", "scale on cpu or memory on Kubernetes, or serve the ALB's request count through a metrics adapter",
+				"Kubernetes' HorizontalPodAutoscaler has no load balancer request count without a metrics adapter: it is ignored on EKS")
+		}
+	}
 	if a.EKS.Cluster != "" && a.EKS.Context != "" {
 		c.errorf("eks.context", "keep one of eks.cluster and eks.context", "eks.cluster and eks.context both say how to reach the cluster")
 	}

@@ -81,8 +81,11 @@ func (c *checker) replicas() {
 	} else if as.Max > maxInt32 {
 		c.errorf("autoscale.max", "", "%d is more replicas than Kubernetes or ECS can hold (at most %d)", as.Max, maxInt32)
 	}
-	if as.CPU == 0 && as.Memory == 0 {
-		c.errorf("autoscale", "add cpu: 70 (target average utilisation, percent)", "needs a cpu or memory target")
+	if as.CPU == 0 && as.Memory == 0 && as.Requests == 0 {
+		c.errorf("autoscale", "add cpu: 70 (target average utilisation, percent)", "needs a cpu, memory or requests target")
+	}
+	if as.Requests < 0 {
+		c.errorf("autoscale.requests", "", "%d is not a number of requests per task", as.Requests)
 	}
 	for _, m := range []struct {
 		f string

@@ -83,7 +83,9 @@ func TestLoadErrors(t *testing.T) {
 		{"autoscale max below min", base + "autoscale: {min: 5, max: 2, cpu: 70}\n", nil, "",
 			"shipit.yaml:11:26: autoscale.max: 2 is less than min 5 (set max to 5 or more)"},
 		{"autoscale without target", base + "autoscale: {min: 1, max: 2}\n", nil, "",
-			"shipit.yaml:11:1: autoscale: needs a cpu or memory target (add cpu: 70 (target average utilisation, percent))"},
+			"shipit.yaml:11:1: autoscale: needs a cpu, memory or requests target (add cpu: 70 (target average utilisation, percent))"},
+		{"negative requests per task", base + "autoscale: {min: 1, max: 4, cpu: 50, requests: -5}\n", nil, "",
+			"shipit.yaml:11:48: autoscale.requests: -5 is not a number of requests per task"},
 		{"replicas outside autoscale", base + "replicas: 20\nautoscale: {min: 1, max: 5, cpu: 70}\n", nil, "",
 			"shipit.yaml:11:11: replicas: 20 is outside autoscale's 1–5"},
 		{"secret value instead of reference", base + "secrets: {DB_PASSWORD: hunter2}\n", nil, "",
@@ -309,6 +311,20 @@ func TestTargetErrors(t *testing.T) {
 			"shipit.yaml:10:31: ecs.logOptions.awslogs-group: [ecs] shipit writes awslogs-group itself (from ecs.logGroup) (set ecs.logGroup instead)"},
 		{"awslogs-create-group that is not a boolean", strings.Replace(base, "  subnets:", "  logOptions: {awslogs-create-group: 'yes'}\n  subnets:", 1), TargetECS,
 			"shipit.yaml:10:38: ecs.logOptions.awslogs-create-group: [ecs] \"yes\" is not a boolean (use \"true\" or \"false\")"},
+		{"family ECS refuses", strings.Replace(base, "  subnets:", "  family: web.v2\n  subnets:", 1), TargetECS,
+			"shipit.yaml:10:11: ecs.family: [ecs] \"web.v2\" is not a task definition family (use letters, digits, '_' and '-' (at most 255))"},
+		{"platform version ECS does not have", strings.Replace(base, "  subnets:", "  platformVersion: latest\n  subnets:", 1), TargetECS,
+			"shipit.yaml:10:20: ecs.platformVersion: [ecs] \"latest\" is not a platform version (use LATEST or a Fargate platform version such as 1.4.0)"},
+		{"tag propagation ECS does not have", strings.Replace(base, "  subnets:", "  propagateTags: TASK\n  subnets:", 1), TargetECS,
+			"shipit.yaml:10:18: ecs.propagateTags: [ecs] \"TASK\" is not a tag propagation (use SERVICE, TASK_DEFINITION or NONE)"},
+		{"request-count scaling without a target group", base + "autoscale: {min: 1, max: 4, requests: 500}\n", TargetECS,
+			"shipit.yaml:11:39: autoscale.requests: [ecs] request-count scaling counts the requests of the app's target group, and the app is behind none (add ecs.targetGroup (with expose: public or internal) and ecs.loadBalancer)"},
+		{"request-count scaling without the load balancer", strings.Replace(base, "  subnets:", "  targetGroup: arn:aws:elasticloadbalancing:ap-northeast-2:123456789012:targetgroup/web/0123456789abcdef\n  subnets:", 1) + "expose: public\nautoscale: {min: 1, max: 4, requests: 500}\n", TargetECS,
+			"shipit.yaml:7:1: ecs.loadBalancer: [ecs] required by autoscale.requests: Application Auto Scaling names the load balancer and the target group (add ecs.loadBalancer: the ARN of the ALB that forwards to ecs.targetGroup)"},
+		{"a network load balancer for request-count scaling", strings.Replace(base, "  subnets:", "  targetGroup: arn:aws:elasticloadbalancing:ap-northeast-2:123456789012:targetgroup/web/0123456789abcdef\n  loadBalancer: arn:aws:elasticloadbalancing:ap-northeast-2:123456789012:loadbalancer/net/web/50dc6c495c0c9188\n  subnets:", 1) + "expose: public\nautoscale: {min: 1, max: 4, requests: 500}\n", TargetECS,
+			"shipit.yaml:11:17: ecs.loadBalancer: [ecs] \"arn:aws:elasticloadbalancing:ap-northeast-2:123456789012:loadbalancer/net/web/50dc6c495c0c9188\" is not an Application Load Balancer ARN (use the ARN of an Application Load Balancer (arn:aws:elasticloadbalancing:…:loadbalancer/app/<name>/<id>))"},
+		{"request-count scaling alone on EKS", base + "autoscale: {min: 1, max: 4, requests: 500}\n", TargetEKS,
+			"shipit.yaml:11:39: autoscale.requests: [eks] Kubernetes' HorizontalPodAutoscaler has no load balancer request count without a metrics adapter, and nothing else to scale on (add autoscale.cpu or memory for Kubernetes, or move requests under environments for ECS only)"},
 		{"cluster and context", base + "eks: {cluster: a, context: b}\n", TargetEKS,
 			"shipit.yaml:11:28: eks.context: [eks] eks.cluster and eks.context both say how to reach the cluster (keep one of eks.cluster and eks.context)"},
 	}
@@ -430,6 +446,15 @@ func TestTargetWarnings(t *testing.T) {
 		{"a stop command that outsleeps the grace", base + "stopCommand: [sleep, 30s]\n", TargetEKS, []string{"shipit.yaml:11:1: stopCommand: [eks] the stop command sleeps 30s, but the pod has 30s in all to stop (stopGrace): it is killed before the app is sent SIGTERM (sleep less than 30s, or raise stopGrace)"}},
 		{"no history to roll back to", base + "eks: {revisionHistoryLimit: 0}\n", TargetEKS, []string{"shipit.yaml:11:29: eks.revisionHistoryLimit: [eks] 0 keeps no old ReplicaSet once a rollout completes: `shipit rollback` has nothing to return to (an automatic rollback of a failed deploy still works: the old ReplicaSet stays until a rollout completes) (keep at least 1 to be able to roll back)"}},
 		{"a budget that blocks every drain", base + "replicas: 2\neks: {disruptionBudget: {minAvailable: 2}}\n", TargetEKS, []string{"shipit.yaml:12:7: eks.disruptionBudget: [eks] this budget allows no voluntary eviction of the app's 2 pod(s): node drains and cluster upgrades wait on it until they time out (allow at least one pod to go, e.g. maxUnavailable: 1)"}},
+		{"ECS Exec without a task role", strings.Replace(base, "  subnets:", "  exec: true\n  subnets:", 1), TargetECS, []string{
+			"shipit.yaml:10:9: ecs.exec: [ecs] ECS Exec runs through the task role, and the app has none: execute-command will be refused (add role: with ssmmessages:CreateControlChannel, CreateDataChannel, OpenControlChannel and OpenDataChannel)"}},
+		{"ECS Exec with a task role", strings.Replace(base, "  subnets:", "  exec: true\n  subnets:", 1) + "role: arn:aws:iam::123456789012:role/web\n", TargetECS, nil},
+		{"a load balancer nothing uses", strings.Replace(base, "  subnets:", "  loadBalancer: arn:aws:elasticloadbalancing:ap-northeast-2:123456789012:loadbalancer/app/web/50dc6c495c0c9188\n  subnets:", 1), TargetECS, []string{
+			"shipit.yaml:10:17: ecs.loadBalancer: [ecs] only request-count scaling uses it: it has no effect (remove it, or add autoscale.requests)"}},
+		{"request-count scaling on EKS", base + "autoscale: {min: 1, max: 4, cpu: 60, requests: 500}\n", TargetEKS, []string{
+			"shipit.yaml:11:48: autoscale.requests: [eks] Kubernetes' HorizontalPodAutoscaler has no load balancer request count without a metrics adapter: it is ignored on EKS (scale on cpu or memory on Kubernetes, or serve the ALB's request count through a metrics adapter)"}},
+		{"request-count scaling on ECS", strings.Replace(base, "  subnets:", "  targetGroup: arn:aws:elasticloadbalancing:ap-northeast-2:123456789012:targetgroup/web/0123456789abcdef\n  loadBalancer: arn:aws:elasticloadbalancing:ap-northeast-2:123456789012:loadbalancer/app/web/50dc6c495c0c9188\n  subnets:", 1) + "expose: public\nautoscale: {min: 1, max: 4, requests: 500}\n", TargetECS, nil},
+		{"the service settings on ECS", strings.Replace(base, "  subnets:", "  family: openab_broker-1\n  platformVersion: 1.4.0\n  propagateTags: TASK_DEFINITION\n  managedTags: false\n  circuitBreaker: false\n  subnets:", 1), TargetECS, nil},
 		{"a shared ServiceAccount with a role", base + "role: arn:aws:iam::123456789012:role/web\neks: {serviceAccount: shared, createServiceAccount: false}\n", TargetEKS, []string{
 			"shipit.yaml:11:7: role: [eks] shipit does not change the existing ServiceAccount shared: the role reaches the pods only if that account carries the annotation (annotate it: eks.amazonaws.com/role-arn: arn:aws:iam::123456789012:role/web)"}},
 		{"warnings come sorted", strings.Replace(base, "  executionRole: arn:aws:iam::123456789012:role/exec", "  executionRole: arn:aws:iam::123456789012:role/web", 1) + "health: {path: /healthz}\nrole: arn:aws:iam::123456789012:role/web\n", TargetECS, []string{

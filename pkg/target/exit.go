@@ -7,7 +7,7 @@ import (
 	"github.com/shipit-dev/shipit/pkg/spec"
 )
 
-// Exit codes of every command (design §3).
+// Exit codes of every command (docs/architecture.md, "Exit codes").
 const (
 	ExitOK          = 0   // success, or no differences
 	ExitError       = 1   // API, auth or network error

@@ -5,7 +5,8 @@ import "time"
 // Phase is where a rollout stands. Every rollout ends in exactly one terminal phase.
 type Phase string
 
-// Rollout phases (design §6): Pending → Progressing → one of the terminal phases.
+// Rollout phases (docs/architecture.md, "Rollout rules"): Pending → Progressing → one of
+// the terminal phases.
 const (
 	Pending     Phase = "Pending"
 	Progressing Phase = "Progressing"

@@ -1,5 +1,3 @@
-// Package target is what both backends speak: the Target interface the CLI drives, the
-// rollout phases and events, the reporter, and the exit codes of every command.
 package target
 
 import (

@@ -20,8 +20,9 @@ import (
 
 // Options are cost's inputs.
 type Options struct {
-	IO     *cmdutil.IOStreams
-	Global *cmdutil.GlobalOptions
+	IO       *cmdutil.IOStreams
+	Global   *cmdutil.GlobalOptions
+	Registry cmdutil.Targets
 	// Target limits the estimate to one target; empty prices both.
 	Target         string
 	PricesFile     string
@@ -30,9 +31,9 @@ type Options struct {
 	EKSCompute     string
 }
 
-// NewCmd builds the cobra command.
-func NewCmd(io *cmdutil.IOStreams, g *cmdutil.GlobalOptions) *cobra.Command {
-	opts := &Options{IO: io, Global: g}
+// NewCmd builds the cobra command; runF replaces Run in tests.
+func NewCmd(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
+	opts := &Options{IO: f.IOStreams, Global: f.Global, Registry: f.Targets}
 	cmd := &cobra.Command{
 		Use:   "cost",
 		Short: "Estimate the app's monthly cost on ECS and on EKS, side by side",
@@ -51,19 +52,22 @@ func NewCmd(io *cmdutil.IOStreams, g *cmdutil.GlobalOptions) *cobra.Command {
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if opts.Target != "" {
-				if _, err := cmdutil.LookupTarget(opts.Target); err != nil {
+				if _, err := opts.Registry.Lookup(opts.Target); err != nil {
 					return err
 				}
+			}
+			if runF != nil {
+				return runF(cmd.Context(), opts)
 			}
 			return Run(cmd.Context(), opts)
 		},
 	}
-	f := cmd.Flags()
-	f.StringVar(&opts.Target, "target", "", "price only this target (ecs or eks)")
-	f.StringVar(&opts.PricesFile, "prices", "", "a price file (JSON, the shape of the built-in one) instead of the built-in prices")
-	f.Float64Var(&opts.Hours, "hours", cost.HoursPerMonth, "hours in the month")
-	f.IntVar(&opts.AppsPerCluster, "apps-per-cluster", 1, "apps that share the EKS cluster and its control plane fee")
-	f.StringVar(&opts.EKSCompute, "eks-compute", cost.EKSFargate, "what runs the pods on EKS: fargate or nodes")
+	fl := cmd.Flags()
+	fl.StringVar(&opts.Target, "target", "", "price only this target (ecs or eks)")
+	fl.StringVar(&opts.PricesFile, "prices", "", "a price file (JSON, the shape of the built-in one) instead of the built-in prices")
+	fl.Float64Var(&opts.Hours, "hours", cost.HoursPerMonth, "hours in the month")
+	fl.IntVar(&opts.AppsPerCluster, "apps-per-cluster", 1, "apps that share the EKS cluster and its control plane fee")
+	fl.StringVar(&opts.EKSCompute, "eks-compute", cost.EKSFargate, "what runs the pods on EKS: fargate or nodes")
 	return cmd
 }
 

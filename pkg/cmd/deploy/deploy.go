@@ -20,6 +20,7 @@ import (
 type Options struct {
 	IO             *cmdutil.IOStreams
 	Global         *cmdutil.GlobalOptions
+	Targets        cmdutil.Targets
 	Target         string
 	Images         []string
 	NoWait         bool
@@ -28,9 +29,10 @@ type Options struct {
 	ForceConflicts bool
 }
 
-// NewCmd builds the cobra command.
-func NewCmd(io *cmdutil.IOStreams, g *cmdutil.GlobalOptions) *cobra.Command {
-	o := &Options{IO: io, Global: g}
+// NewCmd builds the cobra command; runF, when not nil, runs instead of Run (tests). A
+// --dry-run runs diff.Run.
+func NewCmd(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
+	o := &Options{IO: f.IOStreams, Global: f.Global, Targets: f.Targets}
 	cmd := &cobra.Command{
 		Use:   "deploy --target ecs|eks",
 		Short: "Apply the spec and watch the rollout until it succeeds, fails, rolls back or times out",
@@ -38,14 +40,17 @@ func NewCmd(io *cmdutil.IOStreams, g *cmdutil.GlobalOptions) *cobra.Command {
 			"  shipit deploy --target ecs --env production --image web-app=123456789012.dkr.ecr.ap-northeast-2.amazonaws.com/web:3f9c2e1",
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if runF != nil {
+				return runF(cmd.Context(), o)
+			}
 			if o.DryRun {
 				timeout := o.Timeout
 				if timeout <= 0 {
 					timeout = cmdutil.DefaultReadTimeout
 				}
-				return diff.Run(cmd, &diff.Options{IO: io, Global: g, Target: o.Target, Images: o.Images, NoExitCode: true, Timeout: timeout})
+				return diff.Run(cmd.Context(), &diff.Options{IO: o.IO, Global: o.Global, Targets: o.Targets, Target: o.Target, Images: o.Images, NoExitCode: true, Timeout: timeout})
 			}
-			return Run(cmd, o)
+			return Run(cmd.Context(), o)
 		},
 	}
 	cmdutil.TargetFlag(cmd, &o.Target)
@@ -57,11 +62,10 @@ func NewCmd(io *cmdutil.IOStreams, g *cmdutil.GlobalOptions) *cobra.Command {
 }
 
 // Run deploys.
-func Run(cmd *cobra.Command, o *Options) error {
-	ctx := cmd.Context()
+func Run(ctx context.Context, o *Options) error {
 	// --timeout bounds the whole command, the spec's reading included.
 	target.SetLimitWithGrace(ctx, o.Timeout, cmdutil.WatchGrace)
-	_, app, s, err := o.Global.Connect(ctx, o.IO, o.Target, o.Images)
+	_, app, s, err := o.Global.Connect(ctx, o.IO, o.Targets, o.Target, o.Images)
 	if err != nil {
 		return o.stopped(ctx, app, err)
 	}

@@ -18,20 +18,26 @@ import (
 type Options struct {
 	IO        *cmdutil.IOStreams
 	Global    *cmdutil.GlobalOptions
+	Targets   cmdutil.Targets
 	Target    string
 	Yes       bool
 	PurgeLogs bool
 	Timeout   time.Duration
 }
 
-// NewCmd builds the cobra command.
-func NewCmd(io *cmdutil.IOStreams, g *cmdutil.GlobalOptions) *cobra.Command {
-	o := &Options{IO: io, Global: g}
+// NewCmd builds the cobra command; runF, when not nil, runs instead of Run (tests).
+func NewCmd(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
+	o := &Options{IO: f.IOStreams, Global: f.Global, Targets: f.Targets}
 	cmd := &cobra.Command{
 		Use:   "destroy --target ecs|eks",
 		Short: "Remove what shipit created for the app (never anything it did not create)",
 		Args:  cmdutil.NoArgs,
-		RunE:  func(cmd *cobra.Command, args []string) error { return Run(cmd, o) },
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if runF != nil {
+				return runF(cmd.Context(), o)
+			}
+			return Run(cmd.Context(), o)
+		},
 	}
 	cmdutil.TargetFlag(cmd, &o.Target)
 	cmd.Flags().BoolVarP(&o.Yes, "yes", "y", false, "do not ask for confirmation")
@@ -41,10 +47,9 @@ func NewCmd(io *cmdutil.IOStreams, g *cmdutil.GlobalOptions) *cobra.Command {
 }
 
 // Run lists what would go, asks, then deletes.
-func Run(cmd *cobra.Command, o *Options) error {
-	ctx := cmd.Context()
+func Run(ctx context.Context, o *Options) error {
 	target.SetLimit(ctx, o.Timeout)
-	t, app, s, err := o.Global.Connect(ctx, o.IO, o.Target, nil)
+	t, app, s, err := o.Global.Connect(ctx, o.IO, o.Targets, o.Target, nil)
 	if err != nil {
 		return err
 	}
@@ -59,7 +64,7 @@ func Run(cmd *cobra.Command, o *Options) error {
 			fmt.Fprintf(o.IO.ErrOut, "nothing of %s's on %s to delete\n", app.Name, t.Name())
 			return nil
 		}
-		if !cmdutil.IsTerminalReader(o.IO.In) {
+		if !o.IO.IsStdinTTY() {
 			return &target.UsageError{Msg: "destroy asks for confirmation and stdin is not a terminal: pass --yes to delete " + strings.Join(plan.Deleted, ", ")}
 		}
 		fmt.Fprintf(o.IO.ErrOut, "This deletes from %s:\n  %s\n", t.Name(), strings.Join(plan.Deleted, "\n  "))

@@ -2,6 +2,7 @@
 package diff
 
 import (
+	"context"
 	"fmt"
 	"time"
 
@@ -21,23 +22,29 @@ func (ErrDifferences) DiffExitCode() {}
 
 // Options are diff's inputs.
 type Options struct {
-	IO     *cmdutil.IOStreams
-	Global *cmdutil.GlobalOptions
-	Target string
-	Images []string
+	IO      *cmdutil.IOStreams
+	Global  *cmdutil.GlobalOptions
+	Targets cmdutil.Targets
+	Target  string
+	Images  []string
 	// NoExitCode: deploy --dry-run shows the diff but differences are not a failure.
 	NoExitCode bool
 	Timeout    time.Duration
 }
 
-// NewCmd builds the cobra command.
-func NewCmd(io *cmdutil.IOStreams, g *cmdutil.GlobalOptions) *cobra.Command {
-	o := &Options{IO: io, Global: g}
+// NewCmd builds the cobra command; runF, when not nil, runs instead of Run (tests).
+func NewCmd(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
+	o := &Options{IO: f.IOStreams, Global: f.Global, Targets: f.Targets}
 	cmd := &cobra.Command{
 		Use:   "diff --target ecs|eks",
 		Short: "Show how the live app differs from the spec (exit 6 when it does)",
 		Args:  cmdutil.NoArgs,
-		RunE:  func(cmd *cobra.Command, args []string) error { return Run(cmd, o) },
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if runF != nil {
+				return runF(cmd.Context(), o)
+			}
+			return Run(cmd.Context(), o)
+		},
 	}
 	cmdutil.TargetFlag(cmd, &o.Target)
 	cmdutil.ImageFlag(cmd, &o.Images)
@@ -46,10 +53,9 @@ func NewCmd(io *cmdutil.IOStreams, g *cmdutil.GlobalOptions) *cobra.Command {
 }
 
 // Run diffs.
-func Run(cmd *cobra.Command, o *Options) error {
-	ctx := cmd.Context()
+func Run(ctx context.Context, o *Options) error {
 	target.SetLimit(ctx, o.Timeout)
-	t, app, s, err := o.Global.Connect(ctx, o.IO, o.Target, o.Images)
+	t, app, s, err := o.Global.Connect(ctx, o.IO, o.Targets, o.Target, o.Images)
 	if err != nil {
 		return err
 	}

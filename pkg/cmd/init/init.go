@@ -3,6 +3,7 @@
 package initcmd
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -40,9 +41,9 @@ type Result struct {
 	Source string   `json:"source"`
 }
 
-// NewCmd builds the cobra command.
-func NewCmd(io *cmdutil.IOStreams, g *cmdutil.GlobalOptions) *cobra.Command {
-	opts := &Options{IO: io, Global: g}
+// NewCmd builds the cobra command; runF replaces Run in tests.
+func NewCmd(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
+	opts := &Options{IO: f.IOStreams, Global: f.Global}
 	cmd := &cobra.Command{
 		Use:   "init",
 		Short: "Write a starter shipit.yaml, valid for both targets",
@@ -56,15 +57,20 @@ func NewCmd(io *cmdutil.IOStreams, g *cmdutil.GlobalOptions) *cobra.Command {
 			"  shipit init --from-dockerfile build/Dockerfile -f deploy/shipit.yaml\n" +
 			"  shipit init --name worker -f -",
 		Args: cmdutil.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error { return Run(opts) },
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return Run(opts)
+		},
 	}
-	f := cmd.Flags()
-	f.StringVar(&opts.Name, "name", "", "the app's name (a DNS label; default: the directory's name)")
-	f.StringVar(&opts.Image, "image", "", "the image reference (default: ${IMAGE:-<name>:1})")
-	f.IntVar(&opts.Port, "port", 0, "the container port (default: the Dockerfile's EXPOSE, else none)")
-	f.StringVar(&opts.Dockerfile, "from-dockerfile", "", "read EXPOSE and HEALTHCHECK from this Dockerfile")
-	f.Lookup("from-dockerfile").NoOptDefVal = "Dockerfile"
-	f.BoolVar(&opts.Force, "force", false, "replace an existing file")
+	fl := cmd.Flags()
+	fl.StringVar(&opts.Name, "name", "", "the app's name (a DNS label; default: the directory's name)")
+	fl.StringVar(&opts.Image, "image", "", "the image reference (default: ${IMAGE:-<name>:1})")
+	fl.IntVar(&opts.Port, "port", 0, "the container port (default: the Dockerfile's EXPOSE, else none)")
+	fl.StringVar(&opts.Dockerfile, "from-dockerfile", "", "read EXPOSE and HEALTHCHECK from this Dockerfile")
+	fl.Lookup("from-dockerfile").NoOptDefVal = "Dockerfile"
+	fl.BoolVar(&opts.Force, "force", false, "replace an existing file")
 	return cmd
 }
 

@@ -17,8 +17,9 @@ import (
 
 // Options are lint's inputs.
 type Options struct {
-	IO     *cmdutil.IOStreams
-	Global *cmdutil.GlobalOptions
+	IO       *cmdutil.IOStreams
+	Global   *cmdutil.GlobalOptions
+	Registry cmdutil.Targets
 	// Target limits the rules to one target; empty means the targets the spec configures.
 	Target string
 	Strict bool
@@ -33,9 +34,9 @@ type Result struct {
 	Errored      bool              `json:"failed"`
 }
 
-// NewCmd builds the cobra command.
-func NewCmd(io *cmdutil.IOStreams, g *cmdutil.GlobalOptions) *cobra.Command {
-	opts := &Options{IO: io, Global: g}
+// NewCmd builds the cobra command; runF replaces Run in tests.
+func NewCmd(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
+	opts := &Options{IO: f.IOStreams, Global: f.Global, Registry: f.Targets}
 	var listRules bool
 	cmd := &cobra.Command{
 		Use:   "lint",
@@ -54,9 +55,12 @@ func NewCmd(io *cmdutil.IOStreams, g *cmdutil.GlobalOptions) *cobra.Command {
 				return printRules(opts)
 			}
 			if opts.Target != "" {
-				if _, err := cmdutil.LookupTarget(opts.Target); err != nil {
+				if _, err := opts.Registry.Lookup(opts.Target); err != nil {
 					return err
 				}
+			}
+			if runF != nil {
+				return runF(cmd.Context(), opts)
 			}
 			return Run(cmd.Context(), opts)
 		},
@@ -192,13 +196,10 @@ func (o *Options) report(res *Result, err error) error {
 		if res.Errors == nil {
 			res.Errors = []spec.FieldError{}
 		}
-		if err != nil {
-			o.Global.ErrorsInOutput = true
-		}
 		if perr := cmdutil.PrintJSON(o.IO.Out, res); perr != nil {
 			return perr
 		}
-		return err
+		return cmdutil.Silent(err) // the JSON result lists the errors
 	}
 	if len(res.Errors) > 0 {
 		return err // printed by the caller as spec errors, one per line
@@ -206,11 +207,8 @@ func (o *Options) report(res *Result, err error) error {
 	for _, f := range res.Findings {
 		fmt.Fprintln(o.IO.Out, f.String())
 	}
-	if err != nil {
-		o.Global.ErrorsInOutput = true // the findings above are the output
-	}
 	fmt.Fprintln(o.IO.ErrOut, summary(res))
-	return err
+	return cmdutil.Silent(err) // the findings above are the output
 }
 
 func summary(res *Result) string {

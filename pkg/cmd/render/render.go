@@ -22,14 +22,15 @@ import (
 type Options struct {
 	IO        *cmdutil.IOStreams
 	Global    *cmdutil.GlobalOptions
+	Targets   cmdutil.Targets
 	Target    string
 	OutputDir string
 	Images    []string
 }
 
-// NewCmd builds the cobra command.
-func NewCmd(io *cmdutil.IOStreams, g *cmdutil.GlobalOptions) *cobra.Command {
-	opts := &Options{IO: io, Global: g}
+// NewCmd builds the cobra command; runF, when not nil, runs instead of Run (tests).
+func NewCmd(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
+	opts := &Options{IO: f.IOStreams, Global: f.Global, Targets: f.Targets}
 	cmd := &cobra.Command{
 		Use:   "render --target ecs|eks",
 		Short: "Print (or write) what a deploy would send, without touching any cloud",
@@ -41,7 +42,12 @@ func NewCmd(io *cmdutil.IOStreams, g *cmdutil.GlobalOptions) *cobra.Command {
 		Example: "  shipit render --target ecs -f examples/web-app/shipit.yaml --output-dir out/\n" +
 			"  shipit render --target eks --env staging",
 		Args: cmdutil.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error { return Run(cmd.Context(), opts) },
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return Run(cmd.Context(), opts)
+		},
 	}
 	cmdutil.TargetFlag(cmd, &opts.Target)
 	cmd.Flags().StringVar(&opts.OutputDir, "output-dir", "", "write files into this folder instead of printing")
@@ -51,7 +57,7 @@ func NewCmd(io *cmdutil.IOStreams, g *cmdutil.GlobalOptions) *cobra.Command {
 
 // Run renders and prints or writes.
 func Run(ctx context.Context, o *Options) error {
-	t, app, err := o.Global.LoadFor(ctx, o.IO, o.Target, o.Images)
+	t, app, err := o.Global.LoadFor(ctx, o.IO, o.Targets, o.Target, o.Images)
 	if err != nil {
 		return err
 	}

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/shipit-dev/shipit/pkg/cmd/factory"
 	"github.com/shipit-dev/shipit/pkg/cmdutil"
 	"github.com/shipit-dev/shipit/pkg/spec"
 	"sigs.k8s.io/yaml"
@@ -25,6 +26,7 @@ func run(t *testing.T, file, env, tgt, dir, output string) (string, error) {
 	var out, errOut bytes.Buffer
 	err := Run(context.Background(), &Options{
 		IO:        &cmdutil.IOStreams{Out: &out, ErrOut: &errOut},
+		Targets:   factory.Targets(),
 		Global:    &cmdutil.GlobalOptions{File: file, Env: env, Output: output, Getenv: noEnv},
 		Target:    tgt,
 		OutputDir: dir,

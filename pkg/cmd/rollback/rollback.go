@@ -3,6 +3,7 @@
 package rollback
 
 import (
+	"context"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -15,20 +16,26 @@ import (
 type Options struct {
 	IO      *cmdutil.IOStreams
 	Global  *cmdutil.GlobalOptions
+	Targets cmdutil.Targets
 	Target  string
 	To      string
 	Timeout time.Duration
 	NoWait  bool
 }
 
-// NewCmd builds the cobra command.
-func NewCmd(io *cmdutil.IOStreams, g *cmdutil.GlobalOptions) *cobra.Command {
-	o := &Options{IO: io, Global: g}
+// NewCmd builds the cobra command; runF, when not nil, runs instead of Run (tests).
+func NewCmd(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
+	o := &Options{IO: f.IOStreams, Global: f.Global, Targets: f.Targets}
 	cmd := &cobra.Command{
 		Use:   "rollback --target ecs|eks [--to REVISION]",
 		Short: "Return to the previous (or a given) revision and watch it",
 		Args:  cmdutil.NoArgs,
-		RunE:  func(cmd *cobra.Command, args []string) error { return Run(cmd, o) },
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if runF != nil {
+				return runF(cmd.Context(), o)
+			}
+			return Run(cmd.Context(), o)
+		},
 	}
 	cmdutil.TargetFlag(cmd, &o.Target)
 	cmd.Flags().StringVar(&o.To, "to", "", "revision to return to (default: the previous one)")
@@ -37,10 +44,9 @@ func NewCmd(io *cmdutil.IOStreams, g *cmdutil.GlobalOptions) *cobra.Command {
 }
 
 // Run rolls back.
-func Run(cmd *cobra.Command, o *Options) error {
-	ctx := cmd.Context()
+func Run(ctx context.Context, o *Options) error {
 	target.SetLimitWithGrace(ctx, o.Timeout, cmdutil.WatchGrace)
-	_, app, s, err := o.Global.Connect(ctx, o.IO, o.Target, nil)
+	_, app, s, err := o.Global.Connect(ctx, o.IO, o.Targets, o.Target, nil)
 	if err != nil {
 		return err
 	}

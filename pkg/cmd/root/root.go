@@ -13,6 +13,7 @@ import (
 	"github.com/shipit-dev/shipit/pkg/cmd/deploy"
 	"github.com/shipit-dev/shipit/pkg/cmd/destroy"
 	"github.com/shipit-dev/shipit/pkg/cmd/diff"
+	"github.com/shipit-dev/shipit/pkg/cmd/factory"
 	initcmd "github.com/shipit-dev/shipit/pkg/cmd/init"
 	"github.com/shipit-dev/shipit/pkg/cmd/lint"
 	"github.com/shipit-dev/shipit/pkg/cmd/render"
@@ -26,7 +27,8 @@ import (
 )
 
 // NewCmd builds the root command with every subcommand and the global flags.
-func NewCmd(io *cmdutil.IOStreams, g *cmdutil.GlobalOptions) *cobra.Command {
+func NewCmd(f *cmdutil.Factory) *cobra.Command {
+	io, g := f.IOStreams, f.Global
 	cmd := &cobra.Command{
 		Use:   "shipit",
 		Short: "Deploy one app spec to AWS ECS (Fargate) or Kubernetes on EKS",
@@ -35,6 +37,11 @@ func NewCmd(io *cmdutil.IOStreams, g *cmdutil.GlobalOptions) *cobra.Command {
 			"4 rolled back · 5 timed out · 6 diff found differences · 130 interrupted (Ctrl-C or SIGTERM).",
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		// A mistyped subcommand is a usage error (exit 2). With Args set, cobra hands the
+		// arguments here instead of building its own untyped "unknown command" error.
+		Args:                       unknownCommand,
+		SuggestionsMinimumDistance: 2,
+		RunE:                       func(cmd *cobra.Command, args []string) error { return cmd.Help() },
 	}
 	cmd.SetIn(io.In)
 	cmd.SetOut(io.Out)
@@ -44,30 +51,30 @@ func NewCmd(io *cmdutil.IOStreams, g *cmdutil.GlobalOptions) *cobra.Command {
 	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return &target.UsageError{Msg: err.Error() + "\nsee '" + c.CommandPath() + " --help'"}
 	})
-	f := cmd.PersistentFlags()
-	f.StringVarP(&g.File, "file", "f", "shipit.yaml", "the spec file")
-	f.StringVar(&g.Env, "env", "", "merge environments.NAME over the base spec")
-	f.StringVarP(&g.Output, "output", "o", "text", "output format: text or json")
-	f.StringVar(&g.Region, "region", "", "AWS region (else ecs.region, else the AWS default chain)")
-	f.StringVar(&g.Profile, "profile", "", "AWS shared config profile")
-	f.StringVar(&g.Kubeconfig, "kubeconfig", "", "path to a kubeconfig (else KUBECONFIG, else ~/.kube/config)")
-	f.StringVar(&g.Context, "context", "", "kubeconfig context (else eks.context, else the current context)")
-	f.BoolVar(&g.NoColor, "no-color", false, "never use colour")
-	f.CountVarP(&g.Verbose, "verbose", "v", "more detail (repeatable)")
-	f.DurationVar(&g.RequestTimeout, "request-timeout", cmdutil.DefaultRequestTimeout, "give up on one API request after this long (0: no per-request bound); the AWS SDK retries within --timeout")
+	pf := cmd.PersistentFlags()
+	pf.StringVarP(&g.File, "file", "f", "shipit.yaml", "the spec file")
+	pf.StringVar(&g.Env, "env", "", "merge environments.NAME over the base spec")
+	pf.StringVarP(&g.Output, "output", "o", "text", "output format: text or json")
+	pf.StringVar(&g.Region, "region", "", "AWS region (else ecs.region, else the AWS default chain)")
+	pf.StringVar(&g.Profile, "profile", "", "AWS shared config profile")
+	pf.StringVar(&g.Kubeconfig, "kubeconfig", "", "path to a kubeconfig (else KUBECONFIG, else ~/.kube/config)")
+	pf.StringVar(&g.Context, "context", "", "kubeconfig context (else eks.context, else the current context)")
+	pf.BoolVar(&g.NoColor, "no-color", false, "never use colour")
+	pf.CountVarP(&g.Verbose, "verbose", "v", "more detail (repeatable)")
+	pf.DurationVar(&g.RequestTimeout, "request-timeout", cmdutil.DefaultRequestTimeout, "give up on one API request after this long (0: no per-request bound); the AWS SDK retries within --timeout")
 
 	cmd.AddCommand(
-		initcmd.NewCmd(io, g),
-		validate.NewCmd(io, g),
-		render.NewCmd(io, g),
-		diff.NewCmd(io, g),
-		deploy.NewCmd(io, g),
-		status.NewCmd(io, g),
-		rollback.NewCmd(io, g),
-		destroy.NewCmd(io, g),
-		lint.NewCmd(io, g),
-		cost.NewCmd(io, g),
-		version.NewCmd(io, g),
+		initcmd.NewCmd(f, nil),
+		validate.NewCmd(f, nil),
+		render.NewCmd(f, nil),
+		diff.NewCmd(f, nil),
+		deploy.NewCmd(f, nil),
+		status.NewCmd(f, nil),
+		rollback.NewCmd(f, nil),
+		destroy.NewCmd(f, nil),
+		lint.NewCmd(f, nil),
+		cost.NewCmd(f, nil),
+		version.NewCmd(f),
 	)
 	return cmd
 }
@@ -75,8 +82,13 @@ func NewCmd(io *cmdutil.IOStreams, g *cmdutil.GlobalOptions) *cobra.Command {
 // Execute runs shipit with args and returns the process exit code. Errors are printed here,
 // once: spec errors one per line as file:line:col: field: message (fix).
 func Execute(ctx context.Context, io *cmdutil.IOStreams, args []string) int {
-	g := &cmdutil.GlobalOptions{}
-	cmd := NewCmd(io, g)
+	return ExecuteFactory(ctx, factory.New(io), args)
+}
+
+// ExecuteFactory is Execute with the targets and streams of f (tests pass a fake target).
+func ExecuteFactory(ctx context.Context, f *cmdutil.Factory, args []string) int {
+	io, g := f.IOStreams, f.Global
+	cmd := NewCmd(f)
 	cmd.SetArgs(args)
 	// The command's context: the first interrupt cancels it, and its time bound (set by the
 	// command: --timeout or its default) ends it.
@@ -90,18 +102,15 @@ func Execute(ctx context.Context, io *cmdutil.IOStreams, args []string) int {
 	var specErrs spec.Errors
 	var usage *target.UsageError
 	var rollout *target.RolloutError
+	var silent *cmdutil.SilentError
 	switch {
-	case errors.As(err, &rollout), code == target.ExitDiff, g.ErrorsInOutput:
+	case errors.As(err, &rollout), code == target.ExitDiff, errors.As(err, &silent):
 		// The verdict, the diff or the JSON result is already printed.
 		return code
 	case errors.As(err, &specErrs):
 		cmdutil.PrintDiagnostics(io.ErrOut, "", specErrs)
 	case errors.As(err, &usage):
 		fmt.Fprintf(io.ErrOut, "error: %s\n", usage.Msg)
-	case strings.HasPrefix(err.Error(), "unknown command"):
-		// cobra's own error for a mistyped subcommand: a usage error.
-		fmt.Fprintf(io.ErrOut, "error: %s\n", err)
-		code = target.ExitInvalid
 	default:
 		fmt.Fprintf(io.ErrOut, "error: %s\n", err)
 	}
@@ -114,4 +123,16 @@ func Execute(ctx context.Context, io *cmdutil.IOStreams, args []string) int {
 		_ = cmdutil.PrintJSON(io.Out, res)
 	}
 	return code
+}
+
+// unknownCommand rejects an argument to shipit itself: it names no subcommand.
+func unknownCommand(cmd *cobra.Command, args []string) error {
+	if len(args) == 0 {
+		return nil
+	}
+	msg := fmt.Sprintf("unknown command %q for %q", args[0], cmd.CommandPath())
+	if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
+		msg += "; did you mean " + strings.Join(s, " or ") + "?"
+	}
+	return &target.UsageError{Msg: msg + "\nsee '" + cmd.CommandPath() + " --help'"}
 }

@@ -140,3 +140,30 @@ func TestVersion(t *testing.T) {
 		t.Errorf("exit %d, out %s", code, out)
 	}
 }
+
+// A mistyped subcommand is a usage error (exit 2) with cobra's suggestion; shipit alone
+// prints its help.
+func TestUnknownCommand(t *testing.T) {
+	code, out, stderr := execute(t, "deploi")
+	if code != 2 || out != "" || !strings.Contains(stderr, `error: unknown command "deploi" for "shipit"; did you mean deploy?`) {
+		t.Errorf("exit %d stdout %q stderr %q", code, out, stderr)
+	}
+	code, out, _ = execute(t, "-o", "json", "frobnicate")
+	var res map[string]any
+	if code != 2 || json.Unmarshal([]byte(out), &res) != nil || res["exitCode"] != float64(2) {
+		t.Errorf("json: exit %d stdout %q", code, out)
+	}
+	code, out, _ = execute(t)
+	if code != 0 || !strings.Contains(out, "Exit codes:") {
+		t.Errorf("no arguments: exit %d stdout %q", code, out)
+	}
+}
+
+// validate -o json lists the spec errors in its result, once: nothing else is printed.
+func TestValidateJSONErrorsPrintedOnce(t *testing.T) {
+	p := write(t, good+"replcas: 3\n")
+	code, out, stderr := execute(t, "validate", "-o", "json", "-f", p)
+	if code != 2 || stderr != "" || strings.Count(out, "replcas") != 1 || strings.Contains(out, `"exitCode"`) {
+		t.Errorf("exit %d stdout %q stderr %q", code, out, stderr)
+	}
+}

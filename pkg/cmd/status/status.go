@@ -2,6 +2,7 @@
 package status
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"strings"
@@ -17,18 +18,24 @@ import (
 type Options struct {
 	IO      *cmdutil.IOStreams
 	Global  *cmdutil.GlobalOptions
+	Targets cmdutil.Targets
 	Target  string
 	Timeout time.Duration
 }
 
-// NewCmd builds the cobra command.
-func NewCmd(io *cmdutil.IOStreams, g *cmdutil.GlobalOptions) *cobra.Command {
-	o := &Options{IO: io, Global: g}
+// NewCmd builds the cobra command; runF, when not nil, runs instead of Run (tests).
+func NewCmd(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
+	o := &Options{IO: f.IOStreams, Global: f.Global, Targets: f.Targets}
 	cmd := &cobra.Command{
 		Use:   "status --target ecs|eks",
 		Short: "Show what is live: revision, image, counts, conditions, last events",
 		Args:  cmdutil.NoArgs,
-		RunE:  func(cmd *cobra.Command, args []string) error { return Run(cmd, o) },
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if runF != nil {
+				return runF(cmd.Context(), o)
+			}
+			return Run(cmd.Context(), o)
+		},
 	}
 	cmdutil.TargetFlag(cmd, &o.Target)
 	cmdutil.TimeoutFlag(cmd, &o.Timeout, cmdutil.DefaultReadTimeout)
@@ -36,10 +43,9 @@ func NewCmd(io *cmdutil.IOStreams, g *cmdutil.GlobalOptions) *cobra.Command {
 }
 
 // Run prints the status.
-func Run(cmd *cobra.Command, o *Options) error {
-	ctx := cmd.Context()
+func Run(ctx context.Context, o *Options) error {
 	target.SetLimit(ctx, o.Timeout)
-	_, app, s, err := o.Global.Connect(ctx, o.IO, o.Target, nil)
+	_, app, s, err := o.Global.Connect(ctx, o.IO, o.Targets, o.Target, nil)
 	if err != nil {
 		return err
 	}

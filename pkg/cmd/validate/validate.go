@@ -19,6 +19,8 @@ import (
 type Options struct {
 	IO     *cmdutil.IOStreams
 	Global *cmdutil.GlobalOptions
+	// Registry are the targets shipit can check for.
+	Registry cmdutil.Targets
 	// Targets limits the check to these targets; empty means those the spec configures.
 	Targets []string
 }
@@ -33,9 +35,9 @@ type Result struct {
 	Warnings     []spec.FieldError `json:"warnings"`
 }
 
-// NewCmd builds the cobra command.
-func NewCmd(io *cmdutil.IOStreams, g *cmdutil.GlobalOptions) *cobra.Command {
-	opts := &Options{IO: io, Global: g}
+// NewCmd builds the cobra command; runF, when not nil, runs instead of Run (tests).
+func NewCmd(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
+	opts := &Options{IO: f.IOStreams, Global: f.Global, Registry: f.Targets}
 	var tgt string
 	cmd := &cobra.Command{
 		Use:   "validate",
@@ -46,10 +48,13 @@ func NewCmd(io *cmdutil.IOStreams, g *cmdutil.GlobalOptions) *cobra.Command {
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if tgt != "" {
-				if _, err := cmdutil.LookupTarget(tgt); err != nil {
+				if _, err := opts.Registry.Lookup(tgt); err != nil {
 					return err
 				}
 				opts.Targets = []string{tgt}
+			}
+			if runF != nil {
+				return runF(cmd.Context(), opts)
 			}
 			return Run(cmd.Context(), opts)
 		},
@@ -139,11 +144,11 @@ func (o *Options) report(res *Result, warns []spec.FieldError, err error) error 
 		res.Errors = errs
 	}
 	if o.Global.JSON() {
-		o.Global.ErrorsInOutput = true
 		if perr := cmdutil.PrintJSON(o.IO.Out, res); perr != nil {
 			return perr
 		}
-		return err
+		// The JSON result lists the errors already.
+		return cmdutil.Silent(err)
 	}
 	cmdutil.PrintDiagnostics(o.IO.ErrOut, "warning: ", warns)
 	if err == nil {
@@ -156,7 +161,7 @@ func (o *Options) report(res *Result, warns []spec.FieldError, err error) error 
 // shows (ECS's 64 KiB task definition limit). The region only fills awslogs-region, so one is
 // assumed when neither the spec nor --region names it.
 func renderLimits(o *Options, name string, app *spec.App) []spec.FieldError {
-	t, err := cmdutil.LookupTarget(name)
+	t, err := o.Registry.Lookup(name)
 	if err != nil {
 		return nil
 	}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/shipit-dev/shipit/pkg/cmd/factory"
 	"github.com/shipit-dev/shipit/pkg/cmdutil"
 	"github.com/shipit-dev/shipit/pkg/spec"
 )
@@ -29,9 +30,10 @@ func validate(t *testing.T, src string, targets ...string) (string, error) {
 	}
 	var out, errOut bytes.Buffer
 	err := Run(context.Background(), &Options{
-		IO:      &cmdutil.IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut},
-		Global:  &cmdutil.GlobalOptions{File: file, Output: "text", Getenv: func(string) (string, bool) { return "", false }},
-		Targets: targets,
+		IO:       &cmdutil.IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut},
+		Registry: factory.Targets(),
+		Global:   &cmdutil.GlobalOptions{File: file, Output: "text", Getenv: func(string) (string, bool) { return "", false }},
+		Targets:  targets,
 	})
 	return out.String() + errOut.String(), err
 }

@@ -37,7 +37,8 @@ func Get() Info {
 }
 
 // NewCmd builds the cobra command.
-func NewCmd(io *cmdutil.IOStreams, g *cmdutil.GlobalOptions) *cobra.Command {
+func NewCmd(f *cmdutil.Factory) *cobra.Command {
+	io, g := f.IOStreams, f.Global
 	return &cobra.Command{
 		Use:   "version",
 		Short: "Print shipit's version",
