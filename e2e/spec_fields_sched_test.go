@@ -316,7 +316,11 @@ func TestEKSSchedulingRulesMatchTheAPIServer(t *testing.T) {
 				t.Errorf("shipit: %v, want %s", errs, c.want)
 			}
 			var objs []runtime.Object
-			for _, o := range eks.Render(app) {
+			rendered, err := eks.Render(app)
+			if err != nil {
+				t.Fatalf("render: %v", err)
+			}
+			for _, o := range rendered {
 				if k := o.GetObjectKind().GroupVersionKind().Kind; k == "Deployment" || k == "PodDisruptionBudget" {
 					objs = append(objs, o)
 				}

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
@@ -32,6 +34,10 @@ func applyOverrides(app *spec.App, r *Rendered) error {
 		if err != nil || docs[root] == nil {
 			return fail(field+".path", "", "%q is not an override path", o.Path)
 		}
+		if root == "service" && !serviceOverridable[steps[0].Field] {
+			return fail(field+".path", "override one of "+strings.Join(overridableNames(), ", "),
+				"service.%s is not among the settings a deploy keeps on the live service (it would hold on the first deploy only), so shipit does not override it", steps[0].Field)
+		}
 		doc, err := setPath(docs[root], steps, jsonValue(o.Value))
 		if err != nil {
 			return fail(field+".path", "", "%s: %v", o.Path, err)
@@ -53,6 +59,18 @@ func applyOverrides(app *spec.App, r *Rendered) error {
 		}
 	}
 	return nil
+}
+
+// serviceOverridable are the service input fields a deploy also sends to UpdateService
+// (settings.go), so an override of them holds on every deploy, not only the first.
+var serviceOverridable = map[string]bool{
+	"networkConfiguration": true, "deploymentConfiguration": true, "healthCheckGracePeriodSeconds": true,
+	"loadBalancers": true, "serviceRegistries": true, "enableExecuteCommand": true, "platformVersion": true,
+	"enableECSManagedTags": true, "propagateTags": true, "capacityProviderStrategy": true,
+}
+
+func overridableNames() []string {
+	return slices.Sorted(maps.Keys(serviceOverridable))
 }
 
 // plain is v as plain JSON values (maps, lists, strings, float64s), as encoding/json reads it.

@@ -55,6 +55,8 @@ func TestOverrideErrors(t *testing.T) {
 			"shipit.yaml:10:7: ecs.overrides[0]: [ecs] the service input does not take this: json: cannot unmarshal string into Go struct field"},
 		{`{path: "taskDefinition.containerDefinitions[name=api].stopTimeout", value: 5}`,
 			"shipit.yaml:10:14: ecs.overrides[0].path: [ecs] taskDefinition.containerDefinitions[name=api].stopTimeout: containerDefinitions has no item with name=api"},
+		{`{path: "service.placementStrategy", value: [{type: spread, field: "attribute:ecs.availability-zone"}]}`,
+			"shipit.yaml:10:14: ecs.overrides[0].path: [ecs] service.placementStrategy is not among the settings a deploy keeps on the live service (it would hold on the first deploy only), so shipit does not override it (override one of capacityProviderStrategy, deploymentConfiguration,"},
 		{`{path: "taskDefinition.containerDefinitions[7].stopTimeout", value: 5}`,
 			"shipit.yaml:10:14: ecs.overrides[0].path: [ecs] taskDefinition.containerDefinitions[7].stopTimeout: containerDefinitions[7]: the list has 2 item(s)"},
 	} {

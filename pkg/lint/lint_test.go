@@ -91,6 +91,9 @@ func TestRules(t *testing.T) {
 		{rule: "eks-secrets-without-role", trip: strings.Replace(clean, "role: arn:aws:iam::123456789012:role/web\n", "", 1) + "secrets: {DB_PASSWORD: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:db'}\n", pass: clean + "secrets: {DB_PASSWORD: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:db'}\n", line: 11},
 		{rule: "eks-cpu-limit-throttles", trip: "autoscale: {min: 2, max: 4, cpu: 60}\n", pass: "autoscale: {min: 2, max: 4, cpu: 60}\nrequests: {cpu: 0.1}\n", line: 12},
 		{rule: "eks-default-namespace-production", trip: "replicas: 2\n" + prod, pass: "replicas: 2\neks: {namespace: web}\n" + prod, env: "production", line: 1},
+		{rule: "override-covers-neutral-field", trip: strings.Replace(clean, "  discovery:", "  overrides: [{path: 'taskDefinition.containerDefinitions[name=web].image', value: 'web:2'}]\n  discovery:", 1), pass: strings.Replace(clean, "  discovery:", "  overrides: [{path: 'taskDefinition.containerDefinitions[name=web].linuxParameters.initProcessEnabled', value: true}]\n  discovery:", 1), line: 11},
+		{rule: "override-covers-neutral-field", trip: "eks:\n  patches: [{kind: Deployment, patch: {spec: {replicas: 5, template: {spec: {shareProcessNamespace: true}}}}}]\n", pass: "eks:\n  patches: [{kind: Deployment, patch: {spec: {template: {spec: {shareProcessNamespace: true}}}}}]\n", line: 13},
+		{rule: "override-covers-neutral-field", trip: "eks:\n  patches: [{kind: Deployment, jsonPatch: [{op: replace, path: /spec/template/spec/containers/0/image, value: 'web:2'}]}]\n", pass: "eks:\n  patches: [{kind: Deployment, jsonPatch: [{op: add, path: /spec/template/spec/containers/0/lifecycle, value: {postStart: {exec: {command: [x]}}}}]}]\n", line: 13},
 		{rule: "portability", trip: strings.Replace(clean, cmdHealth, "{path: /healthz}", 1), pass: clean, line: 5},
 	} {
 		t.Run(tc.rule, func(t *testing.T) {

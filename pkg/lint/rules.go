@@ -28,6 +28,7 @@ var rules = []Rule{
 	{ID: "eks-secrets-without-role", Severity: Warning, Summary: "EKS: secrets from AWS but no role (IRSA) for the app", check: checkEKSSecretsRole},
 	{ID: "eks-cpu-limit-throttles", Severity: Warning, Summary: "EKS: a CPU-autoscaled (bursty) app whose CPU limit equals its request", check: checkCPUThrottle},
 	{ID: "eks-default-namespace-production", Severity: Warning, Summary: "EKS: the namespace default in a production environment", check: checkDefaultNamespace},
+	{ID: "override-covers-neutral-field", Severity: Warning, Summary: "an ecs.overrides path or eks.patches field that a neutral spec field already says", check: checkOverrides},
 	{ID: "portability", Severity: Warning, Summary: "a setting one target cannot honour: the spec is not neutral", check: checkPortability},
 }
 
