@@ -27,6 +27,8 @@ var rules = []Rule{
 	{ID: "public-without-health-path", Severity: Warning, Summary: "expose: public without health.path: the load balancer checks /", check: checkPublicHealthPath},
 	{ID: "eks-secrets-without-role", Severity: Warning, Summary: "EKS: secrets from AWS but no role (IRSA) for the app", check: checkEKSSecretsRole},
 	{ID: "eks-cpu-limit-throttles", Severity: Warning, Summary: "EKS: a CPU-autoscaled (bursty) app whose CPU limit equals its request", check: checkCPUThrottle},
+	{ID: "eks-no-disruption-budget", Severity: Warning, Summary: "EKS: several replicas and no eks.disruptionBudget: a node drain may evict them all at once", check: checkDisruptionBudget},
+	{ID: "efs-platform-version", Severity: Error, Summary: "ECS: an EFS volume on a Fargate platform version before 1.4.0, which cannot mount EFS", check: checkEFSPlatform},
 	{ID: "eks-default-namespace-production", Severity: Warning, Summary: "EKS: the namespace default in a production environment", check: checkDefaultNamespace},
 	{ID: "override-covers-neutral-field", Severity: Warning, Summary: "an ecs.overrides path or eks.patches field that a neutral spec field already says", check: checkOverrides},
 	{ID: "portability", Severity: Warning, Summary: "a setting one target cannot honour: the spec is not neutral", check: checkPortability},
@@ -308,4 +310,46 @@ func checkPortability(in *Input, r report) {
 				Field: w.Field, Target: t, Message: w.Message, Fix: w.Fix})
 		}
 	}
+}
+
+func checkDisruptionBudget(in *Input, r report) {
+	a := in.App
+	if !in.has(spec.TargetEKS) || a.EKS.DisruptionBudget != nil {
+		return
+	}
+	n, field := 0, "replicas"
+	switch {
+	case a.Autoscale != nil:
+		n, field = a.Autoscale.Min, "autoscale.min"
+	case a.Replicas != nil:
+		n = *a.Replicas
+	}
+	if n >= 2 {
+		r.at(field, spec.TargetEKS, "add eks.disruptionBudget: {maxUnavailable: 1}",
+			"%d replicas and no PodDisruptionBudget: a node drain or cluster upgrade may evict every pod of the app at once", n)
+	}
+}
+
+func checkEFSPlatform(in *Input, r report) {
+	a := in.App
+	v := a.ECS.PlatformVersion
+	if !in.has(spec.TargetECS) || v == "" || v == "LATEST" || !platformBefore14(v) {
+		return
+	}
+	for i, vol := range a.Volumes {
+		if vol.EFS != nil {
+			r.at("ecs.platformVersion", spec.TargetECS, "use platformVersion 1.4.0 or LATEST",
+				"Fargate mounts EFS from platform version 1.4.0 on; %s cannot mount volumes[%d] (%s)", v, i, vol.Name)
+			return
+		}
+	}
+}
+
+// platformBefore14 reports whether a Fargate platform version (1.3.0, 1.4.0, …) is before 1.4.0.
+func platformBefore14(v string) bool {
+	var major, minor int
+	if _, err := fmt.Sscanf(v, "%d.%d", &major, &minor); err != nil {
+		return false
+	}
+	return major < 1 || (major == 1 && minor < 4)
 }
