@@ -20,7 +20,8 @@ import (
 // change (the watch that follows stops at once).
 const applyTimeout = 5 * time.Minute
 
-// Deploy applies the render and watches the rollout to a verdict (design §5, §6).
+// Deploy applies the render and watches the rollout to a verdict (docs/architecture.md,
+// "Rollout rules").
 func (s *Session) Deploy(ctx context.Context, app *spec.App, opts target.DeployOptions, r target.Reporter) (*target.Verdict, error) {
 	rd, err := Render(app, RenderOptions{Region: s.region})
 	if err != nil {
@@ -343,8 +344,9 @@ func (s *Session) tagService(ctx context.Context, app *spec.App, live *types.Ser
 	return nil
 }
 
-// inProgress refuses to deploy over another deployment that is still rolling out (design §8:
-// two deploys of one app at the same time must not interleave), unless --force-conflicts.
+// inProgress refuses to deploy over another deployment that is still rolling out (two deploys
+// of one app at the same time must not interleave; docs/architecture.md, "Rollout rules"),
+// unless --force-conflicts.
 func inProgress(live *types.Service, opts target.DeployOptions) error {
 	if opts.ForceConflicts {
 		return nil

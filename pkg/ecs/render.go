@@ -70,7 +70,7 @@ func Family(app *spec.App) string {
 	return app.Name
 }
 
-// Render maps a validated spec to ECS inputs following the design's mapping table.
+// Render maps a validated spec to the inputs of the ECS API calls.
 func Render(app *spec.App, opts RenderOptions) (*Rendered, error) {
 	region := app.ECS.Region
 	if region == "" {
