@@ -1,3 +1,12 @@
+// This file holds the ECS rollout decision: Evaluate, a pure function from DescribeServices'
+// answer and the stopped tasks of our deployment to a phase, with what it needs: finding our
+// deployment, telling a circuit-breaker rollback from another deployment replacing ours,
+// reading ECS's "deployment completed" event, and grouping stopped tasks by their failure
+// (StopFailure) to fail fast. DeploymentSummary and Revision, which its messages use, serve
+// deploy and status too. The watch loop around it is watch.go. It stays one file over 400
+// lines because it is one decision, tested by the tables of rollout_test.go; the rules it
+// implements are in docs/architecture.md, "Rollout rules".
+
 package ecs
 
 import (
