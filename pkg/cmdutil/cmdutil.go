@@ -261,7 +261,7 @@ func Stopped(ctx context.Context, err error) error {
 	if err == nil {
 		return nil
 	}
-	var rollout *target.RolloutError
+	var rollout *target.VerdictError
 	var ie *target.InterruptError
 	if errors.As(err, &rollout) || errors.As(err, &ie) {
 		return err

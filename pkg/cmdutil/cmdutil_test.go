@@ -139,7 +139,7 @@ func TestStopped(t *testing.T) {
 	if !strings.Contains(err.Error(), "SIGTERM") || !strings.Contains(err.Error(), "applying") {
 		t.Errorf("%q does not name the signal and the step", err)
 	}
-	rollout := &target.RolloutError{Phase: target.Failed, Message: "crash"}
+	rollout := &target.VerdictError{Phase: target.Failed, Message: "crash"}
 	if got := cmdutil.Stopped(cctx, rollout); got != rollout {
 		t.Errorf("a rollout error became %v", got)
 	}

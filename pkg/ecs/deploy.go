@@ -20,7 +20,8 @@ import (
 // change (the watch that follows stops at once).
 const applyTimeout = 5 * time.Minute
 
-// Deploy applies the render and watches the rollout to a verdict (design §5, §6).
+// Deploy applies the render and watches the rollout to a verdict (docs/architecture.md,
+// "Rollout rules").
 func (s *Session) Deploy(ctx context.Context, app *spec.App, opts target.DeployOptions, r target.Reporter) (*target.Verdict, error) {
 	rd, err := Render(app, RenderOptions{Region: s.region})
 	if err != nil {
@@ -92,7 +93,7 @@ func (s *Session) Deploy(ctx context.Context, app *spec.App, opts target.DeployO
 }
 
 // fill copies a decision into a verdict.
-func fill(v *target.Verdict, dec Decision, ro Rollout) {
+func fill(v *target.Verdict, dec Decision, ro WatchedDeployment) {
 	v.Phase, v.Message, v.Desired, v.Ready = dec.Phase, dec.Message, dec.Desired, dec.Ready
 	v.Revision = Revision(ro.TaskDefinition)
 	if dec.RolledBackTo != "" {
@@ -122,7 +123,7 @@ type deployRun struct {
 	// unchanged is set when the service already matched the spec and nothing was written.
 	unchanged bool
 
-	ro   Rollout
+	ro   WatchedDeployment
 	seen eventLog // the service events that were there before (not to print again)
 	// live is true when the service already ran this spec's task definition: nothing was
 	// registered and no deployment started (what did not match was re-applied, see converge).
@@ -210,7 +211,7 @@ func (d *deployRun) apply(ctx context.Context, opts target.DeployOptions) error 
 		return err
 	}
 	rd.Service.ServiceRegistries = regs
-	d.ro = Rollout{TaskDefinition: tdArn}
+	d.ro = WatchedDeployment{TaskDefinition: tdArn}
 	if live == nil {
 		in := *rd.Service
 		in.TaskDefinition = aws.String(tdArn)
@@ -265,7 +266,7 @@ func (d *deployRun) converge(ctx context.Context, live *types.Service) error {
 	app, rd := d.app, d.rd
 	liveTD := aws.ToString(live.TaskDefinition)
 	d.live = true
-	d.ro = Rollout{TaskDefinition: liveTD}
+	d.ro = WatchedDeployment{TaskDefinition: liveTD}
 	if err := d.ensureLogGroup(ctx); err != nil {
 		return err
 	}
@@ -343,8 +344,9 @@ func (s *Session) tagService(ctx context.Context, app *spec.App, live *types.Ser
 	return nil
 }
 
-// inProgress refuses to deploy over another deployment that is still rolling out (design §8:
-// two deploys of one app at the same time must not interleave), unless --force-conflicts.
+// inProgress refuses to deploy over another deployment that is still rolling out (two deploys
+// of one app at the same time must not interleave; docs/architecture.md, "Rollout rules"),
+// unless --force-conflicts.
 func inProgress(live *types.Service, opts target.DeployOptions) error {
 	if opts.ForceConflicts {
 		return nil

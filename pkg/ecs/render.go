@@ -7,7 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
-	"sort"
+	"slices"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	aas "github.com/aws/aws-sdk-go-v2/service/applicationautoscaling"
@@ -70,7 +70,7 @@ func Family(app *spec.App) string {
 	return app.Name
 }
 
-// Render maps a validated spec to ECS inputs following the design's mapping table.
+// Render maps a validated spec to the inputs of the ECS API calls.
 func Render(app *spec.App, opts RenderOptions) (*Rendered, error) {
 	region := app.ECS.Region
 	if region == "" {
@@ -237,17 +237,8 @@ func tagList(app *spec.App, hash string, extra map[string]string) []types.Tag {
 		m[k] = v
 	}
 	var out []types.Tag
-	for _, k := range sortedKeys(m) {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
 		out = append(out, types.Tag{Key: aws.String(k), Value: aws.String(m[k])})
 	}
 	return out
-}
-
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

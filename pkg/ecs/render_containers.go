@@ -6,6 +6,7 @@ package ecs
 import (
 	"fmt"
 	"maps"
+	"slices"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
@@ -137,7 +138,7 @@ func healthCheck(health *spec.Health) *types.HealthCheck {
 
 func environment(env map[string]string) []types.KeyValuePair {
 	var out []types.KeyValuePair
-	for _, k := range sortedKeys(env) {
+	for _, k := range slices.Sorted(maps.Keys(env)) {
 		out = append(out, types.KeyValuePair{Name: aws.String(k), Value: aws.String(env[k])})
 	}
 	return out
@@ -145,7 +146,7 @@ func environment(env map[string]string) []types.KeyValuePair {
 
 func secrets(refs map[string]string) []types.Secret {
 	var out []types.Secret
-	for _, k := range sortedKeys(refs) {
+	for _, k := range slices.Sorted(maps.Keys(refs)) {
 		out = append(out, types.Secret{Name: aws.String(k), ValueFrom: aws.String(refs[k])})
 	}
 	return out

@@ -5,6 +5,7 @@ package ecs
 
 import (
 	"maps"
+	"slices"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
@@ -28,7 +29,7 @@ func proxyConfiguration(p *spec.Proxy) *types.ProxyConfiguration {
 		return nil
 	}
 	pc := &types.ProxyConfiguration{Type: types.ProxyConfigurationTypeAppmesh, ContainerName: aws.String(p.Container)}
-	for _, k := range sortedKeys(p.Properties) {
+	for _, k := range slices.Sorted(maps.Keys(p.Properties)) {
 		pc.Properties = append(pc.Properties, types.KeyValuePair{Name: aws.String(k), Value: aws.String(p.Properties[k])})
 	}
 	return pc

@@ -57,11 +57,11 @@ func (s *Session) taskDefinition(ctx context.Context, ref string) (*types.TaskDe
 // INACTIVE), newest first.
 func (s *Session) revisions(ctx context.Context, family string, status types.TaskDefinitionStatus) ([]string, error) {
 	var arns []string
-	var next *string
-	for {
-		out, err := s.ecs.ListTaskDefinitions(ctx, &ecs.ListTaskDefinitionsInput{
-			FamilyPrefix: aws.String(family), Status: status, Sort: types.SortOrderDesc, NextToken: next,
-		})
+	pages := ecs.NewListTaskDefinitionsPaginator(s.ecs, &ecs.ListTaskDefinitionsInput{
+		FamilyPrefix: aws.String(family), Status: status, Sort: types.SortOrderDesc,
+	})
+	for pages.HasMorePages() {
+		out, err := pages.NextPage(ctx)
 		if err != nil {
 			return nil, apiError("ecs ListTaskDefinitions", "family "+family, err)
 		}
@@ -70,10 +70,6 @@ func (s *Session) revisions(ctx context.Context, family string, status types.Tas
 				arns = append(arns, a)
 			}
 		}
-		if out.NextToken == nil || aws.ToString(out.NextToken) == "" {
-			break
-		}
-		next = out.NextToken
 	}
 	sort.SliceStable(arns, func(i, j int) bool {
 		_, a := splitRevision(Revision(arns[i]))

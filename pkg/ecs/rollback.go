@@ -64,7 +64,7 @@ func (s *Session) autoRollback(ctx context.Context, d *deployRun, v *target.Verd
 		v.Applied = append(v.Applied, "restored "+strings.Join(restored, ", "))
 		d.report(target.Progressing, "restored what the failed deploy had changed besides the task definition: "+strings.Join(restored, ", "))
 	}
-	back := Rollout{TaskDefinition: ro.Previous, Previous: ro.TaskDefinition, Deployment: primaryOn(out.Service, ro.Previous)}
+	back := WatchedDeployment{TaskDefinition: ro.Previous, Previous: ro.TaskDefinition, Deployment: primaryOn(out.Service, ro.Previous)}
 	target.Step(ctx, "watching the automatic rollback to "+Revision(ro.Previous))
 	dec, err := s.watch(ctx, app, back, timeout, d.seen, d.r)
 	if err != nil {
@@ -87,7 +87,7 @@ func (s *Session) autoRollback(ctx context.Context, d *deployRun, v *target.Verd
 
 // restoreTags puts the service's tags back as they were before a deploy set rd's (and the
 // previous-revision tag): keys the deploy added are removed, values it changed restored.
-func (s *Session) restoreTags(ctx context.Context, app *spec.App, before *types.Service, rd *Rendered, ro Rollout) (bool, error) {
+func (s *Session) restoreTags(ctx context.Context, app *spec.App, before *types.Service, rd *Rendered, ro WatchedDeployment) (bool, error) {
 	arn := aws.ToString(before.ServiceArn)
 	if arn == "" {
 		return false, nil
@@ -176,7 +176,7 @@ func (s *Session) Rollback(ctx context.Context, app *spec.App, opts target.Rollb
 		return v, nil
 	}
 	timeout := target.RolloutTimeout(opts.Timeout, app)
-	ro := Rollout{TaskDefinition: to, Previous: current, Deployment: primaryOn(out.Service, to)}
+	ro := WatchedDeployment{TaskDefinition: to, Previous: current, Deployment: primaryOn(out.Service, to)}
 	dec, err := s.watch(ctx, app, ro, timeout, seen, r)
 	if err != nil {
 		return nil, fmt.Errorf("watching the rollback: %w", err)

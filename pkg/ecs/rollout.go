@@ -1,3 +1,12 @@
+// This file holds the ECS rollout decision: Evaluate, a pure function from DescribeServices'
+// answer and the stopped tasks of our deployment to a phase, with what it needs: finding our
+// deployment, telling a circuit-breaker rollback from another deployment replacing ours,
+// reading ECS's "deployment completed" event, and grouping stopped tasks by their failure
+// (StopFailure) to fail fast. DeploymentSummary and Revision, which its messages use, serve
+// deploy and status too. The watch loop around it is watch.go. It stays one file over 400
+// lines because it is one decision, tested by the tables of rollout_test.go; the rules it
+// implements are in docs/architecture.md, "Rollout rules".
+
 package ecs
 
 import (
@@ -15,8 +24,8 @@ import (
 // shipit declares the rollout failed without waiting for the circuit breaker or the timeout.
 const failFastAfter = 2
 
-// Rollout names the deployment a watch follows.
-type Rollout struct {
+// WatchedDeployment identifies the ECS deployment a watch (or a rollback) follows.
+type WatchedDeployment struct {
 	// TaskDefinition is the ARN of the task definition just put on the service.
 	TaskDefinition string
 	// Previous is the ARN the service ran before ("" for a new service): a failed deployment
@@ -64,7 +73,7 @@ type Decision struct {
 //     ResourceInitializationError, an essential container exiting, failed ELB or container
 //     health checks).
 //   - Progressing otherwise, with the counts of every deployment.
-func Evaluate(svc *types.Service, ro Rollout, stopped []types.Task) Decision {
+func Evaluate(svc *types.Service, ro WatchedDeployment, stopped []types.Task) Decision {
 	if svc == nil {
 		return Decision{Phase: target.Failed, Message: "the service is gone (deleted while deploying?)"}
 	}
@@ -148,7 +157,7 @@ func Evaluate(svc *types.Service, ro Rollout, stopped []types.Task) Decision {
 // (the PRIMARY one first). A known id that left the list is not looked for by task definition:
 // a deployment that did not change the task definition (network, load balancers, registries)
 // shares it with the deployment before, which is what a circuit-breaker rollback restores.
-func findDeployment(svc *types.Service, ro Rollout) *types.Deployment {
+func findDeployment(svc *types.Service, ro WatchedDeployment) *types.Deployment {
 	if ro.Deployment != "" {
 		for i := range svc.Deployments {
 			if aws.ToString(svc.Deployments[i].Id) == ro.Deployment {
@@ -171,7 +180,7 @@ func findDeployment(svc *types.Service, ro Rollout) *types.Deployment {
 }
 
 // gone decides when our deployment is not (or no longer) in the service's list.
-func gone(dec Decision, svc *types.Service, ro Rollout, stopped []types.Task) Decision {
+func gone(dec Decision, svc *types.Service, ro WatchedDeployment, stopped []types.Task) Decision {
 	current := aws.ToString(svc.TaskDefinition)
 	failed := ro.Deployment != "" && hasEvent(svc, "(deployment "+ro.Deployment+") deployment failed")
 	back := ro.Previous != "" && current == ro.Previous &&
@@ -208,14 +217,14 @@ func gone(dec Decision, svc *types.Service, ro Rollout, stopped []types.Task) De
 // the service is back on the task definition it ran before, under a PRIMARY deployment that
 // is not ours. A FAILED deployment that is still PRIMARY was not rolled back (breaker without
 // rollback), even when it kept the task definition (a settings-only deployment).
-func rolledBack(svc *types.Service, dep *types.Deployment, ro Rollout) bool {
+func rolledBack(svc *types.Service, dep *types.Deployment, ro WatchedDeployment) bool {
 	return ro.Previous != "" && aws.ToString(svc.TaskDefinition) == ro.Previous &&
 		aws.ToString(dep.Status) != "PRIMARY" && primaryID(svc) != aws.ToString(dep.Id)
 }
 
 // what names the change a rollout made: its revision, or its deployment when it kept the
 // task definition.
-func what(ro Rollout) string {
+func what(ro WatchedDeployment) string {
 	if ro.TaskDefinition == ro.Previous && ro.Deployment != "" {
 		return fmt.Sprintf("%s (deployment %s, settings only)", Revision(ro.TaskDefinition), ro.Deployment)
 	}
@@ -224,7 +233,7 @@ func what(ro Rollout) string {
 
 // backTo names what the service was rolled back to: the revision, and the deployment ECS
 // returned to when the revision did not change.
-func backTo(svc *types.Service, ro Rollout) string {
+func backTo(svc *types.Service, ro WatchedDeployment) string {
 	rev := Revision(aws.ToString(svc.TaskDefinition))
 	if ro.TaskDefinition != ro.Previous {
 		return rev
@@ -318,7 +327,7 @@ func DeploymentSummary(svc *types.Service) string {
 // are ours when ECS started them for our deployment (startedBy), or, when that is unknown, when
 // they run our task definition. It returns the newest wording of that failure and how many
 // tasks stopped with it.
-func repeatedStopReason(tasks []types.Task, ro Rollout, deployment string) (string, int) {
+func repeatedStopReason(tasks []types.Task, ro WatchedDeployment, deployment string) (string, int) {
 	type group struct {
 		n    int
 		text string
@@ -359,7 +368,7 @@ func repeatedStopReason(tasks []types.Task, ro Rollout, deployment string) (stri
 	return g.text, g.n
 }
 
-func ours(t types.Task, ro Rollout, deployment string) bool {
+func ours(t types.Task, ro WatchedDeployment, deployment string) bool {
 	if aws.ToString(t.LastStatus) != "STOPPED" && aws.ToString(t.DesiredStatus) != "STOPPED" {
 		return false
 	}

@@ -58,14 +58,14 @@ const elbErr = "Task failed ELB health checks in (target-group arn:aws:elasticlo
 const pullErr = "CannotPullContainerError: pull image manifest has been retried 1 time(s): failed to resolve ref web:nope: not found"
 
 func TestEvaluate(t *testing.T) {
-	update := Rollout{TaskDefinition: td2, Previous: td1, Deployment: "ecs-svc/2"}
+	update := WatchedDeployment{TaskDefinition: td2, Previous: td1, Deployment: "ecs-svc/2"}
 	// A deploy that changed only the service's settings: a new deployment on the same task
 	// definition.
-	settings := Rollout{TaskDefinition: td1, Previous: td1, Deployment: "ecs-svc/2"}
+	settings := WatchedDeployment{TaskDefinition: td1, Previous: td1, Deployment: "ecs-svc/2"}
 	cases := []struct {
 		name    string
 		svc     *types.Service
-		ro      Rollout
+		ro      WatchedDeployment
 		stopped []types.Task
 		phase   target.Phase
 		want    []string // substrings of the message
@@ -75,13 +75,13 @@ func TestEvaluate(t *testing.T) {
 		{
 			name:  "new service, tasks pending",
 			svc:   svcOf(td1, 2, dep{"ecs-svc/1", "PRIMARY", td1, types.DeploymentRolloutStateInProgress, "", 2, 0, 2, 0}),
-			ro:    Rollout{TaskDefinition: td1, Deployment: "ecs-svc/1"},
+			ro:    WatchedDeployment{TaskDefinition: td1, Deployment: "ecs-svc/1"},
 			phase: target.Progressing, want: []string{"PRIMARY web:1 IN_PROGRESS 0/2 running, 2 pending"},
 		},
 		{
 			name:  "new service completed",
 			svc:   svcOf(td1, 2, dep{"ecs-svc/1", "PRIMARY", td1, types.DeploymentRolloutStateCompleted, "", 2, 2, 0, 0}),
-			ro:    Rollout{TaskDefinition: td1},
+			ro:    WatchedDeployment{TaskDefinition: td1},
 			phase: target.Succeeded, want: []string{"ecs-svc/1 of web:1 completed: 2/2 running"}, ready: 2,
 		},
 		{
@@ -144,7 +144,7 @@ func TestEvaluate(t *testing.T) {
 			svc: svcOf(td1, 2,
 				dep{"ecs-svc/3", "PRIMARY", td1, types.DeploymentRolloutStateInProgress, "", 2, 0, 2, 0},
 				dep{"ecs-svc/2", "ACTIVE", td2, types.DeploymentRolloutStateFailed, "ECS deployment circuit breaker: tasks failed to start.", 0, 0, 0, 4}),
-			ro:    Rollout{TaskDefinition: td2, Deployment: "ecs-svc/2"},
+			ro:    WatchedDeployment{TaskDefinition: td2, Deployment: "ecs-svc/2"},
 			phase: target.Failed, want: []string{"the service now runs web:1, not the revision it ran before (it had none)"},
 		},
 		{
@@ -232,14 +232,14 @@ func TestEvaluate(t *testing.T) {
 		{
 			name:  "ECS has not shown our deployment yet",
 			svc:   svcOf(td2, 2, dep{"ecs-svc/1", "ACTIVE", td1, types.DeploymentRolloutStateCompleted, "", 2, 2, 0, 0}),
-			ro:    Rollout{TaskDefinition: td2, Previous: td1},
+			ro:    WatchedDeployment{TaskDefinition: td2, Previous: td1},
 			phase: target.Progressing, want: []string{"waiting for ECS to start the deployment of web:2"},
 		},
 		{
 			name: "deployment found by task definition when its id is unknown",
 			svc: svcOf(td2, 2,
 				dep{"ecs-svc/9", "PRIMARY", td2, types.DeploymentRolloutStateCompleted, "", 2, 2, 0, 0}),
-			ro:    Rollout{TaskDefinition: td2, Previous: td1},
+			ro:    WatchedDeployment{TaskDefinition: td2, Previous: td1},
 			phase: target.Succeeded,
 		},
 		{
@@ -255,7 +255,7 @@ func TestEvaluate(t *testing.T) {
 		{
 			name:  "first deployment IN_PROGRESS at running = desired is not done",
 			svc:   svcOf(td1, 2, dep{"ecs-svc/1", "PRIMARY", td1, types.DeploymentRolloutStateInProgress, "ECS deployment ecs-svc/1 in progress.", 2, 2, 0, 0}),
-			ro:    Rollout{TaskDefinition: td1, Deployment: "ecs-svc/1"},
+			ro:    WatchedDeployment{TaskDefinition: td1, Deployment: "ecs-svc/1"},
 			phase: target.Progressing, want: []string{"PRIMARY web:1 IN_PROGRESS 2/2 running"}, ready: 2,
 		},
 		{
@@ -288,7 +288,7 @@ func TestEvaluate(t *testing.T) {
 				"(service web) (deployment ecs-svc/1) deployment completed.",
 				"(service web) (deployment ecs-svc/2) deployment failed: tasks failed to start.",
 				"(service web) rolling back to deployment ecs-svc/1."),
-			ro:    Rollout{TaskDefinition: td1},
+			ro:    WatchedDeployment{TaskDefinition: td1},
 			phase: target.Progressing,
 		},
 		{

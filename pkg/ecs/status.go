@@ -47,14 +47,14 @@ func (s *Session) Status(ctx context.Context, app *spec.App) (*target.Status, er
 		if aws.ToString(d.Status) == "PRIMARY" {
 			st.Updated = int(d.RunningCount)
 		}
-		st.Rollouts = append(st.Rollouts, target.RolloutState{
-			ID:       aws.ToString(d.Id),
-			Revision: Revision(aws.ToString(d.TaskDefinition)),
-			Status:   aws.ToString(d.Status),
-			Desired:  int(d.DesiredCount),
-			Running:  int(d.RunningCount),
-			Pending:  int(d.PendingCount),
-			Rollout:  string(d.RolloutState),
+		st.Rollouts = append(st.Rollouts, target.LiveDeployment{
+			ID:           aws.ToString(d.Id),
+			Revision:     Revision(aws.ToString(d.TaskDefinition)),
+			Status:       aws.ToString(d.Status),
+			Desired:      int(d.DesiredCount),
+			Running:      int(d.RunningCount),
+			Pending:      int(d.PendingCount),
+			RolloutState: string(d.RolloutState),
 		})
 	}
 	st.Conditions = append(st.Conditions, fmt.Sprintf("service %s, %s", aws.ToString(svc.Status), capacity(svc)))

@@ -77,9 +77,9 @@ func TestStatus(t *testing.T) {
 	if !slices.Equal(st.Conditions, wantConds) {
 		t.Errorf("conditions %q\nwant %q", st.Conditions, wantConds)
 	}
-	want := []target.RolloutState{
-		{ID: "ecs-svc/2", Revision: "web:2", Status: "PRIMARY", Desired: 2, Running: 1, Pending: 1, Rollout: "IN_PROGRESS"},
-		{ID: "ecs-svc/1", Revision: "web:1", Status: "ACTIVE", Desired: 2, Running: 2, Rollout: "COMPLETED"},
+	want := []target.LiveDeployment{
+		{ID: "ecs-svc/2", Revision: "web:2", Status: "PRIMARY", Desired: 2, Running: 1, Pending: 1, RolloutState: "IN_PROGRESS"},
+		{ID: "ecs-svc/1", Revision: "web:1", Status: "ACTIVE", Desired: 2, Running: 2, RolloutState: "COMPLETED"},
 	}
 	if !slices.Equal(st.Rollouts, want) {
 		t.Errorf("rollouts %+v\nwant %+v", st.Rollouts, want)

@@ -51,7 +51,7 @@ func eventKey(e types.ServiceEvent) string {
 // backs off exponentially (to maxPoll) while AWS throttles. Evaluate makes every decision.
 // An error is returned only for an API failure that is not throttling (the rollout's fate is
 // then unknown).
-func (s *Session) watch(ctx context.Context, app *spec.App, ro Rollout, timeout time.Duration, seen eventLog, r target.Reporter) (Decision, error) {
+func (s *Session) watch(ctx context.Context, app *spec.App, ro WatchedDeployment, timeout time.Duration, seen eventLog, r target.Reporter) (Decision, error) {
 	s.defaults()
 	deadline := s.clock.NewTimer(timeout)
 	defer deadline.Stop()

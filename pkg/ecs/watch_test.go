@@ -30,7 +30,7 @@ func returns(svc *types.Service) func() (*types.Service, error) {
 }
 
 func TestWatchPrintsEachEventOnceOldestFirst(t *testing.T) {
-	ro := Rollout{TaskDefinition: td2, Previous: td1, Deployment: "ecs-svc/2"}
+	ro := WatchedDeployment{TaskDefinition: td2, Previous: td1, Deployment: "ecs-svc/2"}
 	inProgress := func() *types.Service {
 		return svcOf(td2, 2,
 			dep{"ecs-svc/2", "PRIMARY", td2, types.DeploymentRolloutStateInProgress, "", 2, 0, 2, 0},
@@ -80,7 +80,7 @@ func TestWatchBacksOffWhileThrottled(t *testing.T) {
 	f := &fakeECS{script: []func() (*types.Service, error){returns(going), thr, thr, thr, thr, thr, returns(going), returns(going), returns(done)}}
 	s := newTestSession(f) // poll 5ms, backoff cap 40ms, jitter factor exactly 1
 	var got events
-	dec, err := s.watch(context.Background(), testApp(t, ""), Rollout{TaskDefinition: td2, Deployment: "ecs-svc/2"}, time.Minute, eventLog{}, &got)
+	dec, err := s.watch(context.Background(), testApp(t, ""), WatchedDeployment{TaskDefinition: td2, Deployment: "ecs-svc/2"}, time.Minute, eventLog{}, &got)
 	if err != nil || dec.Phase != target.Succeeded {
 		t.Fatalf("watch = %+v, %v", dec, err)
 	}
@@ -104,7 +104,7 @@ func TestWatchBacksOffWhileThrottled(t *testing.T) {
 func TestWatchTimesOut(t *testing.T) {
 	going := svcOf(td2, 2, dep{"ecs-svc/2", "PRIMARY", td2, types.DeploymentRolloutStateInProgress, "", 2, 0, 2, 0})
 	s := newTestSession(&fakeECS{script: []func() (*types.Service, error){returns(going)}})
-	dec, err := s.watch(context.Background(), testApp(t, ""), Rollout{TaskDefinition: td2}, 30*time.Millisecond, eventLog{}, &events{})
+	dec, err := s.watch(context.Background(), testApp(t, ""), WatchedDeployment{TaskDefinition: td2}, 30*time.Millisecond, eventLog{}, &events{})
 	if err != nil || dec.Phase != target.TimedOut || !strings.Contains(dec.Message, "timed out after 30ms: waiting: PRIMARY web:2") {
 		t.Fatalf("watch = %+v, %v", dec, err)
 	}
@@ -115,7 +115,7 @@ func TestWatchCanceled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	f := &fakeECS{script: []func() (*types.Service, error){func() (*types.Service, error) { cancel(); return going, nil }}}
 	s := newTestSession(f)
-	dec, err := s.watch(ctx, testApp(t, ""), Rollout{TaskDefinition: td2}, time.Minute, eventLog{}, &events{})
+	dec, err := s.watch(ctx, testApp(t, ""), WatchedDeployment{TaskDefinition: td2}, time.Minute, eventLog{}, &events{})
 	if err != nil || dec.Phase != target.Canceled {
 		t.Fatalf("watch = %+v, %v", dec, err)
 	}
@@ -124,7 +124,7 @@ func TestWatchCanceled(t *testing.T) {
 func TestWatchStopsOnAnAPIError(t *testing.T) {
 	denied := &smithy.GenericAPIError{Code: "AccessDeniedException", Message: "not allowed"}
 	s := newTestSession(&fakeECS{script: []func() (*types.Service, error){func() (*types.Service, error) { return nil, denied }}})
-	_, err := s.watch(context.Background(), testApp(t, ""), Rollout{TaskDefinition: td2}, time.Minute, eventLog{}, &events{})
+	_, err := s.watch(context.Background(), testApp(t, ""), WatchedDeployment{TaskDefinition: td2}, time.Minute, eventLog{}, &events{})
 	if !errors.As(err, new(smithy.APIError)) || !strings.Contains(err.Error(), "ecs DescribeServices service web in cluster c1") {
 		t.Fatalf("err = %v", err)
 	}
@@ -144,7 +144,7 @@ func TestWatchLooksAtStoppedTasksWhenOurDeploymentFails(t *testing.T) {
 		},
 	}
 	s := newTestSession(f)
-	dec, err := s.watch(context.Background(), testApp(t, ""), Rollout{TaskDefinition: td2, Previous: td1, Deployment: "ecs-svc/2"}, time.Minute, eventLog{}, &events{})
+	dec, err := s.watch(context.Background(), testApp(t, ""), WatchedDeployment{TaskDefinition: td2, Previous: td1, Deployment: "ecs-svc/2"}, time.Minute, eventLog{}, &events{})
 	if err != nil || dec.Phase != target.Failed || dec.StopReason != pullErr {
 		t.Fatalf("watch = %+v, %v", dec, err)
 	}
@@ -197,7 +197,7 @@ func TestWatchEndsTheLiveLine(t *testing.T) {
 			}}}
 			var out bytes.Buffer
 			live := target.NewReporter(&out, "text", true)
-			dec, err := newTestSession(f).watch(ctx, testApp(t, ""), Rollout{TaskDefinition: td2}, c.timeout, eventLog{}, live)
+			dec, err := newTestSession(f).watch(ctx, testApp(t, ""), WatchedDeployment{TaskDefinition: td2}, c.timeout, eventLog{}, live)
 			if err != nil || dec.Phase != c.phase {
 				t.Fatalf("watch = %+v, %v", dec, err)
 			}
@@ -219,7 +219,7 @@ func TestWatchEndsTheLiveLine(t *testing.T) {
 // The verdict comes on the poll that shows ECS's "deployment completed": not one poll (2 s)
 // later.
 func TestWatchDecidesOnThePollThatShowsTheCompletion(t *testing.T) {
-	ro := Rollout{TaskDefinition: td2, Previous: td1, Deployment: "ecs-svc/2"}
+	ro := WatchedDeployment{TaskDefinition: td2, Previous: td1, Deployment: "ecs-svc/2"}
 	going := svcOf(td2, 2,
 		dep{"ecs-svc/2", "PRIMARY", td2, types.DeploymentRolloutStateInProgress, "", 2, 2, 0, 0},
 		dep{"ecs-svc/1", "ACTIVE", td1, types.DeploymentRolloutStateCompleted, "", 2, 2, 0, 0})
@@ -244,7 +244,7 @@ func TestWatchDecidesOnThePollThatShowsTheCompletion(t *testing.T) {
 // ECS resets failedTasks when a task turns healthy: a new failure after a reset can show the
 // same count as the last one looked at, and the stopped tasks are read again.
 func TestWatchRereadsStoppedTasksAfterAFailedTasksReset(t *testing.T) {
-	ro := Rollout{TaskDefinition: td2, Previous: td1, Deployment: "ecs-svc/2"}
+	ro := WatchedDeployment{TaskDefinition: td2, Previous: td1, Deployment: "ecs-svc/2"}
 	withFailed := func(n int32) *types.Service {
 		return svcOf(td2, 2,
 			dep{"ecs-svc/2", "PRIMARY", td2, types.DeploymentRolloutStateInProgress, "", 2, 2, 0, n},

@@ -13,7 +13,7 @@ import (
 	"github.com/shipit-dev/shipit/pkg/target"
 )
 
-// Deploy applies the render and watches the rollout (design §6).
+// Deploy applies the render and watches the rollout (docs/architecture.md, "Rollout rules").
 func (s *Session) Deploy(ctx context.Context, app *spec.App, opts target.DeployOptions, r target.Reporter) (*target.Verdict, error) {
 	objs, err := renderedObjects(app)
 	if err != nil {

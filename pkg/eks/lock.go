@@ -10,6 +10,7 @@ import (
 	coordinationv1 "k8s.io/api/coordination/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
 
 	"github.com/shipit-dev/shipit/pkg/spec"
 	"github.com/shipit-dev/shipit/pkg/target"
@@ -67,7 +68,7 @@ func (s *Session) lock(ctx context.Context, app *spec.App, op string, force bool
 	want := &coordinationv1.Lease{
 		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns,
 			Labels: map[string]string{NameLabel: app.Name, ManagedByLabel: spec.ManagedBy}},
-		Spec: coordinationv1.LeaseSpec{HolderIdentity: &holder, LeaseDurationSeconds: ptr(int32(lockDuration / time.Second)),
+		Spec: coordinationv1.LeaseSpec{HolderIdentity: &holder, LeaseDurationSeconds: ptr.To(int32(lockDuration / time.Second)),
 			AcquireTime: &now, RenewTime: &now},
 	}
 	// Taking the lease is a write: an interrupt must not cut it off mid-flight, or the lease
@@ -242,5 +243,3 @@ func sameHolder(a, b *coordinationv1.Lease) bool {
 	}
 	return h(a) != "" && h(a) == h(b)
 }
-
-func ptr[T any](v T) *T { return &v }

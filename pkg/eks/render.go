@@ -6,7 +6,7 @@ package eks
 import (
 	"fmt"
 	"maps"
-	"sort"
+	"slices"
 
 	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
@@ -245,7 +245,7 @@ func externalSecret(app *spec.App, meta metav1.ObjectMeta) *unstructured.Unstruc
 	if ssmStore == "" {
 		ssmStore = ParameterStore
 	}
-	for _, k := range sortedKeys(app.Secrets) {
+	for _, k := range slices.Sorted(maps.Keys(app.Secrets)) {
 		ref := spec.ParseSecretRef(app.Secrets[k])
 		var remote map[string]any
 		item := map[string]any{"secretKey": k}
@@ -294,13 +294,4 @@ func externalSecret(app *spec.App, meta metav1.ObjectMeta) *unstructured.Unstruc
 			"data":            data,
 		},
 	}}
-}
-
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

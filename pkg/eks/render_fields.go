@@ -1,11 +1,13 @@
 package eks
 
 import (
-	"sort"
+	"maps"
+	"slices"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
 
 	"github.com/shipit-dev/shipit/pkg/spec"
 )
@@ -18,12 +20,12 @@ import (
 // It comes before env and secrets, so their values can use it as $(NAME).
 func sourcedEnv(app *spec.App) []corev1.EnvVar {
 	var out []corev1.EnvVar
-	for _, k := range sortedKeysOf(app.EKS.Env) {
+	for _, k := range slices.Sorted(maps.Keys(app.EKS.Env)) {
 		e := app.EKS.Env[k]
 		src := &corev1.EnvVarSource{}
 		var optional *bool
 		if e.Optional {
-			optional = ptr(true)
+			optional = ptr.To(true)
 		}
 		switch {
 		case e.Field != "":
@@ -64,7 +66,7 @@ func keyToPaths(items []spec.KeyToPath) []corev1.KeyToPath {
 	for _, it := range items {
 		k := corev1.KeyToPath{Key: it.Key, Path: it.Path}
 		if it.Mode != nil {
-			k.Mode = ptr(int32(*it.Mode))
+			k.Mode = ptr.To(int32(*it.Mode))
 		}
 		out = append(out, k)
 	}
@@ -109,13 +111,4 @@ func nlbAnnotations(a map[string]string) {
 	a["service.beta.kubernetes.io/aws-load-balancer-type"] = "external"
 	a["service.beta.kubernetes.io/aws-load-balancer-nlb-target-type"] = "ip"
 	a["service.beta.kubernetes.io/aws-load-balancer-scheme"] = "internet-facing"
-}
-
-func sortedKeysOf[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

@@ -2,12 +2,14 @@ package eks
 
 import (
 	"maps"
+	"slices"
 	"sort"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/apimachinery/pkg/util/intstr"
+	"k8s.io/utils/ptr"
 
 	"github.com/shipit-dev/shipit/pkg/spec"
 )
@@ -67,7 +69,7 @@ func podSpec(app *spec.App) corev1.PodSpec {
 		ps.Volumes = append(ps.Volumes, podVolume(app, v))
 	}
 	if app.StopGrace != "" {
-		ps.TerminationGracePeriodSeconds = ptr(int64(spec.Seconds(app.StopGrace)))
+		ps.TerminationGracePeriodSeconds = ptr.To(int64(spec.Seconds(app.StopGrace)))
 	}
 	for _, t := range app.EKS.Tolerations {
 		ps.Tolerations = append(ps.Tolerations, corev1.Toleration{Key: t.Key, Operator: corev1.TolerationOperator(t.Operator),
@@ -108,7 +110,7 @@ func sidecarContainer(s spec.Sidecar, cpu, mem int64) corev1.Container {
 		SecurityContext: securityContext(s.Security),
 	}
 	withEphemeralStorage(&c.Resources, s.Requests, nil)
-	for _, k := range sortedKeys(s.Env) {
+	for _, k := range slices.Sorted(maps.Keys(s.Env)) {
 		c.Env = append(c.Env, corev1.EnvVar{Name: k, Value: s.Env[k]})
 	}
 	for _, m := range s.Mounts {
@@ -157,7 +159,7 @@ func podVolume(app *spec.App, v spec.Volume) corev1.Volume {
 // securityContext is the container's: the neutral settings, and never privilege escalation
 // (no setuid binary gains more than the container was given), as a careful manifest says.
 func securityContext(s *spec.Security) *corev1.SecurityContext {
-	sc := &corev1.SecurityContext{AllowPrivilegeEscalation: ptr(false)}
+	sc := &corev1.SecurityContext{AllowPrivilegeEscalation: ptr.To(false)}
 	if s == nil {
 		return sc
 	}
@@ -208,7 +210,7 @@ func probe(h *spec.Health, failures int) *corev1.Probe {
 	switch {
 	case h.Path != "":
 		p.HTTPGet = &corev1.HTTPGetAction{Path: h.Path, Port: port}
-		for _, k := range sortedKeys(h.Headers) {
+		for _, k := range slices.Sorted(maps.Keys(h.Headers)) {
 			p.HTTPGet.HTTPHeaders = append(p.HTTPGet.HTTPHeaders, corev1.HTTPHeader{Name: k, Value: h.Headers[k]})
 		}
 	case h.TCP:

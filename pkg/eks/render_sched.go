@@ -9,6 +9,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
+	"k8s.io/utils/ptr"
 
 	"github.com/shipit-dev/shipit/pkg/spec"
 )
@@ -24,7 +25,7 @@ func schedule(app *spec.App, d *appsv1.Deployment) {
 		d.Spec.MinReadySeconds = int32(*n)
 	}
 	if n := e.RevisionHistoryLimit; n != nil {
-		d.Spec.RevisionHistoryLimit = ptr(int32(*n))
+		d.Spec.RevisionHistoryLimit = ptr.To(int32(*n))
 	}
 	ps := &d.Spec.Template.Spec
 	ps.Affinity = affinity(e.Affinity)
@@ -41,13 +42,13 @@ func schedule(app *spec.App, d *appsv1.Deployment) {
 			c.LabelSelector = &metav1.LabelSelector{MatchLabels: SelectorLabels(app)}
 		}
 		if ts.MinDomains != nil {
-			c.MinDomains = ptr(int32(*ts.MinDomains))
+			c.MinDomains = ptr.To(int32(*ts.MinDomains))
 		}
 		if ts.NodeAffinityPolicy != "" {
-			c.NodeAffinityPolicy = ptr(corev1.NodeInclusionPolicy(ts.NodeAffinityPolicy))
+			c.NodeAffinityPolicy = ptr.To(corev1.NodeInclusionPolicy(ts.NodeAffinityPolicy))
 		}
 		if ts.NodeTaintsPolicy != "" {
-			c.NodeTaintsPolicy = ptr(corev1.NodeInclusionPolicy(ts.NodeTaintsPolicy))
+			c.NodeTaintsPolicy = ptr.To(corev1.NodeInclusionPolicy(ts.NodeTaintsPolicy))
 		}
 		ps.TopologySpreadConstraints = append(ps.TopologySpreadConstraints, c)
 	}
@@ -93,7 +94,7 @@ func disruptionBudget(app *spec.App, meta metav1.ObjectMeta) *policyv1.PodDisrup
 		},
 	}
 	if b.UnhealthyPodEvictionPolicy != "" {
-		pdb.Spec.UnhealthyPodEvictionPolicy = ptr(policyv1.UnhealthyPodEvictionPolicyType(b.UnhealthyPodEvictionPolicy))
+		pdb.Spec.UnhealthyPodEvictionPolicy = ptr.To(policyv1.UnhealthyPodEvictionPolicyType(b.UnhealthyPodEvictionPolicy))
 	}
 	return pdb
 }

@@ -194,7 +194,7 @@ func TestStatus(t *testing.T) {
 		st.Desired != 3 || st.Ready != 3 || st.Where != "namespace shop, context test" {
 		t.Errorf("status %+v", st)
 	}
-	want := []target.RolloutState{
+	want := []target.LiveDeployment{
 		{ID: "replicaset/web-b", Revision: "2", Status: "current", Desired: 3, Running: 3},
 		{ID: "replicaset/web-a", Revision: "1", Status: "old", Desired: 0, Running: 0},
 	}

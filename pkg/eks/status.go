@@ -65,7 +65,7 @@ func (s *Session) Status(ctx context.Context, app *spec.App) (*target.Status, er
 		if rs.Spec.Replicas != nil {
 			desired = int(*rs.Spec.Replicas)
 		}
-		st.Rollouts = append(st.Rollouts, target.RolloutState{ID: "replicaset/" + rs.Name, Revision: rs.Annotations[RevisionAnnotation],
+		st.Rollouts = append(st.Rollouts, target.LiveDeployment{ID: "replicaset/" + rs.Name, Revision: rs.Annotations[RevisionAnnotation],
 			Status: state, Desired: desired, Running: int(rs.Status.ReadyReplicas)})
 	}
 	pods, err := s.cs.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{LabelSelector: sel})

@@ -2,8 +2,9 @@ package lint
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
@@ -52,15 +53,6 @@ var (
 	dataRoots      = []string{"/data", "/var/lib/", "/var/data", "/srv/", "/storage", "/uploads", "/db", "/var/opt/"}
 )
 
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
-
 // container is one container of the app as the rules see it.
 type container struct {
 	path    string // field path prefix: "" for the app, "sidecars[0]."
@@ -95,7 +87,7 @@ const secretFix = "move it to secrets: (Secrets Manager or SSM) and rotate it: i
 func checkSecretValues(in *Input, r report) {
 	a := in.App
 	for _, c := range containers(a) {
-		for _, k := range sortedKeys(c.env) {
+		for _, k := range slices.Sorted(maps.Keys(c.env)) {
 			if what := secretIn(c.env[k]); what != "" {
 				r.at(c.path+"env."+k, "", secretFix, "the value is %s, in plain text", what)
 			}
@@ -109,7 +101,7 @@ func checkSecretValues(in *Input, r report) {
 		}
 	}
 	for field, m := range map[string]map[string]string{"labels": a.Labels, "eks.podAnnotations": a.EKS.PodAnnotations, "eks.serviceAnnotations": a.EKS.ServiceAnnotations, "ecs.dockerLabels": a.ECS.DockerLabels} {
-		for _, k := range sortedKeys(m) {
+		for _, k := range slices.Sorted(maps.Keys(m)) {
 			if what := secretIn(m[k]); what != "" {
 				r.at(field+"."+k, "", "labels and annotations are readable by anyone who can list the objects: remove it", "the value is %s", what)
 			}
@@ -119,7 +111,7 @@ func checkSecretValues(in *Input, r report) {
 
 func checkSecretNames(in *Input, r report) {
 	for _, c := range containers(in.App) {
-		for _, k := range sortedKeys(c.env) {
+		for _, k := range slices.Sorted(maps.Keys(c.env)) {
 			v := c.env[k]
 			if !secretName.MatchString(k) || v == "" || strings.HasPrefix(v, "/") || secretIn(v) != "" {
 				continue // a path to a mounted secret is how it should be; a known pattern is reported as an error
@@ -239,7 +231,7 @@ func checkDataPath(in *Input, r report) {
 		}
 		return false
 	}
-	for _, k := range sortedKeys(a.Env) {
+	for _, k := range slices.Sorted(maps.Keys(a.Env)) {
 		v := a.Env[k]
 		if !dataName.MatchString(k) || !strings.HasPrefix(v, "/") || mounted(v) {
 			continue

@@ -2,7 +2,7 @@ package spec
 
 import "fmt"
 
-// Defaults of §4 of the design, in one place.
+// The spec's defaults, in one place (the README lists them under "The spec").
 const (
 	DefaultCPU            = "0.25"
 	DefaultMemory         = "512Mi"

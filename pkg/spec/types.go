@@ -45,11 +45,11 @@ type App struct {
 	// StopCommand runs in the app container before it is sent SIGTERM (Kubernetes preStop
 	// exec hook), e.g. [sleep, "5"] so that callers stop sending before the app stops
 	// listening. ECS has no such hook: a warning says so.
-	StopCommand []string `yaml:"stopCommand,omitempty" json:"stopCommand,omitempty"`
-	Rollout     Rollout  `yaml:"rollout,omitempty" json:"rollout"`
-	Logs        Logs     `yaml:"logs,omitempty" json:"logs"`
-	ECS         ECS      `yaml:"ecs,omitempty" json:"ecs"`
-	EKS         EKS      `yaml:"eks,omitempty" json:"eks"`
+	StopCommand []string      `yaml:"stopCommand,omitempty" json:"stopCommand,omitempty"`
+	Rollout     RolloutPolicy `yaml:"rollout,omitempty" json:"rollout"`
+	Logs        Logs          `yaml:"logs,omitempty" json:"logs"`
+	ECS         ECS           `yaml:"ecs,omitempty" json:"ecs"`
+	EKS         EKS           `yaml:"eks,omitempty" json:"eks"`
 
 	// Environments are overlays merged by Load; they never reach the resolved App. The field
 	// exists so the strict decoder and the JSON Schema know the key.
@@ -301,8 +301,9 @@ type SidecarECS struct {
 	Ulimits []Ulimit `yaml:"ulimits,omitempty" json:"ulimits,omitempty"`
 }
 
-// Rollout tunes how a new version replaces the old one and how long shipit waits for it.
-type Rollout struct {
+// RolloutPolicy is the spec's rollout: block: how a new version replaces the old one and how
+// long shipit waits for it.
+type RolloutPolicy struct {
 	Timeout        string `yaml:"timeout,omitempty" json:"timeout,omitempty"`
 	AutoRollback   *bool  `yaml:"autoRollback,omitempty" json:"autoRollback,omitempty"`
 	MaxSurge       string `yaml:"maxSurge,omitempty" json:"maxSurge,omitempty"`

@@ -2,8 +2,9 @@ package spec
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
@@ -70,7 +71,7 @@ func (a *App) Validate(target string) (Errors, []Warning) {
 // Warnings are the target-independent warnings (e.g. secret-looking plaintext env vars).
 func (a *App) Warnings() []Warning {
 	c := &checker{app: a}
-	keys := sortedKeys(a.Env)
+	keys := slices.Sorted(maps.Keys(a.Env))
 	for _, k := range keys {
 		if secretish.MatchString(k) {
 			c.warnf("env."+k, "move it to secrets: as a Secrets Manager or SSM reference", "%s looks like a secret in plaintext", k)
@@ -174,15 +175,6 @@ func (c *checker) expose() {
 	default:
 		c.errorf("expose", "use none, internal or public", "%q is not a way to expose an app", a.Expose)
 	}
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 func containsInt(xs []int, x int) bool {

@@ -1,6 +1,10 @@
 package spec
 
-import "strings"
+import (
+	"maps"
+	"slices"
+	"strings"
+)
 
 // The least the app container keeps once sidecars are carved out.
 const (
@@ -233,7 +237,7 @@ func (c *checker) containerBasics(f string, s Sidecar, seen map[string]bool, exa
 	if _, err := ParseMemory(s.Memory); s.Memory != "" && err != nil {
 		c.errorf(f+".memory", "", "%v", err)
 	}
-	for _, k := range sortedKeys(s.Env) {
+	for _, k := range slices.Sorted(maps.Keys(s.Env)) {
 		if !envName.MatchString(k) {
 			c.errorf(f+".env."+k, "", "%q is not a valid environment variable name", clip(k))
 		}

@@ -2,7 +2,9 @@ package spec
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -110,7 +112,7 @@ func (c *checker) ecs() {
 	c.ecsContainers()
 	c.ecsEKSOnly()
 	c.ecsSched()
-	for _, k := range sortedKeys(a.Secrets) {
+	for _, k := range slices.Sorted(maps.Keys(a.Secrets)) {
 		if ParseSecretRef(a.Secrets[k]).Kind == KubernetesSecret {
 			c.errorf("secrets."+k, "use a Secrets Manager or SSM ARN, or move it under environments for EKS only",
 				"a k8s: secret exists only on Kubernetes; ECS reads secrets from Secrets Manager or SSM")
@@ -173,7 +175,7 @@ func (c *checker) ecsLogging() {
 		c.errorf("sidecars", "mark one sidecar firelens", "a task has one FireLens log router, not %d", routers)
 	}
 	if d := a.ECS.LogDriver; d != nil {
-		for _, k := range sortedKeys(d.Options) {
+		for _, k := range slices.Sorted(maps.Keys(d.Options)) {
 			if secretish.MatchString(k) || strings.EqualFold(k, "apikey") {
 				c.warnf("ecs.logDriver.options."+k, "move it to ecs.logDriver.secretOptions."+k+": <a Secrets Manager or SSM reference>",
 					"%s looks like a secret in plaintext; it would be stored in the task definition", k)
@@ -344,7 +346,7 @@ func (c *checker) ecsTags() {
 		c.errorf("labels", fmt.Sprintf("keep at most %d labels", ecsMaxTags-shipitECSTag),
 			"%d labels plus shipit's %d tags are more than the %d tags ECS takes", n, shipitECSTag, ecsMaxTags)
 	}
-	for _, k := range sortedKeys(a.Labels) {
+	for _, k := range slices.Sorted(maps.Keys(a.Labels)) {
 		v := a.Labels[k]
 		switch {
 		case len([]rune(k)) < 1 || len([]rune(k)) > 128 || !tagChars(k):

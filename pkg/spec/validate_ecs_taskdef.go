@@ -2,7 +2,9 @@ package spec
 
 import (
 	"fmt"
+	"maps"
 	"net"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -39,7 +41,7 @@ func (c *checker) ecsTaskExtras() {
 		c.ecsProxy(p)
 	}
 	if d := a.ECS.LogDriver; d != nil {
-		for _, k := range sortedKeys(d.SecretOptions) {
+		for _, k := range slices.Sorted(maps.Keys(d.SecretOptions)) {
 			f := "ecs.logDriver.secretOptions." + k
 			if strings.TrimSpace(k) == "" {
 				c.errorf("ecs.logDriver.secretOptions", "name the option, e.g. apikey", "an option without a name")
@@ -93,7 +95,7 @@ func (c *checker) ecsProxy(p *Proxy) {
 		c.errorf("ecs.proxy.container", "add the proxy (Envoy) to sidecars:, or name the sidecar that is", "no sidecar named %q", clip(p.Container))
 	}
 	props := p.Properties
-	for _, k := range sortedKeys(props) {
+	for _, k := range slices.Sorted(maps.Keys(props)) {
 		f := "ecs.proxy.properties." + k
 		if _, known := appMeshProperties[k]; !known {
 			c.warnf(f, "ECS documents IgnoredUID, IgnoredGID, AppPorts, ProxyIngressPort, ProxyEgressPort, EgressIgnoredIPs and EgressIgnoredPorts",
@@ -179,7 +181,7 @@ func isSidecar(a *App, name string) bool {
 func (c *checker) awslogsOptions() {
 	a := c.app
 	opts := a.ECS.LogOptions
-	for _, k := range sortedKeys(opts) {
+	for _, k := range slices.Sorted(maps.Keys(opts)) {
 		f := "ecs.logOptions." + k
 		v := opts[k]
 		if by, own := shipitAwslogsOptions[k]; own {

@@ -1,7 +1,9 @@
 package spec
 
 import (
+	"maps"
 	"regexp"
+	"slices"
 	"strings"
 
 	apivalidation "k8s.io/apimachinery/pkg/api/validation"
@@ -40,7 +42,7 @@ func (c *checker) eks() {
 				"shipit does not change the existing ServiceAccount %s: the role reaches the pods only if that account carries the annotation", a.EKS.ServiceAccount)
 		}
 	}
-	for _, k := range sortedKeys(a.Labels) {
+	for _, k := range slices.Sorted(maps.Keys(a.Labels)) {
 		if errs := validation.IsQualifiedName(k); len(errs) > 0 {
 			c.errorf("labels."+k, "e.g. team or example.com/team", "%q is not a Kubernetes label key: %s", clip(k), errs[0])
 		}
@@ -58,7 +60,7 @@ func (c *checker) eks() {
 			c.errorf("eks.serviceName", "", "%q is not a Kubernetes Service name: %s", clip(n), errs[0])
 		}
 	}
-	for _, k := range sortedKeys(a.EKS.Selector) {
+	for _, k := range slices.Sorted(maps.Keys(a.EKS.Selector)) {
 		v := a.EKS.Selector[k]
 		if errs := append(validation.IsQualifiedName(k), validation.IsValidLabelValue(v)...); len(errs) > 0 {
 			c.errorf("eks.selector."+k, "", "%q: %q is not a Kubernetes label: %s", clip(k), clip(v), errs[0])
@@ -159,7 +161,7 @@ func (c *checker) eks() {
 			c.errorf(at, "", "%s", e.ErrorBody())
 		}
 	}
-	for _, k := range sortedKeys(a.EKS.NodeSelector) {
+	for _, k := range slices.Sorted(maps.Keys(a.EKS.NodeSelector)) {
 		if errs := append(validation.IsQualifiedName(k), validation.IsValidLabelValue(a.EKS.NodeSelector[k])...); len(errs) > 0 {
 			c.errorf("eks.nodeSelector."+k, "", "not a Kubernetes label: %s", errs[0])
 		}

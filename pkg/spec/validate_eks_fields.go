@@ -2,7 +2,9 @@ package spec
 
 import (
 	"fmt"
+	"maps"
 	"path"
+	"slices"
 	"strings"
 
 	"k8s.io/apimachinery/pkg/api/resource"
@@ -168,7 +170,7 @@ func suggestFile(key string) string {
 // eksFields checks the Kubernetes-only fields of this file against the API server's rules.
 func (c *checker) eksFields() {
 	a := c.app
-	for _, k := range sortedKeys(a.EKS.Env) {
+	for _, k := range slices.Sorted(maps.Keys(a.EKS.Env)) {
 		c.eksEnv(k, a.EKS.Env[k])
 	}
 	c.servicePorts()

@@ -2,7 +2,9 @@ package spec
 
 import (
 	"fmt"
+	"maps"
 	"math"
+	"slices"
 	"strings"
 	"time"
 )
@@ -102,7 +104,7 @@ func (c *checker) replicas() {
 
 func (c *checker) envAndSecrets() {
 	a := c.app
-	for _, k := range sortedKeys(a.Env) {
+	for _, k := range slices.Sorted(maps.Keys(a.Env)) {
 		if !envName.MatchString(k) {
 			c.errorf("env."+k, "use letters, digits and '_', not starting with a digit", "%q is not a valid environment variable name", clip(k))
 		}
@@ -110,7 +112,7 @@ func (c *checker) envAndSecrets() {
 			c.errorf("env."+k, "keep it in one of env: or secrets:", "%s is both in env and in secrets", k)
 		}
 	}
-	for _, k := range sortedKeys(a.Secrets) {
+	for _, k := range slices.Sorted(maps.Keys(a.Secrets)) {
 		v := a.Secrets[k]
 		if !envName.MatchString(k) {
 			c.errorf("secrets."+k, "use letters, digits and '_', not starting with a digit", "%q is not a valid environment variable name", clip(k))

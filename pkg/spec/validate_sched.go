@@ -2,7 +2,9 @@ package spec
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -126,7 +128,7 @@ func (c *checker) eksSched() {
 	if a.Limits != nil {
 		gpu = a.Limits.GPU
 	}
-	for _, k := range sortedKeys(e.ExtendedResources) {
+	for _, k := range slices.Sorted(maps.Keys(e.ExtendedResources)) {
 		f := "eks.extendedResources." + k
 		if !isExtendedResourceName(k) {
 			c.errorf(f, "use the device plugin's name, such as aws.amazon.com/neuron or vpc.amazonaws.com/pod-eni",
@@ -220,7 +222,7 @@ func (c *checker) labelSelector(f string, s *LabelSelector) {
 	if s == nil {
 		return
 	}
-	for _, k := range sortedKeys(s.MatchLabels) {
+	for _, k := range slices.Sorted(maps.Keys(s.MatchLabels)) {
 		if errs := append(validation.IsQualifiedName(k), validation.IsValidLabelValue(s.MatchLabels[k])...); len(errs) > 0 {
 			c.errorf(f+".matchLabels."+k, "", "%q: %q is not a label: %s", clip(k), clip(s.MatchLabels[k]), errs[0])
 		}

@@ -11,7 +11,7 @@ import (
 )
 
 func TestRolloutTimeout(t *testing.T) {
-	app := &spec.App{Rollout: spec.Rollout{Timeout: "7m"}}
+	app := &spec.App{Rollout: spec.RolloutPolicy{Timeout: "7m"}}
 	if got := RolloutTimeout(0, app); got != 7*time.Minute {
 		t.Errorf("no flag: %s", got)
 	}

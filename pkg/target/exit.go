@@ -24,19 +24,20 @@ type UsageError struct{ Msg string }
 
 func (e *UsageError) Error() string { return e.Msg }
 
-// RolloutError carries a rollout's terminal phase out of a command.
-type RolloutError struct {
+// VerdictError is a verdict that is not a success (Verdict.Err): it carries the rollout's
+// terminal phase, and with it the exit code, out of a command.
+type VerdictError struct {
 	Phase   Phase
 	Message string
 }
 
-func (e *RolloutError) Error() string { return e.Message }
+func (e *VerdictError) Error() string { return e.Message }
 
 // ExitCode maps an error from any command to its exit code.
 func ExitCode(err error) int {
 	var specErrs spec.Errors
 	var usage *UsageError
-	var rollout *RolloutError
+	var verdict *VerdictError
 	var timeout *TimeoutError
 	switch {
 	case err == nil:
@@ -47,8 +48,8 @@ func ExitCode(err error) int {
 		return ExitInterrupted
 	case errors.As(err, &specErrs), errors.As(err, &usage):
 		return ExitInvalid
-	case errors.As(err, &rollout):
-		switch rollout.Phase {
+	case errors.As(err, &verdict):
+		switch verdict.Phase {
 		case RolledBack:
 			return ExitRolledBack
 		case TimedOut:

@@ -19,10 +19,10 @@ func TestExitCode(t *testing.T) {
 		{spec.Errors{{File: "f", Message: "m"}}, 2},
 		{fmt.Errorf("wrapped: %w", spec.Errors{{File: "f"}}), 2},
 		{&UsageError{Msg: "x"}, 2},
-		{&RolloutError{Phase: Failed}, 3},
-		{&RolloutError{Phase: RolledBack}, 4},
-		{&RolloutError{Phase: TimedOut}, 5},
-		{&RolloutError{Phase: Canceled}, 130},
+		{&VerdictError{Phase: Failed}, 3},
+		{&VerdictError{Phase: RolledBack}, 4},
+		{&VerdictError{Phase: TimedOut}, 5},
+		{&VerdictError{Phase: Canceled}, 130},
 		{fmt.Errorf("watch: %w", context.Canceled), 130},
 	}
 	for _, c := range cases {

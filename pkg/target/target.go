@@ -96,7 +96,7 @@ func (v *Verdict) Err() error {
 	if v == nil || v.Phase == Succeeded {
 		return nil
 	}
-	return &RolloutError{Phase: v.Phase, Message: v.Message}
+	return &VerdictError{Phase: v.Phase, Message: v.Message}
 }
 
 // Status is what is live for an app.
@@ -117,21 +117,23 @@ type Status struct {
 	InProgress string `json:"inProgress,omitempty"`
 	// DisruptionBudget sums up the app's PodDisruptionBudget (Kubernetes): what it asks and
 	// how many pods may be evicted now.
-	DisruptionBudget string         `json:"disruptionBudget,omitempty"`
-	Conditions       []string       `json:"conditions,omitempty"`
-	Rollouts         []RolloutState `json:"rollouts,omitempty"`
-	Events           []string       `json:"events,omitempty"`
+	DisruptionBudget string           `json:"disruptionBudget,omitempty"`
+	Conditions       []string         `json:"conditions,omitempty"`
+	Rollouts         []LiveDeployment `json:"rollouts,omitempty"`
+	Events           []string         `json:"events,omitempty"`
 }
 
-// RolloutState is one deployment (ECS) or ReplicaSet (Kubernetes) that is live.
-type RolloutState struct {
+// LiveDeployment is one deployment (ECS) or ReplicaSet (Kubernetes) that is live.
+type LiveDeployment struct {
 	ID       string `json:"id"`
 	Revision string `json:"revision"`
 	Status   string `json:"status"`
 	Desired  int    `json:"desired"`
 	Running  int    `json:"running"`
 	Pending  int    `json:"pending,omitempty"`
-	Rollout  string `json:"rolloutState,omitempty"`
+	// RolloutState is ECS's rolloutState of the deployment (IN_PROGRESS, COMPLETED, FAILED);
+	// empty for a ReplicaSet.
+	RolloutState string `json:"rolloutState,omitempty"`
 }
 
 // DiffResult is a normalised unified diff between the render and what is live.

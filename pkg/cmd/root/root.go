@@ -101,7 +101,7 @@ func ExecuteFactory(ctx context.Context, f *cmdutil.Factory, args []string) int 
 	code := target.ExitCode(err)
 	var specErrs spec.Errors
 	var usage *target.UsageError
-	var rollout *target.RolloutError
+	var rollout *target.VerdictError
 	var silent *cmdutil.SilentError
 	switch {
 	case errors.As(err, &rollout), code == target.ExitDiff, errors.As(err, &silent):

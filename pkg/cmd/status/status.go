@@ -94,8 +94,8 @@ func Print(w io.Writer, st *target.Status) {
 		fmt.Fprintln(w, "rollouts:")
 		for _, r := range st.Rollouts {
 			extra := ""
-			if r.Rollout != "" {
-				extra = " " + r.Rollout
+			if r.RolloutState != "" {
+				extra = " " + r.RolloutState
 			}
 			fmt.Fprintf(w, "  %-10s rev %-4s %d/%d running%s  %s\n", r.Status, r.Revision, r.Running, r.Desired, extra, r.ID)
 		}

@@ -23,8 +23,8 @@ var live = target.Status{
 	Desired: 3, Updated: 3, Ready: 2, Available: 2, SpecHash: "1a2b3c",
 	InProgress: "deploy by ci (2m ago)",
 	Conditions: []string{"Available=True"},
-	Rollouts: []target.RolloutState{
-		{ID: "ecs-svc/1", Revision: "7", Status: "PRIMARY", Desired: 3, Running: 2, Rollout: "IN_PROGRESS"},
+	Rollouts: []target.LiveDeployment{
+		{ID: "ecs-svc/1", Revision: "7", Status: "PRIMARY", Desired: 3, Running: 2, RolloutState: "IN_PROGRESS"},
 		{ID: "ecs-svc/0", Revision: "6", Status: "ACTIVE", Desired: 0, Running: 1},
 	},
 	Events: []string{"service web has reached a steady state."},
@@ -80,7 +80,7 @@ func TestJSON(t *testing.T) {
 	if err := json.Unmarshal(e.Out.Bytes(), &got); err != nil {
 		t.Fatal(err)
 	}
-	if got.Revision != "7" || len(got.Rollouts) != 2 || got.Rollouts[0].Rollout != "IN_PROGRESS" || got.InProgress == "" {
+	if got.Revision != "7" || len(got.Rollouts) != 2 || got.Rollouts[0].RolloutState != "IN_PROGRESS" || got.InProgress == "" {
 		t.Errorf("decoded %+v", got)
 	}
 }
