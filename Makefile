@@ -28,7 +28,7 @@ unit: ## unit tests with the race detector (no network, no sandbox)
 	$(GO) test -race ./...
 
 e2e: ## end-to-end tests; starts the sandbox when it is not up (and stops it after)
-	$(GO) test -race -tags e2e -count=1 -timeout 30m ./e2e/ ./e2e/netfault/
+	$(GO) test -race -tags e2e -count=1 -timeout 60m ./e2e/ ./e2e/netfault/
 
 golden: ## rewrite the golden render files of examples/ (review the diff!)
 	$(GO) test ./pkg/cmd/render -update

@@ -1,3 +1,8 @@
+// This file reads and loads a spec: the size cap, YAML parsing once into a Document, strict
+// field checks, ${VAR} expansion of only the chosen target's block, environments merged over
+// the base, image overrides and defaults. It stays one file because these steps share the YAML
+// node tree and must run in this order.
+
 package spec
 
 import (

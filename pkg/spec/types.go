@@ -1,3 +1,7 @@
+// This file holds the spec's Go types: one struct per YAML block, with the comments the README
+// reference is written from. It is long because the spec is (about 90 fields, each with why it
+// exists); the scheduling and disruption types live in types_sched.go.
+
 package spec
 
 import "strings"

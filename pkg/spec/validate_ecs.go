@@ -1,3 +1,7 @@
+// This file holds the checks a spec must pass to deploy to ECS on Fargate: task sizes, the
+// awslogs and FireLens settings, network and exposure, health checks, tags and containers. It
+// is long because ECS's own rules are; each check is a row in validate_test.go's tables.
+
 package spec
 
 import (

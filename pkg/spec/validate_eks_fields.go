@@ -1,3 +1,7 @@
+// This file holds the checks of the Kubernetes-only fields real apps needed (env from the
+// downward API and single keys, volume items, ephemeral storage, startup probes, Service port
+// names, NodePort, a second public Service), each following apimachinery's rules.
+
 package spec
 
 import (

@@ -1,3 +1,7 @@
+// This file holds the Kubernetes scheduling and disruption checks (affinity, topology spread,
+// PodDisruptionBudget, minReadySeconds, revision history, stop commands, extended resources),
+// ported from the API server's own validation so that shipit is never stricter or looser.
+
 package spec
 
 import (
