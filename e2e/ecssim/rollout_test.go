@@ -440,7 +440,9 @@ func TestServiceConnectOnTheDeployments(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	primary := func(s types.Service) *types.ServiceConnectConfiguration { return s.Deployments[0].ServiceConnectConfiguration }
+	primary := func(s types.Service) *types.ServiceConnectConfiguration {
+		return s.Deployments[0].ServiceConnectConfiguration
+	}
 	for what, s := range map[string]types.Service{"CreateService": *out.Service, "DescribeServices": f.describe("web")} {
 		if c := primary(s); c == nil || !c.Enabled || aws.ToString(c.Namespace) != "shop" || aws.ToString(c.Services[0].PortName) != "http" ||
 			aws.ToInt32(c.Services[0].ClientAliases[0].Port) != 80 {
