@@ -48,6 +48,7 @@ func (s *Simulator) createService(w http.ResponseWriter, r *http.Request, body [
 	srv := newService(key, intField(svc, "desiredCount", 0),
 		parseDeployConfig(child(req, "deploymentConfiguration")), deploymentFields(svc), now)
 	srv.setLaunch(req)
+	srv.setConnect(req)
 	srv.startDeployment(now, td, s.scenarioFor(key, td), rl)
 	srv.schedule(now, rl)
 	s.services[key] = srv
@@ -146,6 +147,7 @@ func (s *Simulator) updateService(w http.ResponseWriter, r *http.Request, body [
 		restart = true
 	}
 	srv.fields = deploymentFields(svc)
+	srv.setConnect(req)
 	// A new task definition, forceNewDeployment, or a change of what the tasks are launched
 	// with (network, load balancers, registries, platform, capacity) starts a deployment;
 	// the last ones keep the task definition.
@@ -351,7 +353,23 @@ func (s *Simulator) scenarioFor(key svcKey, td *taskDef) scenario {
 
 // launchKeys are the UpdateService fields that start a new deployment when they change, even
 // on the same task definition.
-var launchKeys = []string{"networkConfiguration", "loadBalancers", "serviceRegistries", "platformVersion", "capacityProviderStrategy"}
+var launchKeys = []string{"networkConfiguration", "loadBalancers", "serviceRegistries", "platformVersion", "capacityProviderStrategy",
+	"serviceConnectConfiguration"}
+
+// setConnect keeps the serviceConnectConfiguration a request sets (an UpdateService without
+// one keeps the last) and puts it in the fields new deployments carry, as ECS reports it on
+// each deployment. moto's CreateService and UpdateService drop it; it is kept as sent.
+func (s *service) setConnect(req obj) {
+	if c := child(req, "serviceConnectConfiguration"); c != nil {
+		s.connect = c
+	}
+	if s.connect != nil {
+		if s.fields == nil {
+			s.fields = obj{}
+		}
+		s.fields["serviceConnectConfiguration"] = s.connect
+	}
+}
 
 // setLaunch records the launch fields a CreateService or UpdateService request sets and
 // reports whether one of them changed. It also keeps the first load balancer, whose target

@@ -42,6 +42,9 @@ type service struct {
 	steady      bool
 	deleted     bool
 	fields      obj // launchType, networkConfiguration... copied into each new deployment
+	// connect is the serviceConnectConfiguration the last CreateService or UpdateService
+	// gave, which moto drops: ECS reports it on each deployment, so it joins fields.
+	connect obj
 	// launch is what UpdateService compares to start a deployment on the same task
 	// definition: the request's networkConfiguration, loadBalancers, serviceRegistries,
 	// platformVersion and capacityProviderStrategy, as canonical JSON.

@@ -422,3 +422,42 @@ func TestCreateServiceKeepsExecAndManagedTags(t *testing.T) {
 		t.Errorf("api: exec %v, managed tags %v", s.EnableExecuteCommand, s.EnableECSManagedTags)
 	}
 }
+
+// moto drops serviceConnectConfiguration; the simulator keeps the one CreateService or
+// UpdateService sent on the deployments it starts, as ECS reports it: a change starts a new
+// deployment, an UpdateService without it keeps it, and turning it off is kept as sent.
+func TestServiceConnectOnTheDeployments(t *testing.T) {
+	f := newFixture(t)
+	td := f.registerTD("web", "nginx:1.27")
+	on := &types.ServiceConnectConfiguration{Enabled: true, Namespace: aws.String("shop"),
+		Services: []types.ServiceConnectService{{PortName: aws.String("http"), ClientAliases: []types.ServiceConnectClientAlias{{Port: aws.Int32(80)}}}}}
+	out, err := f.ecs.CreateService(ctx(t), &ecs.CreateServiceInput{
+		Cluster: aws.String(f.cluster), ServiceName: aws.String("web"), TaskDefinition: aws.String(td),
+		DesiredCount: aws.Int32(1), LaunchType: types.LaunchTypeFargate,
+		NetworkConfiguration:        &types.NetworkConfiguration{AwsvpcConfiguration: &types.AwsVpcConfiguration{Subnets: f.subnets[:1]}},
+		ServiceConnectConfiguration: on,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	primary := func(s types.Service) *types.ServiceConnectConfiguration {
+		return s.Deployments[0].ServiceConnectConfiguration
+	}
+	for what, s := range map[string]types.Service{"CreateService": *out.Service, "DescribeServices": f.describe("web")} {
+		if c := primary(s); c == nil || !c.Enabled || aws.ToString(c.Namespace) != "shop" || aws.ToString(c.Services[0].PortName) != "http" ||
+			aws.ToInt32(c.Services[0].ClientAliases[0].Port) != 80 {
+			t.Fatalf("%s: %+v", what, c)
+		}
+	}
+	// Another setting alone: the configuration stays, and no deployment starts.
+	s := f.update(&ecs.UpdateServiceInput{Service: aws.String("web"), DesiredCount: aws.Int32(2)})
+	if len(s.Deployments) != 1 || primary(s) == nil || !primary(s).Enabled {
+		t.Fatalf("after a desired count: %d deployments, %+v", len(s.Deployments), primary(s))
+	}
+	// Turned off: a new deployment, which reports it off; the old one keeps what it ran.
+	s = f.update(&ecs.UpdateServiceInput{Service: aws.String("web"), ServiceConnectConfiguration: &types.ServiceConnectConfiguration{Enabled: false}})
+	if len(s.Deployments) != 2 || primary(s) == nil || primary(s).Enabled || s.Deployments[1].ServiceConnectConfiguration == nil ||
+		!s.Deployments[1].ServiceConnectConfiguration.Enabled {
+		t.Fatalf("after turning it off: %+v", s.Deployments)
+	}
+}

@@ -155,6 +155,7 @@ func createInput(svc *types.Service, app *spec.App) *ecs.CreateServiceInput {
 		LoadBalancers:                 svc.LoadBalancers,
 		HealthCheckGracePeriodSeconds: svc.HealthCheckGracePeriodSeconds,
 		ServiceRegistries:             svc.ServiceRegistries,
+		ServiceConnectConfiguration:   liveServiceConnect(svc),
 	}
 	if dc := svc.DeploymentConfiguration; dc != nil {
 		in.DeploymentConfiguration = &types.DeploymentConfiguration{
@@ -269,6 +270,10 @@ func normalizeService(v any, app *spec.App) any {
 	}
 	if g, ok := m["healthCheckGracePeriodSeconds"].(int64); ok && g == 0 {
 		delete(m, "healthCheckGracePeriodSeconds")
+	}
+	// Service Connect turned off is no Service Connect, whatever else ECS still reports.
+	if sc, ok := m["serviceConnectConfiguration"].(map[string]any); ok && sc["enabled"] != true {
+		delete(m, "serviceConnectConfiguration")
 	}
 	sortByKey(m, "loadBalancers", "targetGroupArn")
 	tagMap(m)

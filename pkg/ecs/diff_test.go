@@ -64,7 +64,8 @@ func apiNoise(rd *Rendered, tdArn string) (*ecs.DescribeTaskDefinitionOutput, *t
 		DeploymentConfiguration: &dc, DeploymentController: in.DeploymentController,
 		EnableECSManagedTags: in.EnableECSManagedTags, PropagateTags: in.PropagateTags, Tags: tags,
 		SchedulingStrategy: types.SchedulingStrategyReplica, HealthCheckGracePeriodSeconds: aws.Int32(0),
-		Deployments: []types.Deployment{{Id: aws.String("ecs-svc/1"), Status: aws.String("PRIMARY"), TaskDefinition: aws.String(tdArn)}},
+		Deployments: []types.Deployment{{Id: aws.String("ecs-svc/1"), Status: aws.String("PRIMARY"), TaskDefinition: aws.String(tdArn),
+			ServiceConnectConfiguration: in.ServiceConnectConfiguration}},
 	}
 	return out, svc
 }

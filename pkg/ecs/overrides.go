@@ -67,6 +67,7 @@ var serviceOverridable = map[string]bool{
 	"networkConfiguration": true, "deploymentConfiguration": true, "healthCheckGracePeriodSeconds": true,
 	"loadBalancers": true, "serviceRegistries": true, "enableExecuteCommand": true, "platformVersion": true,
 	"enableECSManagedTags": true, "propagateTags": true, "capacityProviderStrategy": true,
+	"serviceConnectConfiguration": true,
 }
 
 func overridableNames() []string {

@@ -59,6 +59,7 @@ func service(app *spec.App, tags []types.Tag) *ecs.CreateServiceInput {
 	if v := app.ECS.PlatformVersion; v != "" {
 		svc.PlatformVersion = aws.String(v)
 	}
+	svc.ServiceConnectConfiguration = serviceConnect(app.ECS.ServiceConnect)
 	if cps := app.ECS.CapacityProviders; len(cps) > 0 {
 		for _, p := range cps {
 			svc.CapacityProviderStrategy = append(svc.CapacityProviderStrategy, types.CapacityProviderStrategyItem{
@@ -84,6 +85,22 @@ func service(app *spec.App, tags []types.Tag) *ecs.CreateServiceInput {
 	// An exposed app with ecs.discovery registers in Cloud Map; the registry's ARN only
 	// exists once deploy has created the Cloud Map service, so it is not part of the render.
 	return svc
+}
+
+// serviceConnect is ecs.serviceConnect as CreateService takes it; nil without one.
+func serviceConnect(sc *spec.ServiceConnect) *types.ServiceConnectConfiguration {
+	if sc == nil {
+		return nil
+	}
+	cfg := &types.ServiceConnectConfiguration{Enabled: true, Namespace: optional(sc.Namespace)}
+	for _, s := range sc.Services {
+		out := types.ServiceConnectService{PortName: aws.String(s.Port), DiscoveryName: optional(s.DiscoveryName)}
+		for _, a := range s.ClientAliases {
+			out.ClientAliases = append(out.ClientAliases, types.ServiceConnectClientAlias{Port: aws.Int32(int32(a.Port)), DnsName: optional(a.DNSName)})
+		}
+		cfg.Services = append(cfg.Services, out)
+	}
+	return cfg
 }
 
 func scaling(app *spec.App, hash string) *Scaling {

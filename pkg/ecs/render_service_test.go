@@ -65,3 +65,25 @@ func TestRequestCountScaling(t *testing.T) {
 		t.Error("the cpu policy has a resource label")
 	}
 }
+
+// ecs.serviceConnect renders an enabled serviceConnectConfiguration: a client-only app has the
+// namespace and no services; a service publishes a port name with its discovery name and
+// alias; without the field there is none.
+func TestServiceConnectRender(t *testing.T) {
+	if c := render(t, testApp(t, "")).Service.ServiceConnectConfiguration; c != nil {
+		t.Errorf("without the field: %+v", c)
+	}
+	c := render(t, testApp(t, "  serviceConnect: {namespace: shop}\n")).Service.ServiceConnectConfiguration
+	if c == nil || !c.Enabled || aws.ToString(c.Namespace) != "shop" || c.Services != nil {
+		t.Errorf("client only: %+v", c)
+	}
+	c = render(t, testApp(t, "  serviceConnect:\n    services:\n    - {port: http, clientAliases: [{port: 8080}]}\n")).Service.ServiceConnectConfiguration
+	if c == nil || !c.Enabled || c.Namespace != nil || len(c.Services) != 1 {
+		t.Fatalf("published: %+v", c)
+	}
+	s := c.Services[0]
+	if aws.ToString(s.PortName) != "http" || s.DiscoveryName != nil || len(s.ClientAliases) != 1 ||
+		aws.ToInt32(s.ClientAliases[0].Port) != 8080 || s.ClientAliases[0].DnsName != nil {
+		t.Errorf("published service: %+v", s)
+	}
+}

@@ -19,7 +19,7 @@ import (
 // strategy) is not among them: UpdateService cannot move a service back to a launch type.
 var settingKeys = []string{"desiredCount", "networkConfiguration", "deploymentConfiguration",
 	"healthCheckGracePeriodSeconds", "loadBalancers", "serviceRegistries",
-	"enableExecuteCommand", "platformVersion", "enableECSManagedTags", "propagateTags"}
+	"enableExecuteCommand", "platformVersion", "enableECSManagedTags", "propagateTags", "serviceConnectConfiguration"}
 
 var settingName = map[string]string{
 	"desiredCount": "desired count", "networkConfiguration": "network configuration",
@@ -27,6 +27,7 @@ var settingName = map[string]string{
 	"loadBalancers": "load balancers", "serviceRegistries": "Cloud Map registries",
 	"enableExecuteCommand": "ECS Exec", "platformVersion": "platform version",
 	"enableECSManagedTags": "ECS-managed tags", "propagateTags": "tag propagation",
+	"serviceConnectConfiguration": "Service Connect",
 }
 
 func settingNames(keys []string) string {
@@ -77,6 +78,8 @@ func setSettings(in *ecs.UpdateServiceInput, keys []string, from *ecs.CreateServ
 			in.PlatformVersion = platformVersion(from.PlatformVersion)
 		case "enableECSManagedTags":
 			in.EnableECSManagedTags = aws.Bool(from.EnableECSManagedTags)
+		case "serviceConnectConfiguration":
+			in.ServiceConnectConfiguration = serviceConnectOrOff(from.ServiceConnectConfiguration)
 		case "propagateTags":
 			in.PropagateTags = from.PropagateTags
 			if in.PropagateTags == "" {
@@ -93,6 +96,26 @@ func platformVersion(v *string) *string {
 		return aws.String("LATEST")
 	}
 	return v
+}
+
+// serviceConnectOrOff is the Service Connect configuration to send: without one in the spec
+// it is turned off (nil would keep the live one).
+func serviceConnectOrOff(c *types.ServiceConnectConfiguration) *types.ServiceConnectConfiguration {
+	if c == nil {
+		return &types.ServiceConnectConfiguration{Enabled: false}
+	}
+	return c
+}
+
+// liveServiceConnect is the Service Connect configuration a live service runs: ECS keeps it
+// per deployment, so it is the PRIMARY deployment's (nil when none is).
+func liveServiceConnect(svc *types.Service) *types.ServiceConnectConfiguration {
+	for _, d := range svc.Deployments {
+		if aws.ToString(d.Status) == "PRIMARY" {
+			return d.ServiceConnectConfiguration
+		}
+	}
+	return nil
 }
 
 // updateInput turns the rendered CreateService input into an UpdateService input for the live
@@ -115,6 +138,10 @@ func updateInput(rd *Rendered, live *types.Service, tdArn string, autoscale bool
 	}
 	if !autoscale {
 		in.DesiredCount = c.DesiredCount
+	}
+	// Service Connect the spec no longer has is turned off (nil would keep it).
+	if c.ServiceConnectConfiguration != nil || liveServiceConnect(live) != nil {
+		in.ServiceConnectConfiguration = serviceConnectOrOff(c.ServiceConnectConfiguration)
 	}
 	// A version the spec no longer names goes back to LATEST (nil would keep it).
 	if aws.ToString(live.PlatformVersion) != "" || c.PlatformVersion != nil {

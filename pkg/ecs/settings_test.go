@@ -58,6 +58,23 @@ func TestSettingsDrift(t *testing.T) {
 			dc.DeploymentCircuitBreaker = &types.DeploymentCircuitBreaker{Enable: true, Rollback: true}
 			s.DeploymentConfiguration = &dc
 		}, want: "deploymentConfiguration"},
+		{name: "Service Connect as the spec says", extra: scSpec, live: func(*types.Service) {}},
+		{name: "Service Connect turned on in the spec", extra: scSpec, live: func(s *types.Service) { s.Deployments[0].ServiceConnectConfiguration = nil },
+			want: "serviceConnectConfiguration"},
+		{name: "another client alias live", extra: scSpec, live: func(s *types.Service) {
+			c := *s.Deployments[0].ServiceConnectConfiguration
+			c.Services = []types.ServiceConnectService{{PortName: aws.String("http"), ClientAliases: []types.ServiceConnectClientAlias{{Port: aws.Int32(8080)}}}}
+			s.Deployments[0].ServiceConnectConfiguration = &c
+		}, want: "serviceConnectConfiguration"},
+		{name: "Service Connect on by hand", live: func(s *types.Service) {
+			s.Deployments[0].ServiceConnectConfiguration = &types.ServiceConnectConfiguration{Enabled: true, Namespace: aws.String("shop")}
+		}, want: "serviceConnectConfiguration"},
+		{name: "Service Connect turned off is none", live: func(s *types.Service) {
+			s.Deployments[0].ServiceConnectConfiguration = &types.ServiceConnectConfiguration{Enabled: false, Namespace: aws.String("shop")}
+		}},
+		{name: "only the PRIMARY deployment's Service Connect counts", extra: scSpec, live: func(s *types.Service) {
+			s.Deployments = append(s.Deployments, types.Deployment{Id: aws.String("ecs-svc/0"), Status: aws.String("ACTIVE")})
+		}},
 		{name: "several", live: func(s *types.Service) {
 			s.DesiredCount = 1
 			s.ServiceRegistries = []types.ServiceRegistry{{RegistryArn: aws.String("arn:sd")}}
@@ -75,6 +92,9 @@ func TestSettingsDrift(t *testing.T) {
 		})
 	}
 }
+
+// scSpec publishes the app's http port through Service Connect.
+const scSpec = "  serviceConnect:\n    namespace: shop\n    services:\n    - {port: http, discoveryName: web, clientAliases: [{port: 80, dnsName: web.shop}]}\n"
 
 // setSettings copies only the named settings; an empty list of load balancers or registries
 // is sent as an empty list (which clears them), never as nil (which keeps them).
@@ -110,6 +130,10 @@ func TestSetSettings(t *testing.T) {
 		{[]string{"platformVersion", "propagateTags", "enableECSManagedTags"}, func(in *ecs.UpdateServiceInput) bool {
 			return aws.ToString(in.PlatformVersion) == "LATEST" && in.PropagateTags == types.PropagateTagsNone &&
 				in.EnableECSManagedTags != nil && !*in.EnableECSManagedTags && !in.ForceNewDeployment
+		}},
+		// Service Connect the spec no longer has is sent turned off, not left out (which keeps it).
+		{[]string{"serviceConnectConfiguration"}, func(in *ecs.UpdateServiceInput) bool {
+			return in.ServiceConnectConfiguration != nil && !in.ServiceConnectConfiguration.Enabled && in.ServiceConnectConfiguration.Namespace == nil
 		}},
 	}
 	for _, c := range cases {
@@ -149,5 +173,24 @@ func TestWithTag(t *testing.T) {
 	}
 	if !sameTags(got, got[:1]) || sameTags(got[:1], got) {
 		t.Error("sameTags is whether the second list is contained in the first")
+	}
+}
+
+// updateInput sends the spec's Service Connect, turns off one the spec no longer has, and
+// leaves the field out when neither side has any.
+func TestUpdateInputServiceConnect(t *testing.T) {
+	on, off := testApp(t, scSpec), testApp(t, "")
+	rdOn, rdOff := render(t, on), render(t, off)
+	_, liveOn := apiNoise(rdOn, td1)
+	_, liveOff := apiNoise(rdOff, td1)
+	if in := updateInput(rdOn, liveOff, td1, false); in.ServiceConnectConfiguration == nil || !in.ServiceConnectConfiguration.Enabled ||
+		aws.ToString(in.ServiceConnectConfiguration.Namespace) != "shop" || aws.ToString(in.ServiceConnectConfiguration.Services[0].PortName) != "http" {
+		t.Errorf("turning it on: %+v", in.ServiceConnectConfiguration)
+	}
+	if in := updateInput(rdOff, liveOn, td1, false); in.ServiceConnectConfiguration == nil || in.ServiceConnectConfiguration.Enabled {
+		t.Errorf("turning it off: %+v", in.ServiceConnectConfiguration)
+	}
+	if in := updateInput(rdOff, liveOff, td1, false); in.ServiceConnectConfiguration != nil {
+		t.Errorf("neither side has it: %+v", in.ServiceConnectConfiguration)
 	}
 }

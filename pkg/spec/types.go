@@ -371,6 +371,11 @@ type ECS struct {
 	// CircuitBreaker: false turns ECS's deployment circuit breaker off (and with it ECS's own
 	// rollback); shipit's watch still fails fast and rolls back (rollout.autoRollback).
 	CircuitBreaker *bool `yaml:"circuitBreaker,omitempty" json:"circuitBreaker,omitempty"`
+	// ServiceConnect joins the service to a Cloud Map namespace through ECS Service Connect
+	// (serviceConnectConfiguration): ECS adds its proxy to each task, which gives the tasks
+	// short names for the namespace's other services and, with services, publishes named
+	// ports of this one. Removing it turns Service Connect off on the next deploy.
+	ServiceConnect *ServiceConnect `yaml:"serviceConnect,omitempty" json:"serviceConnect,omitempty"`
 	// Overrides set fields of the rendered task definition and service input that the spec has
 	// no field for (the long tail: linuxParameters, an exotic option), in the spirit of
 	// Copilot's taskdef_overrides. Applied last, checked against the SDK's input shapes.
@@ -378,6 +383,32 @@ type ECS struct {
 	// Proxy is the task's App Mesh proxy configuration: a sidecar (Envoy) that the task's
 	// traffic is redirected through, with the properties ECS hands to the CNI plugin.
 	Proxy *Proxy `yaml:"proxy,omitempty" json:"proxy,omitempty"`
+}
+
+// ServiceConnect is an ECS service's Service Connect configuration.
+type ServiceConnect struct {
+	// Namespace is the Cloud Map namespace's name or ARN (default: the cluster's Service
+	// Connect default namespace).
+	Namespace string `yaml:"namespace,omitempty" json:"namespace,omitempty"`
+	// Services publish ports of this app to the namespace; none for a client-only app.
+	Services []ServiceConnectService `yaml:"services,omitempty" json:"services,omitempty"`
+}
+
+// ServiceConnectService publishes one named port (ports[].name or a sidecar's) to the
+// namespace.
+type ServiceConnectService struct {
+	Port string `yaml:"port" json:"port"`
+	// DiscoveryName is the Cloud Map service ECS creates (default: the port's name).
+	DiscoveryName string `yaml:"discoveryName,omitempty" json:"discoveryName,omitempty"`
+	// ClientAliases are the name and port clients in the namespace use (at most one).
+	ClientAliases []ClientAlias `yaml:"clientAliases,omitempty" json:"clientAliases,omitempty"`
+}
+
+// ClientAlias is an endpoint of a Service Connect service: port, and a DNS name (default
+// <discoveryName>.<namespace>).
+type ClientAlias struct {
+	Port    int    `yaml:"port" json:"port"`
+	DNSName string `yaml:"dnsName,omitempty" json:"dnsName,omitempty"`
 }
 
 // Proxy is an ECS proxyConfiguration of type APPMESH (the only type ECS has).

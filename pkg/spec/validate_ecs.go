@@ -464,4 +464,95 @@ func (c *checker) ecsService() {
 	case !requests && lb != "":
 		c.warnf("ecs.loadBalancer", "remove it, or add autoscale.requests", "only request-count scaling uses it: it has no effect")
 	}
+	c.ecsServiceConnect()
+}
+
+var (
+	// A Cloud Map namespace ARN (Service Connect takes its name or its ARN).
+	namespaceARNRe = regexp.MustCompile(`^arn:aws[a-z-]*:servicediscovery:[a-z0-9-]+:\d{12}:namespace/.+$`)
+	// Cloud Map namespace names: 1–1024 printable ASCII characters without spaces.
+	namespaceNameRe = regexp.MustCompile(`^[!-~]+$`)
+	// A Service Connect client alias's dnsName: up to 127 lowercase letters, digits, '_',
+	// '-' and '.', not starting with '-'.
+	clientAliasDNSRe = regexp.MustCompile(`^[a-z0-9_.][a-z0-9_.-]{0,126}$`)
+)
+
+// ecsServiceConnect checks ecs.serviceConnect as ECS takes it: each service publishes a named
+// port mapping of the task definition, a discovery name unique in the namespace, at most one
+// client alias with a port in 0–65535, and the Fargate platform 1.4.0 or later.
+func (c *checker) ecsServiceConnect() {
+	a := c.app
+	sc := a.ECS.ServiceConnect
+	if sc == nil {
+		return
+	}
+	if ns := sc.Namespace; ns != "" {
+		if strings.HasPrefix(ns, "arn:") && !namespaceARNRe.MatchString(ns) {
+			c.errorf("ecs.serviceConnect.namespace", "use the namespace's name or its ARN (arn:aws:servicediscovery:<region>:<account>:namespace/ns-…)",
+				"%q is not a Cloud Map namespace ARN", clip(ns))
+		} else if !strings.HasPrefix(ns, "arn:") && (len(ns) > 1024 || !namespaceNameRe.MatchString(ns)) {
+			c.errorf("ecs.serviceConnect.namespace", "use the namespace's name (printable characters, no spaces, at most 1024) or its ARN",
+				"%q is not a Cloud Map namespace name", clip(ns))
+		}
+	}
+	if v := a.ECS.PlatformVersion; v != "" && v != "LATEST" && platformVersionRe.MatchString(v) && versionBefore(v, 1, 4) {
+		c.errorf("ecs.platformVersion", "use platformVersion 1.4.0 or LATEST", "Service Connect needs Fargate platform version 1.4.0 or later, not %s", v)
+	}
+	named := map[string]bool{}
+	var names []string
+	for _, p := range a.Ports {
+		named[p.Name], names = true, append(names, p.Name)
+	}
+	for _, s := range a.Sidecars {
+		for _, p := range s.Ports {
+			named[p.Name], names = true, append(names, p.Name)
+		}
+	}
+	discovery := map[string]string{}
+	for i, s := range sc.Services {
+		f := indexPath("ecs.serviceConnect.services", i)
+		switch {
+		case s.Port == "":
+			c.errorf(f, "add port: the name of one of the app's ports (ports[].name)", "port is required: Service Connect publishes a named port of the task definition")
+		case !named[s.Port]:
+			fix := "name a port under ports: (ports[].name) and use that name"
+			if len(names) > 0 {
+				fix = "use one of the task definition's port names: " + strings.Join(names, ", ")
+			}
+			c.errorf(f+".port", fix, "%q is not the name of a port mapping of the task definition (ports[].name or a sidecar's ports[].name)", clip(s.Port))
+		}
+		name := s.DiscoveryName
+		if name == "" {
+			name = s.Port
+		} else if !ecsPortName.MatchString(name) {
+			c.errorf(f+".discoveryName", "use lowercase letters, digits, '_' and '-' (at most 64, not starting with '-')", "%q is not a Service Connect discovery name", clip(name))
+		}
+		if prev, ok := discovery[name]; ok && name != "" {
+			c.errorf(f+".discoveryName", "give one of them another discoveryName", "%s already publishes %q: discovery names are unique in the namespace", prev, clip(name))
+		} else {
+			discovery[name] = f
+		}
+		if len(s.ClientAliases) > 1 {
+			c.errorf(f+".clientAliases", "keep one alias per service; publish the port again under another discoveryName for a second name",
+				"%d client aliases; ECS takes at most 1 per Service Connect service", len(s.ClientAliases))
+		}
+		for j, al := range s.ClientAliases {
+			af := indexPath(f+".clientAliases", j)
+			if al.Port < 0 || al.Port > 65535 {
+				c.errorf(af+".port", "use a port in 0–65535", "%d is not a port", al.Port)
+			}
+			if al.DNSName != "" && !clientAliasDNSRe.MatchString(al.DNSName) {
+				c.errorf(af+".dnsName", "use lowercase letters, digits, '_', '-' and '.' (at most 127, not starting with '-')", "%q is not a Service Connect DNS name", clip(al.DNSName))
+			}
+		}
+	}
+}
+
+// versionBefore reports whether a version x.y.z is before major.minor.
+func versionBefore(v string, major, minor int) bool {
+	var x, y, z int
+	if _, err := fmt.Sscanf(v, "%d.%d.%d", &x, &y, &z); err != nil {
+		return false
+	}
+	return x < major || (x == major && y < minor)
 }

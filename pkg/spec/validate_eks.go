@@ -27,6 +27,10 @@ func (c *checker) eks() {
 				"Kubernetes' HorizontalPodAutoscaler has no load balancer request count without a metrics adapter: it is ignored on EKS")
 		}
 	}
+	if a.ECS.ServiceConnect != nil {
+		c.warnf("ecs.serviceConnect", "call the app by its Service's name (<service>.<namespace>.svc) on Kubernetes",
+			"Service Connect is ECS-only: on Kubernetes the app's Service already gives it a DNS name, and the client aliases are not created")
+	}
 	if a.EKS.Cluster != "" && a.EKS.Context != "" {
 		c.errorf("eks.context", "keep one of eks.cluster and eks.context", "eks.cluster and eks.context both say how to reach the cluster")
 	}
