@@ -158,18 +158,15 @@ func (o *Options) report(res *Result, warns []spec.FieldError, err error) error 
 }
 
 // renderLimits renders the app offline for a target and returns the problems only a render
-// shows (ECS's 64 KiB task definition limit). The region only fills awslogs-region, so one is
-// assumed when neither the spec nor --region names it.
+// shows (ECS's 64 KiB task definition limit). It renders for the region a deploy would use
+// (--region, else the spec's); the region only fills awslogs-region, so one is assumed when
+// neither names it.
 func renderLimits(o *Options, name string, app *spec.App) []spec.FieldError {
 	t, err := o.Registry.Lookup(name)
 	if err != nil {
 		return nil
 	}
-	region := o.Global.Region
-	if region == "" {
-		region = "us-east-1"
-	}
-	if _, err := t.Render(app, target.RenderOptions{Region: region}); err != nil {
+	if _, err := t.Render(app, target.RenderOptions{Region: o.Global.Region, DefaultRegion: "us-east-1"}); err != nil {
 		if errs, ok := err.(spec.Errors); ok {
 			return errs
 		}
