@@ -162,6 +162,37 @@ func (g *GlobalOptions) LoadSpec(ctx context.Context, in io.Reader, targetName s
 	return doc.Load(spec.Options{Environment: g.Env, Getenv: g.Getenv, Images: images, Target: targetName})
 }
 
+// Failure is what every command's JSON result carries when the command fails (exits non-zero),
+// whatever else the result holds: the error, the exit code, and the spec errors behind it.
+// Root prints it alone for a failure with no result of its own; validate and lint add it to
+// their results, deploy and rollback to their verdict, diff to its differences.
+type Failure struct {
+	// Error is the error message; for spec errors, the first one (and how many more there are).
+	Error string `json:"error"`
+	// ExitCode is the process's exit code (docs/architecture.md, "Exit codes").
+	ExitCode int `json:"exitCode"`
+	// Errors are the spec errors behind the failure (an invalid spec, lint's error findings),
+	// each with its file, line, column, field, message and fix; empty for any other failure.
+	Errors []spec.FieldError `json:"errors"`
+}
+
+// FailureOf is err as a JSON result's failure fields; nil for nil.
+func FailureOf(err error) *Failure {
+	if err == nil {
+		return nil
+	}
+	f := &Failure{Error: err.Error(), ExitCode: target.ExitCode(err), Errors: []spec.FieldError{}}
+	var errs spec.Errors
+	if errors.As(err, &errs) && len(errs) > 0 {
+		f.Errors = errs
+		f.Error = errs[0].Error()
+		if len(errs) > 1 {
+			f.Error += fmt.Sprintf(" (and %d more)", len(errs)-1)
+		}
+	}
+	return f
+}
+
 // PrintJSON writes v as indented JSON.
 func PrintJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
@@ -241,7 +272,13 @@ func (g *GlobalOptions) PrintVerdict(ctx context.Context, io *IOStreams, v *targ
 		v.Message = te.Error() + "; " + strings.TrimPrefix(strings.TrimPrefix(v.Message, "interrupted: "), "interrupted ")
 	}
 	if g.JSON() {
-		if err := PrintJSON(io.Out, v); err != nil {
+		// A verdict that is not a success carries the failure fields every failing command's
+		// JSON result has.
+		res := struct {
+			*target.Verdict
+			*Failure
+		}{v, FailureOf(v.Err())}
+		if err := PrintJSON(io.Out, res); err != nil {
 			// The exit code still tells the rollout's verdict, even to a reader that went away.
 			fmt.Fprintf(io.ErrOut, "could not print the verdict (%s: %s): %v\n", v.Phase, v.Message, err)
 		}

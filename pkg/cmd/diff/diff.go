@@ -15,7 +15,7 @@ import (
 // ErrDifferences makes diff exit 6 when the live app differs from the spec.
 type ErrDifferences struct{}
 
-func (ErrDifferences) Error() string { return "differences found" }
+func (ErrDifferences) Error() string { return "the live app differs from the spec" }
 
 // DiffExitCode marks the error for target.ExitCode (exit 6).
 func (ErrDifferences) DiffExitCode() {}
@@ -64,8 +64,17 @@ func Run(ctx context.Context, o *Options) error {
 	if err != nil {
 		return err
 	}
+	var failed error
+	if d.Changed && !o.NoExitCode {
+		failed = ErrDifferences{}
+	}
 	if o.Global.JSON() {
-		if err := cmdutil.PrintJSON(o.IO.Out, d); err != nil {
+		// Exit 6 carries the failure fields every non-zero exit's JSON result has.
+		res := struct {
+			*target.DiffResult
+			*cmdutil.Failure
+		}{d, cmdutil.FailureOf(failed)}
+		if err := cmdutil.PrintJSON(o.IO.Out, res); err != nil {
 			return err
 		}
 	} else if d.Changed {
@@ -73,8 +82,5 @@ func Run(ctx context.Context, o *Options) error {
 	} else {
 		fmt.Fprintf(o.IO.ErrOut, "%s on %s: no differences\n", app.Name, t.Name())
 	}
-	if d.Changed && !o.NoExitCode {
-		return ErrDifferences{}
-	}
-	return nil
+	return failed
 }

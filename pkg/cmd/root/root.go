@@ -115,12 +115,9 @@ func ExecuteFactory(ctx context.Context, f *cmdutil.Factory, args []string) int 
 		fmt.Fprintf(io.ErrOut, "error: %s\n", err)
 	}
 	if g.JSON() {
-		// Machines get the failure as the command's JSON result too.
-		res := map[string]any{"error": err.Error(), "exitCode": code}
-		if len(specErrs) > 0 {
-			res["errors"] = specErrs
-		}
-		_ = cmdutil.PrintJSON(io.Out, res)
+		// Machines get the failure as the command's JSON result too, in the shape every
+		// failing command's result has.
+		_ = cmdutil.PrintJSON(io.Out, cmdutil.FailureOf(err))
 	}
 	return code
 }

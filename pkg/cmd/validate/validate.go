@@ -33,6 +33,10 @@ type Result struct {
 	Targets      []string          `json:"targets"`
 	Errors       []spec.FieldError `json:"errors"`
 	Warnings     []spec.FieldError `json:"warnings"`
+	// Error and ExitCode are set when the spec is invalid: with Errors, the fields every
+	// failing command's JSON result carries (cmdutil.Failure).
+	Error    string `json:"error,omitempty"`
+	ExitCode int    `json:"exitCode,omitempty"`
 }
 
 // NewCmd builds the cobra command; runF, when not nil, runs instead of Run (tests).
@@ -77,7 +81,7 @@ func Run(ctx context.Context, o *Options) error {
 	if o.Global.Env == "" {
 		envs = append(envs, doc.Environments()...)
 	}
-	res := &Result{File: o.Global.File, Valid: true, Errors: []spec.FieldError{}, Warnings: []spec.FieldError{}}
+	res := &Result{File: o.Global.File, Valid: true, Targets: []string{}, Errors: []spec.FieldError{}, Warnings: []spec.FieldError{}}
 	seen := map[string]bool{}
 	targets := map[string]bool{}
 	keep := func(list *[]spec.FieldError, ds []spec.FieldError) {
@@ -136,7 +140,7 @@ func Run(ctx context.Context, o *Options) error {
 
 func (o *Options) report(res *Result, warns []spec.FieldError, err error) error {
 	if res == nil { // the spec did not load at all
-		res = &Result{File: o.Global.File, Errors: []spec.FieldError{}, Warnings: []spec.FieldError{}}
+		res = &Result{File: o.Global.File, Environments: []string{}, Targets: []string{}, Errors: []spec.FieldError{}, Warnings: []spec.FieldError{}}
 		errs, ok := err.(spec.Errors)
 		if !ok {
 			return err
@@ -144,6 +148,9 @@ func (o *Options) report(res *Result, warns []spec.FieldError, err error) error 
 		res.Errors = errs
 	}
 	if o.Global.JSON() {
+		if f := cmdutil.FailureOf(err); f != nil {
+			res.Error, res.ExitCode, res.Errors = f.Error, f.ExitCode, f.Errors
+		}
 		if perr := cmdutil.PrintJSON(o.IO.Out, res); perr != nil {
 			return perr
 		}
