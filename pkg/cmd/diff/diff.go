@@ -38,7 +38,10 @@ func NewCmd(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cob
 	cmd := &cobra.Command{
 		Use:   "diff --target ecs|eks",
 		Short: "Show how the live app differs from the spec (exit 6 when it does)",
-		Args:  cmdutil.NoArgs,
+		Example: "  shipit diff --target eks\n" +
+			"  shipit diff --target ecs --env production --image web=123456789012.dkr.ecr.us-east-1.amazonaws.com/web:3f9c2e1\n" +
+			"  shipit diff --target eks -o json | jq -r .diff",
+		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if runF != nil {
 				return runF(cmd.Context(), o)

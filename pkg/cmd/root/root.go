@@ -55,10 +55,10 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command {
 	pf.StringVarP(&g.File, "file", "f", "shipit.yaml", "the spec file")
 	pf.StringVar(&g.Env, "env", "", "merge environments.NAME over the base spec")
 	pf.StringVarP(&g.Output, "output", "o", "text", "output format: text or json")
-	pf.StringVar(&g.Region, "region", "", "AWS region; beats ecs.region (else ecs.region, else AWS_REGION and the AWS default chain)")
+	pf.StringVar(&g.Region, "region", "", "AWS region: beats ecs.region, which beats AWS_REGION and the AWS default chain")
 	pf.StringVar(&g.Profile, "profile", "", "AWS shared config profile")
 	pf.StringVar(&g.Kubeconfig, "kubeconfig", "", "path to a kubeconfig (else KUBECONFIG, else ~/.kube/config)")
-	pf.StringVar(&g.Context, "context", "", "kubeconfig context; beats eks.context (else eks.context, else the current context)")
+	pf.StringVar(&g.Context, "context", "", "kubeconfig context: beats eks.context, which beats the kubeconfig's current context")
 	pf.BoolVar(&g.NoColor, "no-color", false, "never use colour")
 	pf.CountVarP(&g.Verbose, "verbose", "v", "more detail (repeatable)")
 	pf.DurationVar(&g.RequestTimeout, "request-timeout", cmdutil.DefaultRequestTimeout, "give up on one API request after this long (0: no per-request bound); the AWS SDK retries within --timeout")
@@ -76,7 +76,34 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command {
 		cost.NewCmd(f, nil),
 		version.NewCmd(f),
 	)
+	builtinExamples(cmd)
 	return cmd
+}
+
+// builtinExamples adds cobra's help and completion commands now (cobra would add them when it
+// runs) so that they carry examples too, as every command does.
+func builtinExamples(cmd *cobra.Command) {
+	cmd.InitDefaultHelpCmd()
+	cmd.InitDefaultCompletionCmd()
+	examples := map[string]string{
+		"help": "  shipit help deploy\n  shipit help completion zsh",
+		"completion": "  shipit completion bash > ~/.local/share/bash-completion/completions/shipit\n" +
+			"  shipit completion zsh > \"${fpath[1]}/_shipit\"",
+		"completion bash":       "  source <(shipit completion bash)\n  shipit completion bash > /etc/bash_completion.d/shipit",
+		"completion zsh":        "  source <(shipit completion zsh)\n  shipit completion zsh > \"${fpath[1]}/_shipit\"",
+		"completion fish":       "  shipit completion fish | source\n  shipit completion fish > ~/.config/fish/completions/shipit.fish",
+		"completion powershell": "  shipit completion powershell | Out-String | Invoke-Expression",
+	}
+	for _, c := range cmd.Commands() {
+		if ex, ok := examples[c.Name()]; ok && c.Example == "" {
+			c.Example = ex
+		}
+		for _, sub := range c.Commands() {
+			if ex, ok := examples[c.Name()+" "+sub.Name()]; ok && sub.Example == "" {
+				sub.Example = ex
+			}
+		}
+	}
 }
 
 // Execute runs shipit with args and returns the process exit code. Errors are printed here,

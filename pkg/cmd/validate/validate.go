@@ -49,6 +49,9 @@ func NewCmd(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cob
 		Long: "Loads shipit.yaml (strict fields, ${VAR} expansion, environments, defaults) and checks it for\n" +
 			"each target it configures: the ecs: and eks: blocks, or both when it has neither. Without\n" +
 			"--env, the base spec and every environment are checked.",
+		Example: "  shipit validate\n" +
+			"  shipit validate -f deploy/shipit.yaml --env production\n" +
+			"  shipit validate --target ecs -o json | jq -r '.errors[].message'",
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if tgt != "" {
