@@ -77,7 +77,35 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command {
 		version.NewCmd(f),
 	)
 	builtinExamples(cmd)
+	registerCompletions(cmd, f)
 	return cmd
+}
+
+// registerCompletions gives the flags people type most their values on Tab: -o's formats,
+// --target's names (every command that takes it), --env from the spec -f names, --context from
+// the kubeconfig; -f and --kubeconfig complete file names (-f YAML ones).
+func registerCompletions(root *cobra.Command, f *cmdutil.Factory) {
+	g := f.Global
+	must := func(err error) {
+		if err != nil {
+			panic(err) // a flag name below is wrong: a programming error, caught by the tests
+		}
+	}
+	must(root.RegisterFlagCompletionFunc("output", cmdutil.CompleteOutput))
+	must(root.RegisterFlagCompletionFunc("env", g.CompleteEnv))
+	must(root.RegisterFlagCompletionFunc("context", g.CompleteContext))
+	must(root.MarkPersistentFlagFilename("file", "yaml", "yml"))
+	must(root.MarkPersistentFlagFilename("kubeconfig"))
+	var walk func(c *cobra.Command)
+	walk = func(c *cobra.Command) {
+		if c.LocalNonPersistentFlags().Lookup("target") != nil {
+			must(c.RegisterFlagCompletionFunc("target", cmdutil.CompleteTargets(f.Targets)))
+		}
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+	}
+	walk(root)
 }
 
 // builtinExamples adds cobra's help and completion commands now (cobra would add them when it
