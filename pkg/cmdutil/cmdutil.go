@@ -27,6 +27,25 @@ type IOStreams struct {
 	// StdinTTY overrides whether In is an interactive terminal (tests set it); nil means ask
 	// the terminal.
 	StdinTTY *bool
+	// OutTTY and ErrOutTTY override whether Out and ErrOut are terminals (tests set them); nil
+	// means ask the terminal.
+	OutTTY, ErrOutTTY *bool
+}
+
+// IsOutTTY reports whether Out is a terminal.
+func (s *IOStreams) IsOutTTY() bool {
+	if s.OutTTY != nil {
+		return *s.OutTTY
+	}
+	return IsTerminal(s.Out)
+}
+
+// IsErrOutTTY reports whether ErrOut is a terminal.
+func (s *IOStreams) IsErrOutTTY() bool {
+	if s.ErrOutTTY != nil {
+		return *s.ErrOutTTY
+	}
+	return IsTerminal(s.ErrOut)
 }
 
 // IsStdinTTY reports whether In is an interactive terminal, one a command may ask questions on.
@@ -255,12 +274,20 @@ func (g *GlobalOptions) ConnectOptions() target.ConnectOptions {
 }
 
 // Reporter prints rollout progress: JSON Lines on Out with -o json, else text on ErrOut
-// (a live line on a terminal unless CI=true or --no-color).
+// (a live line on a terminal unless CI=true or --no-color; phases in colour as Color says).
 func (g *GlobalOptions) Reporter(io *IOStreams) target.Reporter {
 	if g.JSON() {
 		return target.NewReporter(io.Out, "json", false)
 	}
-	return target.NewReporter(io.ErrOut, "text", !g.NoColor && IsTerminal(io.ErrOut) && os.Getenv("CI") != "true")
+	tty := io.IsErrOutTTY()
+	return target.NewTextReporter(io.ErrOut, !g.NoColor && tty && os.Getenv("CI") != "true", g.Color(tty))
+}
+
+// Color reports whether output to a stream (a terminal or not) is coloured: only on a
+// terminal, and never with --no-color, NO_COLOR set to anything but empty (no-color.org) or
+// CI=true.
+func (g *GlobalOptions) Color(tty bool) bool {
+	return tty && !g.NoColor && os.Getenv("NO_COLOR") == "" && os.Getenv("CI") != "true"
 }
 
 // PrintVerdict prints how a deploy or rollback ended and returns the error carrying its exit
@@ -288,7 +315,11 @@ func (g *GlobalOptions) PrintVerdict(ctx context.Context, io *IOStreams, v *targ
 	if v.Phase == target.Succeeded {
 		mark = "✓"
 	}
-	fmt.Fprintf(io.Out, "%s %s on %s: %s: %s\n", mark, v.App, v.Target, v.Phase, v.Message)
+	phase := string(v.Phase)
+	if g.Color(io.IsOutTTY()) {
+		mark, phase = target.Paint(v.Phase, mark), target.Paint(v.Phase, phase)
+	}
+	fmt.Fprintf(io.Out, "%s %s on %s: %s: %s\n", mark, v.App, v.Target, phase, v.Message)
 	return v.Err()
 }
 

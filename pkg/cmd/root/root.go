@@ -59,7 +59,7 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command {
 	pf.StringVar(&g.Profile, "profile", "", "AWS shared config profile")
 	pf.StringVar(&g.Kubeconfig, "kubeconfig", "", "path to a kubeconfig (else KUBECONFIG, else ~/.kube/config)")
 	pf.StringVar(&g.Context, "context", "", "kubeconfig context: beats eks.context, which beats the kubeconfig's current context")
-	pf.BoolVar(&g.NoColor, "no-color", false, "never use colour")
+	pf.BoolVar(&g.NoColor, "no-color", false, "never use colour (nor with NO_COLOR set, CI=true, or output that is not a terminal)")
 	pf.CountVarP(&g.Verbose, "verbose", "v", "more detail (repeatable)")
 	pf.DurationVar(&g.RequestTimeout, "request-timeout", cmdutil.DefaultRequestTimeout, "give up on one API request after this long (0: no per-request bound); the AWS SDK retries within --timeout")
 
