@@ -27,6 +27,25 @@ type IOStreams struct {
 	// StdinTTY overrides whether In is an interactive terminal (tests set it); nil means ask
 	// the terminal.
 	StdinTTY *bool
+	// OutTTY and ErrOutTTY override whether Out and ErrOut are terminals (tests set them); nil
+	// means ask the terminal.
+	OutTTY, ErrOutTTY *bool
+}
+
+// IsOutTTY reports whether Out is a terminal.
+func (s *IOStreams) IsOutTTY() bool {
+	if s.OutTTY != nil {
+		return *s.OutTTY
+	}
+	return IsTerminal(s.Out)
+}
+
+// IsErrOutTTY reports whether ErrOut is a terminal.
+func (s *IOStreams) IsErrOutTTY() bool {
+	if s.ErrOutTTY != nil {
+		return *s.ErrOutTTY
+	}
+	return IsTerminal(s.ErrOut)
 }
 
 // IsStdinTTY reports whether In is an interactive terminal, one a command may ask questions on.
@@ -162,6 +181,37 @@ func (g *GlobalOptions) LoadSpec(ctx context.Context, in io.Reader, targetName s
 	return doc.Load(spec.Options{Environment: g.Env, Getenv: g.Getenv, Images: images, Target: targetName})
 }
 
+// Failure is what every command's JSON result carries when the command fails (exits non-zero),
+// whatever else the result holds: the error, the exit code, and the spec errors behind it.
+// Root prints it alone for a failure with no result of its own; validate and lint add it to
+// their results, deploy and rollback to their verdict, diff to its differences.
+type Failure struct {
+	// Error is the error message; for spec errors, the first one (and how many more there are).
+	Error string `json:"error"`
+	// ExitCode is the process's exit code (docs/architecture.md, "Exit codes").
+	ExitCode int `json:"exitCode"`
+	// Errors are the spec errors behind the failure (an invalid spec, lint's error findings),
+	// each with its file, line, column, field, message and fix; empty for any other failure.
+	Errors []spec.FieldError `json:"errors"`
+}
+
+// FailureOf is err as a JSON result's failure fields; nil for nil.
+func FailureOf(err error) *Failure {
+	if err == nil {
+		return nil
+	}
+	f := &Failure{Error: err.Error(), ExitCode: target.ExitCode(err), Errors: []spec.FieldError{}}
+	var errs spec.Errors
+	if errors.As(err, &errs) && len(errs) > 0 {
+		f.Errors = errs
+		f.Error = errs[0].Error()
+		if len(errs) > 1 {
+			f.Error += fmt.Sprintf(" (and %d more)", len(errs)-1)
+		}
+	}
+	return f
+}
+
 // PrintJSON writes v as indented JSON.
 func PrintJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
@@ -224,12 +274,20 @@ func (g *GlobalOptions) ConnectOptions() target.ConnectOptions {
 }
 
 // Reporter prints rollout progress: JSON Lines on Out with -o json, else text on ErrOut
-// (a live line on a terminal unless CI=true or --no-color).
+// (a live line on a terminal unless CI=true or --no-color; phases in colour as Color says).
 func (g *GlobalOptions) Reporter(io *IOStreams) target.Reporter {
 	if g.JSON() {
 		return target.NewReporter(io.Out, "json", false)
 	}
-	return target.NewReporter(io.ErrOut, "text", !g.NoColor && IsTerminal(io.ErrOut) && os.Getenv("CI") != "true")
+	tty := io.IsErrOutTTY()
+	return target.NewTextReporter(io.ErrOut, !g.NoColor && tty && os.Getenv("CI") != "true", g.Color(tty))
+}
+
+// Color reports whether output to a stream (a terminal or not) is coloured: only on a
+// terminal, and never with --no-color, NO_COLOR set to anything but empty (no-color.org) or
+// CI=true.
+func (g *GlobalOptions) Color(tty bool) bool {
+	return tty && !g.NoColor && os.Getenv("NO_COLOR") == "" && os.Getenv("CI") != "true"
 }
 
 // PrintVerdict prints how a deploy or rollback ended and returns the error carrying its exit
@@ -241,7 +299,13 @@ func (g *GlobalOptions) PrintVerdict(ctx context.Context, io *IOStreams, v *targ
 		v.Message = te.Error() + "; " + strings.TrimPrefix(strings.TrimPrefix(v.Message, "interrupted: "), "interrupted ")
 	}
 	if g.JSON() {
-		if err := PrintJSON(io.Out, v); err != nil {
+		// A verdict that is not a success carries the failure fields every failing command's
+		// JSON result has.
+		res := struct {
+			*target.Verdict
+			*Failure
+		}{v, FailureOf(v.Err())}
+		if err := PrintJSON(io.Out, res); err != nil {
 			// The exit code still tells the rollout's verdict, even to a reader that went away.
 			fmt.Fprintf(io.ErrOut, "could not print the verdict (%s: %s): %v\n", v.Phase, v.Message, err)
 		}
@@ -251,7 +315,11 @@ func (g *GlobalOptions) PrintVerdict(ctx context.Context, io *IOStreams, v *targ
 	if v.Phase == target.Succeeded {
 		mark = "✓"
 	}
-	fmt.Fprintf(io.Out, "%s %s on %s: %s: %s\n", mark, v.App, v.Target, v.Phase, v.Message)
+	phase := string(v.Phase)
+	if g.Color(io.IsOutTTY()) {
+		mark, phase = target.Paint(v.Phase, mark), target.Paint(v.Phase, phase)
+	}
+	fmt.Fprintf(io.Out, "%s %s on %s: %s: %s\n", mark, v.App, v.Target, phase, v.Message)
 	return v.Err()
 }
 

@@ -36,9 +36,24 @@ type Scaling struct {
 
 // RenderOptions are inputs that are not in the spec.
 type RenderOptions struct {
-	// Region is used for awslogs when the spec has no ecs.region (from --region or the
-	// SDK's chain at deploy time).
+	// Region is the region the app runs in, for awslogs: --region, or at deploy time the
+	// session's region (already --region, else ecs.region, else the SDK's chain). It beats
+	// ecs.region, as --region does everywhere (docs/architecture.md, "Access").
 	Region string
+	// DefaultRegion is used when neither Region nor ecs.region names one (AWS_REGION for an
+	// offline render, a stand-in for validate).
+	DefaultRegion string
+}
+
+// RegionOf is the region an app is rendered for: the flag's (opts.Region), else ecs.region,
+// else opts.DefaultRegion.
+func RegionOf(app *spec.App, opts RenderOptions) string {
+	for _, r := range []string{opts.Region, app.ECS.Region, opts.DefaultRegion} {
+		if r != "" {
+			return r
+		}
+	}
+	return ""
 }
 
 // Tags shipit keeps for its own bookkeeping, beside managed-by and the spec hash.
@@ -72,10 +87,7 @@ func Family(app *spec.App) string {
 
 // Render maps a validated spec to the inputs of the ECS API calls.
 func Render(app *spec.App, opts RenderOptions) (*Rendered, error) {
-	region := app.ECS.Region
-	if region == "" {
-		region = opts.Region
-	}
+	region := RegionOf(app, opts)
 	if region == "" {
 		return nil, spec.Errors{{File: app.Source.File, Field: "ecs.region", Target: spec.TargetECS,
 			Message: "unknown: awslogs needs the region", Fix: "set ecs.region, pass --region or set AWS_REGION"}}

@@ -92,7 +92,7 @@ const (
 )
 
 // Connect builds the AWS clients from the SDK's default configuration: credentials from the
-// default chain (or --profile), the region from ecs.region, else --region, else the chain.
+// default chain (or --profile), the region from --region, else ecs.region, else the chain.
 // Endpoints come from the SDK's own AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_<SERVICE> handling.
 // It makes no request.
 func (Target) Connect(ctx context.Context, app *spec.App, opts target.ConnectOptions) (target.Session, error) {

@@ -16,7 +16,7 @@ func (Target) Name() string { return spec.TargetECS }
 
 // Render renders the task definition, service and scaling files.
 func (Target) Render(app *spec.App, opts target.RenderOptions) (*target.Rendering, error) {
-	r, err := Render(app, RenderOptions{Region: opts.Region})
+	r, err := Render(app, RenderOptions{Region: opts.Region, DefaultRegion: opts.DefaultRegion})
 	if err != nil {
 		return nil, err
 	}

@@ -238,7 +238,7 @@ func render(file, tgt string) (map[string]any, error) {
 	if errs, _ := app.Validate(t.Name()); len(errs) > 0 {
 		return nil, fmt.Errorf("%s does not validate for %s: %v", file, tgt, errs)
 	}
-	out, err := t.Render(app, target.RenderOptions{Region: "us-east-1"})
+	out, err := t.Render(app, target.RenderOptions{DefaultRegion: "us-east-1"})
 	if err != nil {
 		return nil, err
 	}

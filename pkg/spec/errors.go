@@ -1,6 +1,7 @@
 package spec
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"sort"
@@ -42,10 +43,17 @@ func clipLong(s string) string {
 	return fmt.Sprintf("%s…(%d bytes)", s[:cut], len(s))
 }
 
-// MarshalJSON writes the error with its texts clipped.
+// MarshalJSON writes the error with its texts clipped, and <, > and & as they are (as the
+// rest of shipit's JSON output writes them; json.Marshal would escape them).
 func (e FieldError) MarshalJSON() ([]byte, error) {
 	type plain FieldError
-	return json.Marshal(plain(e.clipped()))
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(plain(e.clipped())); err != nil {
+		return nil, err
+	}
+	return bytes.TrimRight(b.Bytes(), "\n"), nil
 }
 
 // FieldError is one problem in a spec, pinned to a place in the file.

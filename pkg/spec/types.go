@@ -321,6 +321,7 @@ type Logs struct {
 
 // ECS holds what only the ECS target needs.
 type ECS struct {
+	// Region is the app's default region: --region beats it, and it beats AWS_REGION.
 	Region         string   `yaml:"region,omitempty" json:"region,omitempty"`
 	Cluster        string   `yaml:"cluster,omitempty" json:"cluster,omitempty"`
 	ExecutionRole  string   `yaml:"executionRole,omitempty" json:"executionRole,omitempty"`

@@ -81,13 +81,15 @@ func AfterAutoRollback(v *Verdict, a AutoRollback) {
 const defaultAWSMaxAttempts = 8
 
 // LoadAWSConfig builds the AWS SDK configuration both backends use: credentials from the
-// default chain (or --profile), region (else --region, else the chain), every request bounded
-// (dial, TLS handshake, response headers, each attempt) and the retryer's attempts raised. It
-// makes no request. An unknown region is a usage error whose message is noRegion.
-func LoadAWSConfig(ctx context.Context, opts ConnectOptions, region, noRegion string) (aws.Config, error) {
+// default chain (or --profile), the region (--region, else the spec's region, else the chain:
+// a flag beats the spec, the spec beats the environment), every request bounded (dial, TLS
+// handshake, response headers, each attempt) and the retryer's attempts raised. It makes no
+// request. An unknown region is a usage error whose message is noRegion.
+func LoadAWSConfig(ctx context.Context, opts ConnectOptions, specRegion, noRegion string) (aws.Config, error) {
 	loadOpts := []func(*config.LoadOptions) error{config.WithHTTPClient(AWSHTTPClient(opts.RequestTimeout))}
+	region := opts.Region
 	if region == "" {
-		region = opts.Region
+		region = specRegion
 	}
 	if region != "" {
 		loadOpts = append(loadOpts, config.WithRegion(region))

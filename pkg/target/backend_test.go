@@ -73,13 +73,24 @@ func TestLoadAWSConfig(t *testing.T) {
 		t.Fatalf("no region: %v", err)
 	}
 	cfg, err := LoadAWSConfig(ctx, ConnectOptions{Region: "eu-west-1"}, "us-east-2", "")
-	if err != nil || cfg.Region != "us-east-2" || cfg.RetryMaxAttempts != defaultAWSMaxAttempts {
-		t.Fatalf("the spec's region wins over --region, attempts raised: %s %d %v", cfg.Region, cfg.RetryMaxAttempts, err)
+	if err != nil || cfg.Region != "eu-west-1" || cfg.RetryMaxAttempts != defaultAWSMaxAttempts {
+		t.Fatalf("--region wins over the spec's region, attempts raised: %s %d %v", cfg.Region, cfg.RetryMaxAttempts, err)
 	}
 	cfg, err = LoadAWSConfig(ctx, ConnectOptions{Region: "eu-west-1"}, "", "")
 	if err != nil || cfg.Region != "eu-west-1" {
 		t.Fatalf("--region: %s %v", cfg.Region, err)
 	}
+	// The spec's region beats the environment's.
+	t.Setenv("AWS_REGION", "ap-south-1")
+	cfg, err = LoadAWSConfig(ctx, ConnectOptions{}, "us-east-2", "")
+	if err != nil || cfg.Region != "us-east-2" {
+		t.Fatalf("the spec's region over AWS_REGION: %s %v", cfg.Region, err)
+	}
+	cfg, err = LoadAWSConfig(ctx, ConnectOptions{}, "", "")
+	if err != nil || cfg.Region != "ap-south-1" {
+		t.Fatalf("AWS_REGION: %s %v", cfg.Region, err)
+	}
+	t.Setenv("AWS_REGION", "")
 	t.Setenv("AWS_MAX_ATTEMPTS", "3")
 	if cfg, _ := LoadAWSConfig(ctx, ConnectOptions{Region: "eu-west-1"}, "", ""); cfg.RetryMaxAttempts != 3 {
 		t.Errorf("AWS_MAX_ATTEMPTS not kept: %d", cfg.RetryMaxAttempts)

@@ -19,7 +19,33 @@ func NewReporter(w io.Writer, format string, live bool) Reporter {
 	if format == "json" {
 		return &jsonReporter{w: w}
 	}
-	return &textReporter{w: w, live: live, now: time.Now}
+	return NewTextReporter(w, live, false)
+}
+
+// NewTextReporter prints events for people: a redrawn status line when live, one timestamped
+// line per change otherwise; with color, each phase in its colour (Paint).
+func NewTextReporter(w io.Writer, live, color bool) Reporter {
+	return &textReporter{w: w, live: live, color: color, now: time.Now}
+}
+
+// phaseColors are the ANSI colours of the phases: success green, failure red, a timeout or an
+// interrupt yellow, a rollout under way cyan; Pending stays plain.
+var phaseColors = map[Phase]string{
+	Progressing: "36",
+	Succeeded:   "32",
+	Failed:      "31",
+	RolledBack:  "31",
+	TimedOut:    "33",
+	Canceled:    "33",
+}
+
+// Paint wraps s in the colour of phase p (an ANSI escape, for a terminal).
+func Paint(p Phase, s string) string {
+	c, ok := phaseColors[p]
+	if !ok {
+		return s
+	}
+	return "\033[" + c + "m" + s + "\033[0m"
 }
 
 type jsonReporter struct {
@@ -38,6 +64,7 @@ type textReporter struct {
 	mu      sync.Mutex
 	w       io.Writer
 	live    bool
+	color   bool
 	now     func() time.Time
 	last    string
 	pending bool // a live line is on screen without its newline
@@ -58,7 +85,11 @@ func (r *textReporter) Report(e Event) {
 	if t.IsZero() {
 		t = r.now()
 	}
-	text := fmt.Sprintf("%s %-11s %s", t.Format("15:04:05"), e.Phase, line)
+	phase := fmt.Sprintf("%-11s", e.Phase)
+	if r.color {
+		phase = Paint(e.Phase, string(e.Phase)) + phase[len(e.Phase):]
+	}
+	text := t.Format("15:04:05") + " " + phase + " " + line
 	if !r.live {
 		fmt.Fprintln(r.w, text)
 		return

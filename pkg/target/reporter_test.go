@@ -62,3 +62,41 @@ func TestJSONReporterWritesJSONLines(t *testing.T) {
 		}
 	}
 }
+
+// TestTextReporterColour: with colour, each phase is painted (the column still aligned), and
+// nothing else; without, no escape at all.
+func TestTextReporterColour(t *testing.T) {
+	at := time.Date(2026, 11, 26, 9, 30, 0, 0, time.UTC)
+	events := []Event{
+		{Time: at, Phase: Pending, Message: "applying"},
+		{Time: at, Phase: Progressing, Message: "waiting"},
+		{Time: at, Phase: Succeeded, Message: "done"},
+		{Time: at, Phase: Failed, Message: "2 tasks stopped"},
+		{Time: at, Phase: RolledBack, Message: "back to web:6"},
+		{Time: at, Phase: TimedOut, Message: "timed out"},
+		{Time: at, Phase: Canceled, Message: "interrupted"},
+	}
+	var buf bytes.Buffer
+	r := NewTextReporter(&buf, false, true)
+	for _, e := range events {
+		r.Report(e)
+	}
+	want := "09:30:00 Pending     applying\n" +
+		"09:30:00 \033[36mProgressing\033[0m waiting\n" +
+		"09:30:00 \033[32mSucceeded\033[0m   done\n" +
+		"09:30:00 \033[31mFailed\033[0m      2 tasks stopped\n" +
+		"09:30:00 \033[31mRolledBack\033[0m  back to web:6\n" +
+		"09:30:00 \033[33mTimedOut\033[0m    timed out\n" +
+		"09:30:00 \033[33mCanceled\033[0m    interrupted\n"
+	if buf.String() != want {
+		t.Errorf("got:\n%q\nwant:\n%q", buf.String(), want)
+	}
+	buf.Reset()
+	r = NewTextReporter(&buf, false, false)
+	for _, e := range events {
+		r.Report(e)
+	}
+	if strings.Contains(buf.String(), "\033") {
+		t.Errorf("colour off, escapes written: %q", buf.String())
+	}
+}

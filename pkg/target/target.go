@@ -35,7 +35,11 @@ type Session interface {
 
 // RenderOptions are render inputs from flags rather than from the spec.
 type RenderOptions struct {
+	// Region is --region: it beats the spec's own region (ecs.region).
 	Region string
+	// DefaultRegion is used when neither --region nor the spec names a region (AWS_REGION
+	// for render, a stand-in for validate's offline render).
+	DefaultRegion string
 }
 
 // ConnectOptions are the access flags.

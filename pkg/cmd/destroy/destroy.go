@@ -31,7 +31,10 @@ func NewCmd(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cob
 	cmd := &cobra.Command{
 		Use:   "destroy --target ecs|eks",
 		Short: "Remove what shipit created for the app (never anything it did not create)",
-		Args:  cmdutil.NoArgs,
+		Example: "  shipit destroy --target eks\n" +
+			"  shipit destroy --target ecs --env staging --yes\n" +
+			"  shipit destroy --target ecs --yes --purge-logs",
+		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if runF != nil {
 				return runF(cmd.Context(), o)

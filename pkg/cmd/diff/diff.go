@@ -15,7 +15,7 @@ import (
 // ErrDifferences makes diff exit 6 when the live app differs from the spec.
 type ErrDifferences struct{}
 
-func (ErrDifferences) Error() string { return "differences found" }
+func (ErrDifferences) Error() string { return "the live app differs from the spec" }
 
 // DiffExitCode marks the error for target.ExitCode (exit 6).
 func (ErrDifferences) DiffExitCode() {}
@@ -38,7 +38,10 @@ func NewCmd(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cob
 	cmd := &cobra.Command{
 		Use:   "diff --target ecs|eks",
 		Short: "Show how the live app differs from the spec (exit 6 when it does)",
-		Args:  cmdutil.NoArgs,
+		Example: "  shipit diff --target eks\n" +
+			"  shipit diff --target ecs --env production --image web=123456789012.dkr.ecr.us-east-1.amazonaws.com/web:3f9c2e1\n" +
+			"  shipit diff --target eks -o json | jq -r .diff",
+		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if runF != nil {
 				return runF(cmd.Context(), o)
@@ -64,8 +67,17 @@ func Run(ctx context.Context, o *Options) error {
 	if err != nil {
 		return err
 	}
+	var failed error
+	if d.Changed && !o.NoExitCode {
+		failed = ErrDifferences{}
+	}
 	if o.Global.JSON() {
-		if err := cmdutil.PrintJSON(o.IO.Out, d); err != nil {
+		// Exit 6 carries the failure fields every non-zero exit's JSON result has.
+		res := struct {
+			*target.DiffResult
+			*cmdutil.Failure
+		}{d, cmdutil.FailureOf(failed)}
+		if err := cmdutil.PrintJSON(o.IO.Out, res); err != nil {
 			return err
 		}
 	} else if d.Changed {
@@ -73,8 +85,5 @@ func Run(ctx context.Context, o *Options) error {
 	} else {
 		fmt.Fprintf(o.IO.ErrOut, "%s on %s: no differences\n", app.Name, t.Name())
 	}
-	if d.Changed && !o.NoExitCode {
-		return ErrDifferences{}
-	}
-	return nil
+	return failed
 }

@@ -27,11 +27,17 @@ type Options struct {
 
 // Result is what -o json prints.
 type Result struct {
-	File         string            `json:"file"`
-	Environments []string          `json:"environments"`
-	Findings     []lint.Finding    `json:"findings"`
-	Errors       []spec.FieldError `json:"errors"` // the spec itself is invalid: no rule ran
-	Errored      bool              `json:"failed"`
+	File         string         `json:"file"`
+	Environments []string       `json:"environments"`
+	Findings     []lint.Finding `json:"findings"`
+	// Errors are what makes lint fail: the spec's own errors (then no rule ran), else the
+	// findings of severity error.
+	Errors  []spec.FieldError `json:"errors"`
+	Errored bool              `json:"failed"`
+	// Error and ExitCode are set when lint fails: with Errors, the fields every failing
+	// command's JSON result carries (cmdutil.Failure).
+	Error    string `json:"error,omitempty"`
+	ExitCode int    `json:"exitCode,omitempty"`
 }
 
 // NewCmd builds the cobra command; runF replaces Run in tests.
@@ -190,11 +196,17 @@ func (o *Options) report(res *Result, err error) error {
 		res.Errored = true
 	}
 	if o.Global.JSON() {
+		if res.Environments == nil {
+			res.Environments = []string{}
+		}
 		if res.Findings == nil {
 			res.Findings = []lint.Finding{}
 		}
 		if res.Errors == nil {
 			res.Errors = []spec.FieldError{}
+		}
+		if f := cmdutil.FailureOf(err); f != nil {
+			res.Error, res.ExitCode, res.Errors = f.Error, f.ExitCode, f.Errors
 		}
 		if perr := cmdutil.PrintJSON(o.IO.Out, res); perr != nil {
 			return perr

@@ -68,7 +68,7 @@ func FuzzRender(f *testing.F) {
 			if errs, _ := app.Validate(tgt.Name()); len(errs) > 0 {
 				continue
 			}
-			r, err := tgt.Render(app, target.RenderOptions{Region: "us-east-1"})
+			r, err := tgt.Render(app, target.RenderOptions{DefaultRegion: "us-east-1"})
 			if _, limit := err.(spec.Errors); limit {
 				continue // a limit only the render shows (ECS's 64 KiB), refused like validation
 			}

@@ -61,11 +61,8 @@ func Run(ctx context.Context, o *Options) error {
 	if err != nil {
 		return err
 	}
-	region := o.Global.Region
-	if region == "" {
-		region = os.Getenv("AWS_REGION")
-	}
-	r, err := t.Render(app, target.RenderOptions{Region: region})
+	// --region beats the spec's region; AWS_REGION only stands in when neither names one.
+	r, err := t.Render(app, target.RenderOptions{Region: o.Global.Region, DefaultRegion: os.Getenv("AWS_REGION")})
 	if err != nil {
 		return err
 	}

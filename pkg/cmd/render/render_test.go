@@ -266,3 +266,37 @@ func keys(m map[string]map[string]any) []string {
 	}
 	return out
 }
+
+// TestRegionFlagBeatsSpec: render --region beats ecs.region (as --context beats eks.context);
+// ecs.region beats AWS_REGION, which stands in only when neither names a region.
+func TestRegionFlagBeatsSpec(t *testing.T) {
+	src := "version: 1\nname: web\nimage: web:1\nport: 80\necs:\n  region: ap-northeast-2\n  executionRole: arn:aws:iam::123456789012:role/exec\n  subnets: [subnet-0abc]\n"
+	withRegion := filepath.Join(t.TempDir(), "shipit.yaml")
+	noRegion := filepath.Join(t.TempDir(), "shipit.yaml")
+	if os.WriteFile(withRegion, []byte(src), 0o644) != nil || os.WriteFile(noRegion, []byte(strings.Replace(src, "  region: ap-northeast-2\n", "", 1)), 0o644) != nil {
+		t.Fatal("writing the specs")
+	}
+	t.Setenv("AWS_REGION", "ap-south-1")
+	for _, c := range []struct {
+		file, flag, want string
+	}{
+		{withRegion, "eu-west-1", "eu-west-1"},
+		{withRegion, "", "ap-northeast-2"},
+		{noRegion, "eu-west-1", "eu-west-1"},
+		{noRegion, "", "ap-south-1"},
+	} {
+		var out, errOut bytes.Buffer
+		err := Run(context.Background(), &Options{
+			IO:      &cmdutil.IOStreams{Out: &out, ErrOut: &errOut},
+			Targets: factory.Targets(),
+			Global:  &cmdutil.GlobalOptions{File: c.file, Output: "text", Region: c.flag, Getenv: noEnv},
+			Target:  "ecs",
+		})
+		if err != nil {
+			t.Fatalf("--region %q: %v", c.flag, err)
+		}
+		if want := `"awslogs-region": "` + c.want + `"`; !strings.Contains(out.String(), want) {
+			t.Errorf("%s --region %q: no %s in\n%s", filepath.Base(filepath.Dir(c.file)), c.flag, want, out.String())
+		}
+	}
+}

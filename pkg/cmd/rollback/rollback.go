@@ -29,7 +29,10 @@ func NewCmd(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cob
 	cmd := &cobra.Command{
 		Use:   "rollback --target ecs|eks [--to REVISION]",
 		Short: "Return to the previous (or a given) revision and watch it",
-		Args:  cmdutil.NoArgs,
+		Example: "  shipit rollback --target eks\n" +
+			"  shipit rollback --target ecs --to web:6\n" +
+			"  shipit rollback --target eks --to 3 --timeout 5m -o json",
+		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if runF != nil {
 				return runF(cmd.Context(), o)

@@ -55,11 +55,11 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command {
 	pf.StringVarP(&g.File, "file", "f", "shipit.yaml", "the spec file")
 	pf.StringVar(&g.Env, "env", "", "merge environments.NAME over the base spec")
 	pf.StringVarP(&g.Output, "output", "o", "text", "output format: text or json")
-	pf.StringVar(&g.Region, "region", "", "AWS region (else ecs.region, else the AWS default chain)")
+	pf.StringVar(&g.Region, "region", "", "AWS region: beats ecs.region, which beats AWS_REGION and the AWS default chain")
 	pf.StringVar(&g.Profile, "profile", "", "AWS shared config profile")
 	pf.StringVar(&g.Kubeconfig, "kubeconfig", "", "path to a kubeconfig (else KUBECONFIG, else ~/.kube/config)")
-	pf.StringVar(&g.Context, "context", "", "kubeconfig context (else eks.context, else the current context)")
-	pf.BoolVar(&g.NoColor, "no-color", false, "never use colour")
+	pf.StringVar(&g.Context, "context", "", "kubeconfig context: beats eks.context, which beats the kubeconfig's current context")
+	pf.BoolVar(&g.NoColor, "no-color", false, "never use colour (nor with NO_COLOR set, CI=true, or output that is not a terminal)")
 	pf.CountVarP(&g.Verbose, "verbose", "v", "more detail (repeatable)")
 	pf.DurationVar(&g.RequestTimeout, "request-timeout", cmdutil.DefaultRequestTimeout, "give up on one API request after this long (0: no per-request bound); the AWS SDK retries within --timeout")
 
@@ -76,7 +76,62 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command {
 		cost.NewCmd(f, nil),
 		version.NewCmd(f),
 	)
+	builtinExamples(cmd)
+	registerCompletions(cmd, f)
 	return cmd
+}
+
+// registerCompletions gives the flags people type most their values on Tab: -o's formats,
+// --target's names (every command that takes it), --env from the spec -f names, --context from
+// the kubeconfig; -f and --kubeconfig complete file names (-f YAML ones).
+func registerCompletions(root *cobra.Command, f *cmdutil.Factory) {
+	g := f.Global
+	must := func(err error) {
+		if err != nil {
+			panic(err) // a flag name below is wrong: a programming error, caught by the tests
+		}
+	}
+	must(root.RegisterFlagCompletionFunc("output", cmdutil.CompleteOutput))
+	must(root.RegisterFlagCompletionFunc("env", g.CompleteEnv))
+	must(root.RegisterFlagCompletionFunc("context", g.CompleteContext))
+	must(root.MarkPersistentFlagFilename("file", "yaml", "yml"))
+	must(root.MarkPersistentFlagFilename("kubeconfig"))
+	var walk func(c *cobra.Command)
+	walk = func(c *cobra.Command) {
+		if c.LocalNonPersistentFlags().Lookup("target") != nil {
+			must(c.RegisterFlagCompletionFunc("target", cmdutil.CompleteTargets(f.Targets)))
+		}
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+	}
+	walk(root)
+}
+
+// builtinExamples adds cobra's help and completion commands now (cobra would add them when it
+// runs) so that they carry examples too, as every command does.
+func builtinExamples(cmd *cobra.Command) {
+	cmd.InitDefaultHelpCmd()
+	cmd.InitDefaultCompletionCmd()
+	examples := map[string]string{
+		"help": "  shipit help deploy\n  shipit help completion zsh",
+		"completion": "  shipit completion bash > ~/.local/share/bash-completion/completions/shipit\n" +
+			"  shipit completion zsh > \"${fpath[1]}/_shipit\"",
+		"completion bash":       "  source <(shipit completion bash)\n  shipit completion bash > /etc/bash_completion.d/shipit",
+		"completion zsh":        "  source <(shipit completion zsh)\n  shipit completion zsh > \"${fpath[1]}/_shipit\"",
+		"completion fish":       "  shipit completion fish | source\n  shipit completion fish > ~/.config/fish/completions/shipit.fish",
+		"completion powershell": "  shipit completion powershell | Out-String | Invoke-Expression",
+	}
+	for _, c := range cmd.Commands() {
+		if ex, ok := examples[c.Name()]; ok && c.Example == "" {
+			c.Example = ex
+		}
+		for _, sub := range c.Commands() {
+			if ex, ok := examples[c.Name()+" "+sub.Name()]; ok && sub.Example == "" {
+				sub.Example = ex
+			}
+		}
+	}
 }
 
 // Execute runs shipit with args and returns the process exit code. Errors are printed here,
@@ -115,12 +170,9 @@ func ExecuteFactory(ctx context.Context, f *cmdutil.Factory, args []string) int 
 		fmt.Fprintf(io.ErrOut, "error: %s\n", err)
 	}
 	if g.JSON() {
-		// Machines get the failure as the command's JSON result too.
-		res := map[string]any{"error": err.Error(), "exitCode": code}
-		if len(specErrs) > 0 {
-			res["errors"] = specErrs
-		}
-		_ = cmdutil.PrintJSON(io.Out, res)
+		// Machines get the failure as the command's JSON result too, in the shape every
+		// failing command's result has.
+		_ = cmdutil.PrintJSON(io.Out, cmdutil.FailureOf(err))
 	}
 	return code
 }

@@ -29,7 +29,10 @@ func NewCmd(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cob
 	cmd := &cobra.Command{
 		Use:   "status --target ecs|eks",
 		Short: "Show what is live: revision, image, counts, conditions, last events",
-		Args:  cmdutil.NoArgs,
+		Example: "  shipit status --target ecs\n" +
+			"  shipit status --target eks --env production -f deploy/shipit.yaml\n" +
+			"  shipit status --target ecs --region eu-west-1 -o json | jq .revision",
+		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if runF != nil {
 				return runF(cmd.Context(), o)

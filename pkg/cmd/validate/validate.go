@@ -33,6 +33,10 @@ type Result struct {
 	Targets      []string          `json:"targets"`
 	Errors       []spec.FieldError `json:"errors"`
 	Warnings     []spec.FieldError `json:"warnings"`
+	// Error and ExitCode are set when the spec is invalid: with Errors, the fields every
+	// failing command's JSON result carries (cmdutil.Failure).
+	Error    string `json:"error,omitempty"`
+	ExitCode int    `json:"exitCode,omitempty"`
 }
 
 // NewCmd builds the cobra command; runF, when not nil, runs instead of Run (tests).
@@ -45,6 +49,9 @@ func NewCmd(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cob
 		Long: "Loads shipit.yaml (strict fields, ${VAR} expansion, environments, defaults) and checks it for\n" +
 			"each target it configures: the ecs: and eks: blocks, or both when it has neither. Without\n" +
 			"--env, the base spec and every environment are checked.",
+		Example: "  shipit validate\n" +
+			"  shipit validate -f deploy/shipit.yaml --env production\n" +
+			"  shipit validate --target ecs -o json | jq -r '.errors[].message'",
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if tgt != "" {
@@ -77,7 +84,7 @@ func Run(ctx context.Context, o *Options) error {
 	if o.Global.Env == "" {
 		envs = append(envs, doc.Environments()...)
 	}
-	res := &Result{File: o.Global.File, Valid: true, Errors: []spec.FieldError{}, Warnings: []spec.FieldError{}}
+	res := &Result{File: o.Global.File, Valid: true, Targets: []string{}, Errors: []spec.FieldError{}, Warnings: []spec.FieldError{}}
 	seen := map[string]bool{}
 	targets := map[string]bool{}
 	keep := func(list *[]spec.FieldError, ds []spec.FieldError) {
@@ -136,7 +143,7 @@ func Run(ctx context.Context, o *Options) error {
 
 func (o *Options) report(res *Result, warns []spec.FieldError, err error) error {
 	if res == nil { // the spec did not load at all
-		res = &Result{File: o.Global.File, Errors: []spec.FieldError{}, Warnings: []spec.FieldError{}}
+		res = &Result{File: o.Global.File, Environments: []string{}, Targets: []string{}, Errors: []spec.FieldError{}, Warnings: []spec.FieldError{}}
 		errs, ok := err.(spec.Errors)
 		if !ok {
 			return err
@@ -144,6 +151,9 @@ func (o *Options) report(res *Result, warns []spec.FieldError, err error) error 
 		res.Errors = errs
 	}
 	if o.Global.JSON() {
+		if f := cmdutil.FailureOf(err); f != nil {
+			res.Error, res.ExitCode, res.Errors = f.Error, f.ExitCode, f.Errors
+		}
 		if perr := cmdutil.PrintJSON(o.IO.Out, res); perr != nil {
 			return perr
 		}
@@ -158,18 +168,15 @@ func (o *Options) report(res *Result, warns []spec.FieldError, err error) error 
 }
 
 // renderLimits renders the app offline for a target and returns the problems only a render
-// shows (ECS's 64 KiB task definition limit). The region only fills awslogs-region, so one is
-// assumed when neither the spec nor --region names it.
+// shows (ECS's 64 KiB task definition limit). It renders for the region a deploy would use
+// (--region, else the spec's); the region only fills awslogs-region, so one is assumed when
+// neither names it.
 func renderLimits(o *Options, name string, app *spec.App) []spec.FieldError {
 	t, err := o.Registry.Lookup(name)
 	if err != nil {
 		return nil
 	}
-	region := o.Global.Region
-	if region == "" {
-		region = "us-east-1"
-	}
-	if _, err := t.Render(app, target.RenderOptions{Region: region}); err != nil {
+	if _, err := t.Render(app, target.RenderOptions{Region: o.Global.Region, DefaultRegion: "us-east-1"}); err != nil {
 		if errs, ok := err.(spec.Errors); ok {
 			return errs
 		}

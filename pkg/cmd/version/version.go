@@ -40,9 +40,10 @@ func Get() Info {
 func NewCmd(f *cmdutil.Factory) *cobra.Command {
 	io, g := f.IOStreams, f.Global
 	return &cobra.Command{
-		Use:   "version",
-		Short: "Print shipit's version",
-		Args:  cmdutil.NoArgs,
+		Use:     "version",
+		Short:   "Print shipit's version",
+		Example: "  shipit version\n  shipit version -o json",
+		Args:    cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := g.CheckOutput(); err != nil {
 				return err

@@ -55,3 +55,8 @@ func New(t testing.TB, name, in string) *Env {
 
 // SetStdinTTY makes the Env's stdin look like a terminal (or not).
 func (e *Env) SetStdinTTY(tty bool) { e.Factory.IOStreams.StdinTTY = &tty }
+
+// SetOutputTTY makes the Env's stdout and stderr look like terminals (or not).
+func (e *Env) SetOutputTTY(tty bool) {
+	e.Factory.IOStreams.OutTTY, e.Factory.IOStreams.ErrOutTTY = &tty, &tty
+}
