@@ -24,7 +24,9 @@ import (
 // `aws ecs wait services-stable`. Each side has a service of its own (web, web-cli) in one
 // cluster. Reported: shipit-s/op and awscli-s/op (seconds per deploy, rendering for the CLI
 // not counted), awscli-wait-s/op (the waiter's share) and shipit/awscli (below 1: shipit is
-// faster).
+// faster), decisions-after-completed/op (shipit's decisions printed between ECS's "deployment
+// completed" event and the verdict: 0, it decides on the poll that shows the event) and
+// verdict-after-ecs-event-s/op (from ECS creating that event to the verdict: polling latency).
 //
 // Both sides mostly wait, each at its own pace: shipit polls DescribeServices at once and
 // then every 2 s (±20 %); the CLI waiter polls at once and then every 15 s. The simulator's
@@ -108,12 +110,16 @@ func BenchmarkECSDeployVsAWSCLI(b *testing.B) {
 	aws(nil, "ecs", "create-service", "--cli-input-json", "file://"+filepath.Join(files, "service.json"))
 	waitStable()
 
-	var tShipit, tCLI, tWait time.Duration
+	var tShipit, tCLI, tWait, tLate time.Duration
+	var lateDecisions int
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		tag := fmt.Sprintf("v%d", i+1)
-		_, took := run(bin, "deploy", "--target", "ecs", "-f", spec("web", tag))
+		out, took := run(bin, "deploy", "--target", "ecs", "-f", spec("web", tag), "-o", "json")
 		tShipit += took
+		polls, late := verdictAfterCompleted(b, out)
+		lateDecisions += polls
+		tLate += late
 
 		files := render(tag)
 		arn, took := register(files)
@@ -129,4 +135,40 @@ func BenchmarkECSDeployVsAWSCLI(b *testing.B) {
 	b.ReportMetric(tCLI.Seconds()/n, "awscli-s/op")
 	b.ReportMetric(tWait.Seconds()/n, "awscli-wait-s/op")
 	b.ReportMetric(tShipit.Seconds()/tCLI.Seconds(), "shipit/awscli")
+	b.ReportMetric(float64(lateDecisions)/n, "decisions-after-completed/op")
+	b.ReportMetric(tLate.Seconds()/n, "verdict-after-ecs-event-s/op")
+}
+
+// verdictAfterCompleted reads deploy's -o json events in the order shipit printed them: how
+// many of its own decisions ("waiting: …") came after it printed ECS's "deployment completed"
+// event and before its Succeeded verdict (0: decided on the poll that shows the event, which is
+// what Evaluate does; 1 was the old behaviour, one poll interval late), and how long after ECS
+// created that event the verdict came (events carry ECS's own time: this is polling latency,
+// up to one 2 s interval).
+func verdictAfterCompleted(b *testing.B, out []byte) (polls int, latency time.Duration) {
+	b.Helper()
+	dec := json.NewDecoder(strings.NewReader(string(out)))
+	var completed, verdict time.Time
+	for dec.More() {
+		var ev struct {
+			Time    time.Time
+			Phase   string
+			Message string
+		}
+		if err := dec.Decode(&ev); err != nil {
+			b.Fatalf("deploy -o json: %v\n%s", err, out)
+		}
+		switch {
+		case completed.IsZero() && strings.Contains(ev.Message, "deployment completed") && strings.HasPrefix(ev.Message, "event: "):
+			completed = ev.Time
+		case !completed.IsZero() && verdict.IsZero() && strings.HasPrefix(ev.Message, "waiting: "):
+			polls++
+		case ev.Phase == "Succeeded" && !ev.Time.IsZero() && verdict.IsZero():
+			verdict = ev.Time
+		}
+	}
+	if completed.IsZero() || verdict.IsZero() {
+		b.Fatalf("no completion event or no verdict event in:\n%s", out)
+	}
+	return polls, verdict.Sub(completed)
 }
