@@ -163,8 +163,9 @@ wait_ready() {
 }
 
 # port_free PORT: nothing listens on it (a daemon of ours would then fail with an unclear error).
+# (Output captured, not piped into `grep -q`: an early-closing reader can SIGPIPE ss under pipefail.)
 port_free() {
-  ! ss -Htln "sport = :$1" 2>/dev/null | grep -q .
+  [ -z "$(ss -Htln "sport = :$1" 2>/dev/null)" ]
 }
 
 require_ports_free() { # NAME:PORT...
