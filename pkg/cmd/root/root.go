@@ -14,6 +14,7 @@ import (
 	"github.com/shipit-dev/shipit/pkg/cmd/destroy"
 	"github.com/shipit-dev/shipit/pkg/cmd/diff"
 	"github.com/shipit-dev/shipit/pkg/cmd/factory"
+	"github.com/shipit-dev/shipit/pkg/cmd/importcmd"
 	initcmd "github.com/shipit-dev/shipit/pkg/cmd/init"
 	"github.com/shipit-dev/shipit/pkg/cmd/lint"
 	"github.com/shipit-dev/shipit/pkg/cmd/render"
@@ -65,6 +66,7 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command {
 
 	cmd.AddCommand(
 		initcmd.NewCmd(f, nil),
+		importcmd.NewCmd(f, nil),
 		validate.NewCmd(f, nil),
 		render.NewCmd(f, nil),
 		diff.NewCmd(f, nil),
