@@ -14,6 +14,7 @@ import (
 	"github.com/shipit-dev/shipit/pkg/cmd/destroy"
 	"github.com/shipit-dev/shipit/pkg/cmd/diff"
 	"github.com/shipit-dev/shipit/pkg/cmd/factory"
+	"github.com/shipit-dev/shipit/pkg/cmd/history"
 	"github.com/shipit-dev/shipit/pkg/cmd/importcmd"
 	initcmd "github.com/shipit-dev/shipit/pkg/cmd/init"
 	"github.com/shipit-dev/shipit/pkg/cmd/lint"
@@ -72,6 +73,7 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command {
 		diff.NewCmd(f, nil),
 		deploy.NewCmd(f, nil),
 		status.NewCmd(f, nil),
+		history.NewCmd(f, nil),
 		rollback.NewCmd(f, nil),
 		destroy.NewCmd(f, nil),
 		lint.NewCmd(f, nil),

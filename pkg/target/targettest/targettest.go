@@ -48,11 +48,11 @@ func (t *Target) Connect(ctx context.Context, app *spec.App, opts target.Connect
 
 // Call is one call a Session got.
 type Call struct {
-	// Method is "Deploy", "Status", "Diff", "Rollback" or "Destroy".
+	// Method is "Deploy", "Status", "Diff", "Rollback", "Destroy" or "History".
 	Method string
 	App    string
 	// Options are the call's options (target.DeployOptions, target.RollbackOptions,
-	// target.DestroyOptions), nil for Status and Diff.
+	// target.DestroyOptions, target.HistoryOptions), nil for Status and Diff.
 	Options any
 }
 
@@ -80,6 +80,10 @@ type Session struct {
 	Plan       *target.DestroyResult
 	Destroyed  *target.DestroyResult
 	DestroyErr error
+
+	// HistoryResult and HistoryErr answer History (history.go).
+	HistoryResult *target.History
+	HistoryErr    error
 }
 
 var _ target.Session = (*Session)(nil)
