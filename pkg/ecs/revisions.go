@@ -79,6 +79,46 @@ func (s *Session) revisions(ctx context.Context, family string, status types.Tas
 	return arns, nil
 }
 
+// clusterRevision is a revision of the app's family registered for the app's cluster, with
+// its description and tags.
+type clusterRevision struct {
+	arn  string
+	td   *types.TaskDefinition
+	tags []types.Tag
+}
+
+// clusterRevisions walks the family's ACTIVE revisions newest first, skipping those numbered
+// at or above below (when > 0) unread, and hands each that was registered for the app's
+// cluster (ClusterTag) to each until it returns false. A family is shared by every cluster of
+// the account and region (an app's staging and production register revisions of the same
+// family), so rollback and history only take their own cluster's. ListTaskDefinitions carries
+// no tags: each revision is described on the way, so a walk that stops early reads no more
+// than it needs. others counts the revisions read that belong to another cluster or carry no
+// cluster tag.
+func (s *Session) clusterRevisions(ctx context.Context, app *spec.App, below int, each func(clusterRevision) bool) (others int, err error) {
+	arns, err := s.revisions(ctx, Family(app), types.TaskDefinitionStatusActive)
+	if err != nil {
+		return 0, err
+	}
+	for _, a := range arns {
+		if _, n := splitRevision(Revision(a)); below > 0 && n >= below {
+			continue
+		}
+		td, tags, err := s.taskDefinition(ctx, a)
+		if err != nil {
+			return others, err
+		}
+		if tagValue(tags, ClusterTag) != app.ECS.Cluster {
+			others++
+			continue
+		}
+		if !each(clusterRevision{arn: a, td: td, tags: tags}) {
+			return others, nil
+		}
+	}
+	return others, nil
+}
+
 // splitRevision splits family:rev.
 func splitRevision(s string) (string, int) {
 	i := strings.LastIndex(s, ":")

@@ -224,24 +224,17 @@ func (s *Session) rollbackTarget(ctx context.Context, app *spec.App, live *types
 			return aws.ToString(td.TaskDefinitionArn), "the revision the service ran before the last deploy", nil
 		}
 	}
-	arns, err := s.revisions(ctx, Family(app), types.TaskDefinitionStatusActive)
+	_, cur := splitRevision(Revision(current))
+	var pick string
+	skipped, err := s.clusterRevisions(ctx, app, cur, func(r clusterRevision) bool {
+		pick = r.arn
+		return false
+	})
 	if err != nil {
 		return "", "", err
 	}
-	_, cur := splitRevision(Revision(current))
-	skipped := 0
-	for _, a := range arns {
-		if _, n := splitRevision(Revision(a)); n >= cur {
-			continue
-		}
-		_, tags, err := s.taskDefinition(ctx, a)
-		if err != nil {
-			return "", "", err
-		}
-		if tagValue(tags, ClusterTag) == app.ECS.Cluster {
-			return a, "the newest older revision registered for cluster " + app.ECS.Cluster, nil
-		}
-		skipped++
+	if pick != "" {
+		return pick, "the newest older revision registered for cluster " + app.ECS.Cluster, nil
 	}
 	msg := fmt.Sprintf("ecs: no active revision of %s older than the live %s registered for cluster %s to roll back to", Family(app), Revision(current), app.ECS.Cluster)
 	if skipped > 0 {
