@@ -45,7 +45,8 @@ type Simulator struct {
 	settings    Settings
 	throttleAcc float64
 	services    map[svcKey]*service
-	scenarios   map[svcKey]scenario // forced by the control endpoint
+	scenarios   map[svcKey]scenario  // forced by the control endpoint
+	registered  map[string]time.Time // task definition ARN → when it was registered (taskdefs.go)
 	ids         *idGen
 	seed        uint64
 }
@@ -94,6 +95,7 @@ func (s *Simulator) wipe() {
 	s.throttleAcc = 0
 	s.services = map[svcKey]*service{}
 	s.scenarios = map[svcKey]scenario{}
+	s.registered = map[string]time.Time{}
 	s.ids = newIDGen(s.seed)
 }
 
@@ -110,6 +112,9 @@ var ecsHandlers = map[string]func(*Simulator, http.ResponseWriter, *http.Request
 	"DeleteService":    (*Simulator).deleteService,
 	"ListTasks":        (*Simulator).listTasks,
 	"DescribeTasks":    (*Simulator).describeTasks,
+	// Registration times only (taskdefs.go).
+	"RegisterTaskDefinition": (*Simulator).registerTaskDefinition,
+	"DescribeTaskDefinition": (*Simulator).describeTaskDefinition,
 }
 
 // maxECSBody bounds the intercepted request bodies (ECS's own limit is far lower).
