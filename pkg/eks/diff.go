@@ -95,7 +95,7 @@ func unified(name string, live, want *unstructured.Unstructured) (string, error)
 }
 
 // normalised prints an object without what the server owns: managedFields, status,
-// resourceVersion and the like, the controller's revision annotation and shipit's own hash.
+// resourceVersion and the like, the controller's revision annotation and shipit's own hashes.
 func normalised(u *unstructured.Unstructured) (string, error) {
 	if u == nil {
 		return "", nil
@@ -108,6 +108,7 @@ func normalised(u *unstructured.Unstructured) (string, error) {
 	ann := c.GetAnnotations()
 	delete(ann, RevisionAnnotation)
 	delete(ann, spec.HashAnnotation) // derived from the spec; the fields themselves are compared
+	delete(ann, RestoredHashAnnotation)
 	delete(ann, "kubectl.kubernetes.io/last-applied-configuration")
 	if len(ann) == 0 {
 		unstructured.RemoveNestedField(c.Object, "metadata", "annotations")

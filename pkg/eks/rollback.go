@@ -22,6 +22,22 @@ import (
 // no longer matches any spec, so the next deploy of the same spec applies again.
 const rolledBackHash = "rolled-back"
 
+// RestoredHashAnnotation on a Deployment that was rolled back holds the spec hash of the
+// revision whose pod template came back. The Deployment controller copies the Deployment's
+// annotations to its current ReplicaSet, overwriting the spec hash there with rolledBackHash;
+// this one keeps, on that ReplicaSet, which spec its template came from, for `shipit
+// history`. The next deploy's apply, which does not carry it, removes it from the Deployment.
+const RestoredHashAnnotation = "shipit.dev/restored-spec-hash"
+
+// specHashOf is the hash of the spec a ReplicaSet's template was deployed from: the spec hash
+// the Deployment controller copied to it, or after a rollback the one it restored.
+func specHashOf(rs *appsv1.ReplicaSet) string {
+	if h := rs.Annotations[spec.HashAnnotation]; h != rolledBackHash || rs.Annotations[RestoredHashAnnotation] == "" {
+		return h
+	}
+	return rs.Annotations[RestoredHashAnnotation]
+}
+
 // autoRollback returns to the previous revision after shipit declared the rollout failed,
 // and watches that rollback to its own verdict: RolledBack (exit 4) when it succeeds.
 func (s *Session) autoRollback(ctx context.Context, app *spec.App, v *target.Verdict, failed Decision, timeout time.Duration, r target.Reporter) *target.Verdict {
@@ -49,26 +65,29 @@ func (s *Session) autoRollback(ctx context.Context, app *spec.App, v *target.Ver
 // undo` does: the revision `to`, or the newest one before the current. It returns the
 // revision and the Deployment's new generation.
 func (s *Session) undo(ctx context.Context, app *spec.App, to string) (string, int64, error) {
-	ns := app.EKS.Namespace
-	d, err := s.cs.AppsV1().Deployments(ns).Get(ctx, app.Name, metav1.GetOptions{})
-	if err != nil {
-		return "", 0, fmt.Errorf("get deployment %s/%s: %w", ns, app.Name, err)
-	}
-	sel, err := metav1.LabelSelectorAsSelector(d.Spec.Selector)
+	pick, _, err := s.pickRevision(ctx, app, to)
 	if err != nil {
 		return "", 0, err
 	}
-	list, err := s.cs.AppsV1().ReplicaSets(ns).List(ctx, metav1.ListOptions{LabelSelector: sel.String()})
+	return s.restore(ctx, app, pick)
+}
+
+// pickRevision finds the ReplicaSet a rollback returns to: the one of revision `to` (the
+// Deployment's revision number, as `shipit history` prints it), or without it the newest one
+// before the current. It also returns the Deployment's current ReplicaSet (nil before the
+// controller made one).
+func (s *Session) pickRevision(ctx context.Context, app *spec.App, to string) (pick, current *appsv1.ReplicaSet, err error) {
+	ns := app.EKS.Namespace
+	d, err := s.cs.AppsV1().Deployments(ns).Get(ctx, app.Name, metav1.GetOptions{})
 	if err != nil {
-		return "", 0, fmt.Errorf("list replicasets: %w", err)
+		return nil, nil, fmt.Errorf("get deployment %s/%s: %w", ns, app.Name, err)
 	}
-	current := revisionNumber(d)
-	var pick *appsv1.ReplicaSet
-	for i := range list.Items {
-		rs := &list.Items[i]
-		if !ownedBy(rs, d) {
-			continue
-		}
+	rss, err := s.replicaSetsOf(ctx, d)
+	if err != nil {
+		return nil, nil, err
+	}
+	currentRev := revisionNumber(d)
+	for _, rs := range rss {
 		n := revisionNumber(rs)
 		if to != "" {
 			if rs.Annotations[RevisionAnnotation] == to {
@@ -76,33 +95,59 @@ func (s *Session) undo(ctx context.Context, app *spec.App, to string) (string, i
 			}
 			continue
 		}
-		if n < current && (pick == nil || n > revisionNumber(pick)) {
+		if n < currentRev && (pick == nil || n > revisionNumber(pick)) {
 			pick = rs
 		}
 	}
 	if pick == nil {
 		if l := d.Spec.RevisionHistoryLimit; l != nil && *l == 0 {
-			return "", 0, fmt.Errorf("deployment %s keeps no old revisions (eks.revisionHistoryLimit: 0): there is nothing to roll back to; deploy the previous version instead, and keep at least 1 revision to be able to roll back", app.Name)
+			return nil, nil, fmt.Errorf("deployment %s keeps no old revisions (eks.revisionHistoryLimit: 0): there is nothing to roll back to; deploy the previous version instead, and keep at least 1 revision to be able to roll back", app.Name)
 		}
 		if to != "" {
-			return "", 0, fmt.Errorf("revision %s of deployment %s not found (see `shipit status` for the revisions kept)", to, app.Name)
+			return nil, nil, fmt.Errorf("revision %s of deployment %s not found (`shipit history` lists the revisions kept)", to, app.Name)
 		}
-		return "", 0, fmt.Errorf("deployment %s has no revision before %d to return to", app.Name, current)
+		return nil, nil, fmt.Errorf("deployment %s has no revision before %d to return to", app.Name, currentRev)
 	}
-	tmpl := pick.Spec.Template.DeepCopy()
+	return pick, NewReplicaSet(d, rss), nil
+}
+
+// replicaSetsOf lists the ReplicaSets the Deployment owns.
+func (s *Session) replicaSetsOf(ctx context.Context, d *appsv1.Deployment) ([]*appsv1.ReplicaSet, error) {
+	sel, err := metav1.LabelSelectorAsSelector(d.Spec.Selector)
+	if err != nil {
+		return nil, err
+	}
+	list, err := s.cs.AppsV1().ReplicaSets(d.Namespace).List(ctx, metav1.ListOptions{LabelSelector: sel.String()})
+	if err != nil {
+		return nil, fmt.Errorf("list replicasets: %w", err)
+	}
+	var rss []*appsv1.ReplicaSet
+	for i := range list.Items {
+		if ownedBy(&list.Items[i], d) {
+			rss = append(rss, &list.Items[i])
+		}
+	}
+	return rss, nil
+}
+
+// restore applies the ReplicaSet's pod template to the Deployment and returns its revision
+// and the Deployment's new generation.
+func (s *Session) restore(ctx context.Context, app *spec.App, rs *appsv1.ReplicaSet) (string, int64, error) {
+	tmpl := rs.Spec.Template.DeepCopy()
 	delete(tmpl.Labels, appsv1.DefaultDeploymentUniqueLabelKey)
-	gen, err := s.applyTemplate(ctx, app, tmpl)
+	gen, err := s.applyTemplate(ctx, app, tmpl, specHashOf(rs))
 	if err != nil {
 		return "", 0, err
 	}
-	return pick.Annotations[RevisionAnnotation], gen, nil
+	return rs.Annotations[RevisionAnnotation], gen, nil
 }
 
 // applyTemplate server-side applies the app's Deployment with another pod template, as field
 // manager "shipit" like every deploy: a JSON patch would record a second owner ("shipit",
 // Update) and the next deploy would conflict with it. The spec hash is replaced, since the
-// live state now matches no spec.
-func (s *Session) applyTemplate(ctx context.Context, app *spec.App, tmpl *corev1.PodTemplateSpec) (int64, error) {
+// live state now matches no spec; restoredHash, the hash of the spec the template was first
+// deployed from, goes under RestoredHashAnnotation.
+func (s *Session) applyTemplate(ctx context.Context, app *spec.App, tmpl *corev1.PodTemplateSpec, restoredHash string) (int64, error) {
 	objs, err := renderedObjects(app)
 	if err != nil {
 		return 0, err
@@ -118,6 +163,9 @@ func (s *Session) applyTemplate(ctx context.Context, app *spec.App, tmpl *corev1
 	}
 	ann := d.u.GetAnnotations()
 	ann[spec.HashAnnotation] = rolledBackHash
+	if restoredHash != "" {
+		ann[RestoredHashAnnotation] = restoredHash
+	}
 	d.u.SetAnnotations(ann)
 	// Force: the template is shipit's own; a rollback must not stop on a field someone
 	// edited by hand since.
@@ -135,7 +183,18 @@ func (s *Session) Rollback(ctx context.Context, app *spec.App, opts target.Rollb
 		return nil, err
 	}
 	defer release()
-	rev, gen, err := s.undo(ctx, app, opts.To)
+	pick, current, err := s.pickRevision(ctx, app, opts.To)
+	if err != nil {
+		return nil, err
+	}
+	if pick == current {
+		// Only --to can name the current revision. Applying its own template again would
+		// change nothing but the spec hash, which would make the next deploy apply for nothing.
+		rev := pick.Annotations[RevisionAnnotation]
+		return &target.Verdict{Target: spec.TargetEKS, App: app.Name, Phase: target.Succeeded, Unchanged: true, Revision: rev, RolledBackTo: rev,
+			Message: "revision " + rev + " is already the live revision; nothing changed"}, nil
+	}
+	rev, gen, err := s.restore(ctx, app, pick)
 	if err != nil {
 		return nil, err
 	}
