@@ -61,7 +61,7 @@ type Revision struct {
 	Containers []ContainerImage `json:"containers"`
 	// Deployed is when the revision was first deployed: the task definition's registration
 	// (ECS), the ReplicaSet's creation (Kubernetes). Zero when the API does not say.
-	Deployed time.Time `json:"deployed"`
+	Deployed time.Time `json:"deployed,omitzero"`
 	// SpecHash is the hash of the spec the revision was deployed from (spec.HashAnnotation);
 	// empty for a revision shipit did not deploy.
 	SpecHash string `json:"specHash,omitempty"`

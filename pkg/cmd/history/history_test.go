@@ -139,7 +139,6 @@ func TestJSON(t *testing.T) {
         "image": "registry.local/web:v2"
       }
     ],
-    "deployed": "0001-01-01T00:00:00Z",
     "id": "replicaset/web-4a6c"
   }
 ]
