@@ -206,7 +206,7 @@ func TestECSHistory(t *testing.T) {
 	simConfig(t, `{"step":"1h"}`)
 	a.run("deploy", "-f", a.spec(ecsSpec{Image: "nginx:1.29"}), "--no-wait").wantExit(t, 0)
 	revs = readHistory(t, "--target", "ecs", "-f", v3, "--limit", "1")
-	if got := fmt.Sprint(revisionNames(revs), liveOnes(revs), revs[1].State); got != "[web:5 web:4] [web:5 rolling out] draining" {
+	if got := fmt.Sprintf("%v %v %s", revisionNames(revs), liveOnes(revs), revs[1].State); got != "[web:5 web:4] [web:5 rolling out] draining" {
 		t.Errorf("during a rollout: %s, want web:5 rolling out, web:4 draining", got)
 	}
 	simConfig(t, ecsFast)
@@ -306,7 +306,7 @@ func TestEKSHistory(t *testing.T) {
 		return len(f) == 4 && f[0] == f[1] && f[2] == "4" && f[3] == "3"
 	})
 	revs = readHistory(t, "--target", "eks", "-f", v3, "--limit", "1")
-	if got := fmt.Sprint(revisionNames(revs), liveOnes(revs), revs[1].State, revs[0].Image); got != "[4 3] [4 rolling out] draining registry.local/web:never-ready" {
+	if got := fmt.Sprintf("%v %v %s %s", revisionNames(revs), liveOnes(revs), revs[1].State, revs[0].Image); got != "[4 3] [4 rolling out] draining registry.local/web:never-ready" {
 		t.Errorf("during a rollout: %s, want 4 rolling out, 3 draining", got)
 	}
 
@@ -339,7 +339,7 @@ func TestEKSHistory(t *testing.T) {
 		t.Fatalf("deploy v3 again: exit %d", r.code)
 	}
 	revs = readHistory(t, "--target", "eks", "-f", v3)
-	if got := fmt.Sprint(revisionNames(revs), liveOnes(revs), revs[0].Image, revs[0].SpecHash == hashes["registry.local/web:v3"]); got != "[6 5 4 2] [6 live] registry.local/web:v3 true" {
+	if got := fmt.Sprintf("%v %v %s %v", revisionNames(revs), liveOnes(revs), revs[0].Image, revs[0].SpecHash == hashes["registry.local/web:v3"]); got != "[6 5 4 2] [6 live] registry.local/web:v3 true" {
 		t.Errorf("after deploying v3 again: %s", got)
 	}
 	if got := kubectlOut(t, "-n", ns, "get", "deploy", "web", "-o", `jsonpath={.metadata.annotations.shipit\.dev/restored-spec-hash}`); got != "" {
