@@ -41,7 +41,7 @@ func NewCmd(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cob
 		},
 	}
 	cmdutil.TargetFlag(cmd, &o.Target)
-	cmd.Flags().StringVar(&o.To, "to", "", "revision to return to (default: the previous one)")
+	cmd.Flags().StringVar(&o.To, "to", "", "`REVISION` to return to, as shipit history prints it (default: the previous one)")
 	cmdutil.WatchFlags(cmd, &o.Timeout, &o.NoWait)
 	return cmd
 }
