@@ -76,7 +76,10 @@ func System() *IOStreams { return &IOStreams{In: os.Stdin, Out: os.Stdout, ErrOu
 
 // GlobalOptions are the flags every command takes.
 type GlobalOptions struct {
-	File       string
+	// File is the spec file (-f); for deploy, the first of Files.
+	File string
+	// Files are deploy's -f values when given (DeployFilesFlag): files and directories.
+	Files      []string
 	Env        string
 	Output     string
 	Region     string
@@ -331,7 +334,9 @@ func Stopped(ctx context.Context, err error) error {
 	}
 	var rollout *target.VerdictError
 	var ie *target.InterruptError
-	if errors.As(err, &rollout) || errors.As(err, &ie) {
+	var silent *SilentError
+	// A result already printed (a verdict, a summary) keeps the exit code it printed.
+	if errors.As(err, &rollout) || errors.As(err, &ie) || errors.As(err, &silent) {
 		return err
 	}
 	if te := target.OutOfTime(ctx, err); te != nil {
