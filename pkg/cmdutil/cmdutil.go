@@ -147,13 +147,18 @@ func ParseImages(flags []string) (map[string]string, error) {
 // nobody writes to waits only until Ctrl-C or the command's time bound.
 func (g *GlobalOptions) ReadSpec(ctx context.Context, in io.Reader) ([]byte, error) {
 	target.Step(ctx, "reading the spec "+g.File)
+	return ReadSpecFile(ctx, g.File, in)
+}
+
+// ReadSpecFile reads one spec file once ("-" is stdin), giving up when ctx ends.
+func ReadSpecFile(ctx context.Context, file string, in io.Reader) ([]byte, error) {
 	type result struct {
 		data []byte
 		err  error
 	}
 	ch := make(chan result, 1)
 	go func() {
-		data, err := spec.Read(g.File, in)
+		data, err := spec.Read(file, in)
 		ch <- result{data, err}
 	}()
 	select {
@@ -297,10 +302,7 @@ func (g *GlobalOptions) Color(tty bool) bool {
 // code. A watch that stopped because the command's time bound ran out is a timeout (exit 5)
 // naming the step it was in, not an interrupt.
 func (g *GlobalOptions) PrintVerdict(ctx context.Context, io *IOStreams, v *target.Verdict) error {
-	if te := target.OutOfTime(ctx, nil); te != nil && (v.Phase == target.Canceled || v.Phase == target.TimedOut) {
-		v.Phase = target.TimedOut
-		v.Message = te.Error() + "; " + strings.TrimPrefix(strings.TrimPrefix(v.Message, "interrupted: "), "interrupted ")
-	}
+	SettleVerdict(ctx, v)
 	if g.JSON() {
 		// A verdict that is not a success carries the failure fields every failing command's
 		// JSON result has.
@@ -324,6 +326,15 @@ func (g *GlobalOptions) PrintVerdict(ctx context.Context, io *IOStreams, v *targ
 	}
 	fmt.Fprintf(io.Out, "%s %s on %s: %s: %s\n", mark, v.App, v.Target, phase, v.Message)
 	return v.Err()
+}
+
+// SettleVerdict makes a verdict whose watch stopped because the command's time bound ran out
+// a timeout (exit 5) naming the step it was in, not an interrupt.
+func SettleVerdict(ctx context.Context, v *target.Verdict) {
+	if te := target.OutOfTime(ctx, nil); te != nil && (v.Phase == target.Canceled || v.Phase == target.TimedOut) {
+		v.Phase = target.TimedOut
+		v.Message = te.Error() + "; " + strings.TrimPrefix(strings.TrimPrefix(v.Message, "interrupted: "), "interrupted ")
+	}
 }
 
 // Stopped turns an error of a command that an interrupt or its time bound stopped into the
