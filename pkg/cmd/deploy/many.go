@@ -150,14 +150,17 @@ func (b *batch) deploy(ctx context.Context, j *job) {
 			}
 			return
 		}
+		// The verdict already names the bound or the interrupt (unlike PrintVerdict, no
+		// SettleVerdict here: it would name the bound twice).
 		if text {
 			fmt.Fprint(j.errOut, checkLive(b.t.Name(), j.file))
 		}
-	} else {
-		nameInterrupt(ctx, v)
-		if (v.Phase == target.Canceled || target.OutOfTime(ctx, nil) != nil) && text {
-			fmt.Fprint(j.errOut, interruptedNote(ctx, v, b.t.Name(), j.file))
-		}
+		j.verdict = v
+		return
+	}
+	nameInterrupt(ctx, v)
+	if (v.Phase == target.Canceled || target.OutOfTime(ctx, nil) != nil) && text {
+		fmt.Fprint(j.errOut, interruptedNote(ctx, v, b.t.Name(), j.file))
 	}
 	cmdutil.SettleVerdict(ctx, v)
 	j.verdict = v

@@ -95,7 +95,7 @@ func failedMessage(rows []appResult) string {
 			names = append(names, fmt.Sprintf("%s (%s)", r.label, r.Verdict))
 		}
 	}
-	return fmt.Sprintf("%d of %d apps did not succeed: %s", len(names), len(rows), strings.Join(names, ", "))
+	return fmt.Sprintf("%d of %s did not succeed: %s", len(names), apps(len(rows)), strings.Join(names, ", "))
 }
 
 // printSummaryJSON prints the summary object.
@@ -153,7 +153,8 @@ func printSummaryTable(w io.Writer, rows []appResult, color bool) error {
 	return err
 }
 
-// tally is the summary's last line: "3 apps: 2 Succeeded, 1 Failed; exit 3".
+// tally is the summary's last line: "3 apps: 2 Succeeded, 1 Failed; exit 3" (verdicts in the
+// order they first appear).
 func tally(rows []appResult) string {
 	counts := map[string]int{}
 	var order []string
@@ -171,7 +172,15 @@ func tally(rows []appResult) string {
 	if wr := worst(rows); wr != nil {
 		code = wr.ExitCode
 	}
-	return fmt.Sprintf("%d apps: %s; exit %d\n", len(rows), strings.Join(parts, ", "), code)
+	return fmt.Sprintf("%s: %s; exit %d\n", apps(len(rows)), strings.Join(parts, ", "), code)
+}
+
+// apps is "1 app", "3 apps".
+func apps(n int) string {
+	if n == 1 {
+		return "1 app"
+	}
+	return fmt.Sprintf("%d apps", n)
 }
 
 // paintVerdict colours a verdict as a single deploy's verdict is; an error is red.
