@@ -188,7 +188,7 @@ func TestManyJSON(t *testing.T) {
 			verdict: &target.Verdict{Target: "eks", App: "api", Phase: target.Succeeded, Message: "rolled out", Revision: "3", Desired: 1, Ready: 1}},
 		"web": {took: 2 * time.Second, events: []target.Event{ev("web", 2, target.RolledBack, "CrashLoopBackOff; rolled back to revision 6")},
 			verdict: &target.Verdict{Target: "eks", App: "web", Phase: target.RolledBack, Message: "CrashLoopBackOff; rolled back to revision 6", Revision: "7", RolledBackTo: "6"}},
-		"worker": {took: 250 * time.Millisecond, err: &apiErr{"reading what is live in context sandbox: deployments.apps \"worker\" is forbidden"}},
+		"worker": {took: 2994 * time.Millisecond, err: &apiErr{"reading what is live in context sandbox: deployments.apps \"worker\" is forbidden"}},
 	})
 	ctx, cancel := target.CommandContext(context.Background(), 0)
 	defer cancel()
@@ -235,7 +235,7 @@ func TestManyJSON(t *testing.T) {
       "exitCode": 1,
       "desired": 0,
       "ready": 0,
-      "durationSeconds": 0.25,
+      "durationSeconds": 2.994,
       "message": "reading what is live in context sandbox: deployments.apps \"worker\" is forbidden"
     }
   ],

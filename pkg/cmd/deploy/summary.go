@@ -61,7 +61,7 @@ type failure struct {
 // resultOf is a finished job's row.
 func resultOf(j *job, tgt string) appResult {
 	r := appResult{App: j.app.Name, File: j.file, Target: tgt, label: j.label, started: j.started, took: j.took,
-		DurationSeconds: j.took.Round(time.Millisecond).Seconds()}
+		DurationSeconds: float64(j.took.Round(time.Millisecond).Milliseconds()) / 1000} // 2.994, not 2.9939999999999998
 	if j.verdict == nil {
 		r.Verdict, r.err = verdictError, j.err
 		r.ExitCode, r.Message = target.ExitCode(j.err), j.err.Error()
