@@ -241,3 +241,31 @@ func TestManyAppsEKSInterrupted(t *testing.T) {
 	}
 	noLock(t, ns)
 }
+
+// --timeout bounds the whole batch: the apps still rolling out when it runs out end TimedOut
+// (exit 5), the one that made it is Succeeded, and the summary prints.
+func TestManyAppsEKSTimeout(t *testing.T) {
+	ns := harness.Namespace(t)
+	dir := manyEKSSpecs(t, ns, map[string]string{
+		"b1": "registry.local/b1:never-ready",
+		"b2": "registry.local/b2:v1",
+	})
+	r := runShipit(t, "deploy", "--target", "eks", "-f", dir, "--timeout", "6s")
+	if r.code != 5 {
+		t.Fatalf("exit %d, want 5", r.code)
+	}
+	rows := summaryRows(t, r.stdout)
+	if row := rows["b1"]; len(row) < 3 || row[2] != "TimedOut" || !strings.Contains(r.stdout, "2 apps: 1 TimedOut, 1 Succeeded; exit 5") {
+		t.Errorf("b1's row %q, want TimedOut, and the tally", row)
+	}
+	if row := rows["b2"]; len(row) < 3 || row[2] != "Succeeded" {
+		t.Errorf("b2's row %q, want Succeeded", row)
+	}
+	// b1's watch runs out at --timeout and reports its own verdict, or, on a loaded machine,
+	// the command's bound (2 s later) ends it first and b1 says what it left: as a single
+	// deploy does, either way TimedOut naming the bound.
+	if !strings.Contains(r.stdout, "timed out after 6s") {
+		t.Errorf("b1's message does not name the bound")
+	}
+	noLock(t, ns)
+}
