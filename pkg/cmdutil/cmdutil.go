@@ -76,7 +76,10 @@ func System() *IOStreams { return &IOStreams{In: os.Stdin, Out: os.Stdout, ErrOu
 
 // GlobalOptions are the flags every command takes.
 type GlobalOptions struct {
-	File       string
+	// File is the spec file (-f); for deploy, the first of Files.
+	File string
+	// Files are deploy's -f values when given (DeployFilesFlag): files and directories.
+	Files      []string
 	Env        string
 	Output     string
 	Region     string
@@ -144,13 +147,18 @@ func ParseImages(flags []string) (map[string]string, error) {
 // nobody writes to waits only until Ctrl-C or the command's time bound.
 func (g *GlobalOptions) ReadSpec(ctx context.Context, in io.Reader) ([]byte, error) {
 	target.Step(ctx, "reading the spec "+g.File)
+	return ReadSpecFile(ctx, g.File, in)
+}
+
+// ReadSpecFile reads one spec file once ("-" is stdin), giving up when ctx ends.
+func ReadSpecFile(ctx context.Context, file string, in io.Reader) ([]byte, error) {
 	type result struct {
 		data []byte
 		err  error
 	}
 	ch := make(chan result, 1)
 	go func() {
-		data, err := spec.Read(g.File, in)
+		data, err := spec.Read(file, in)
 		ch <- result{data, err}
 	}()
 	select {
@@ -294,10 +302,7 @@ func (g *GlobalOptions) Color(tty bool) bool {
 // code. A watch that stopped because the command's time bound ran out is a timeout (exit 5)
 // naming the step it was in, not an interrupt.
 func (g *GlobalOptions) PrintVerdict(ctx context.Context, io *IOStreams, v *target.Verdict) error {
-	if te := target.OutOfTime(ctx, nil); te != nil && (v.Phase == target.Canceled || v.Phase == target.TimedOut) {
-		v.Phase = target.TimedOut
-		v.Message = te.Error() + "; " + strings.TrimPrefix(strings.TrimPrefix(v.Message, "interrupted: "), "interrupted ")
-	}
+	SettleVerdict(ctx, v)
 	if g.JSON() {
 		// A verdict that is not a success carries the failure fields every failing command's
 		// JSON result has.
@@ -323,6 +328,15 @@ func (g *GlobalOptions) PrintVerdict(ctx context.Context, io *IOStreams, v *targ
 	return v.Err()
 }
 
+// SettleVerdict makes a verdict whose watch stopped because the command's time bound ran out
+// a timeout (exit 5) naming the step it was in, not an interrupt.
+func SettleVerdict(ctx context.Context, v *target.Verdict) {
+	if te := target.OutOfTime(ctx, nil); te != nil && (v.Phase == target.Canceled || v.Phase == target.TimedOut) {
+		v.Phase = target.TimedOut
+		v.Message = te.Error() + "; " + strings.TrimPrefix(strings.TrimPrefix(v.Message, "interrupted: "), "interrupted ")
+	}
+}
+
 // Stopped turns an error of a command that an interrupt or its time bound stopped into the
 // error that says so (exit 130 or 5), naming the step it was in. Other errors pass through.
 func Stopped(ctx context.Context, err error) error {
@@ -331,7 +345,9 @@ func Stopped(ctx context.Context, err error) error {
 	}
 	var rollout *target.VerdictError
 	var ie *target.InterruptError
-	if errors.As(err, &rollout) || errors.As(err, &ie) {
+	var silent *SilentError
+	// A result already printed (a verdict, a summary) keeps the exit code it printed.
+	if errors.As(err, &rollout) || errors.As(err, &ie) || errors.As(err, &silent) {
 		return err
 	}
 	if te := target.OutOfTime(ctx, err); te != nil {

@@ -25,7 +25,9 @@ type run struct {
 	mu    sync.Mutex
 	limit time.Duration
 	timer *time.Timer
-	step  string
+	// shared is set on a Fork whose timer is its command's (never stopped by the fork).
+	shared bool
+	step   string
 }
 
 // errBound is the cause of a command context whose time bound ran out.

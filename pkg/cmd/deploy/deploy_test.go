@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/shipit-dev/shipit/pkg/cmdutil"
 	"github.com/shipit-dev/shipit/pkg/cmdutil/cmdtest"
 	"github.com/shipit-dev/shipit/pkg/spec"
 	"github.com/shipit-dev/shipit/pkg/target"
@@ -15,7 +14,6 @@ import (
 
 // An interrupted deploy says what it left behind; "applied whole" only when something was.
 func TestInterruptedNote(t *testing.T) {
-	o := &Options{Target: "eks", Global: &cmdutil.GlobalOptions{File: "shipit.yaml"}}
 	for _, tc := range []struct {
 		name string
 		v    target.Verdict
@@ -27,7 +25,7 @@ func TestInterruptedNote(t *testing.T) {
 		{"nothing written", target.Verdict{}, "interrupted before anything was written; the live app is as it was."},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got := interruptedNote(context.Background(), &tc.v, o)
+			got := interruptedNote(context.Background(), &tc.v, "eks", "shipit.yaml")
 			if !strings.Contains(got, tc.want) || !strings.HasSuffix(got, "check it with: shipit status --target eks -f shipit.yaml\n") {
 				t.Errorf("got %q, want it to hold %q and the status command", got, tc.want)
 			}

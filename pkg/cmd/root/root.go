@@ -54,7 +54,7 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command {
 		return &target.UsageError{Msg: err.Error() + "\nsee '" + c.CommandPath() + " --help'"}
 	})
 	pf := cmd.PersistentFlags()
-	pf.StringVarP(&g.File, "file", "f", "shipit.yaml", "the spec file")
+	cmdutil.FileFlag(pf, g)
 	pf.StringVar(&g.Env, "env", "", "merge environments.NAME over the base spec")
 	pf.StringVarP(&g.Output, "output", "o", "text", "output format: text or json")
 	pf.StringVar(&g.Region, "region", "", "AWS region: beats ecs.region, which beats AWS_REGION and the AWS default chain")

@@ -19,6 +19,18 @@ type Target struct {
 	ConnectErr error
 	// Rendering is what Render returns (an empty one when nil).
 	Rendering *target.Rendering
+	// SessionKeyFunc answers SessionKey; nil gives every app a session of its own ("").
+	SessionKeyFunc func(app *spec.App, opts target.ConnectOptions) string
+}
+
+var _ target.SessionSharer = (*Target)(nil)
+
+// SessionKey asks SessionKeyFunc.
+func (t *Target) SessionKey(app *spec.App, opts target.ConnectOptions) string {
+	if t.SessionKeyFunc == nil {
+		return ""
+	}
+	return t.SessionKeyFunc(app, opts)
 }
 
 // New returns a fake target named name with a fresh Session.
