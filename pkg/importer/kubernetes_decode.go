@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"regexp"
+	"strconv"
 	"strings"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -68,7 +70,7 @@ func decodeKubernetes(docs []target.Document) ([]*k8sObject, []Loss, error) {
 			src := fmt.Sprintf("%s:%d", d.Name, part.line)
 			j, err := yaml.YAMLToJSON(part.data)
 			if err != nil {
-				return nil, nil, fmt.Errorf("%s: %v", src, err)
+				return nil, nil, yamlError(d.Name, part.line, err)
 			}
 			var top map[string]any
 			if err := json.Unmarshal(j, &top); err != nil {
@@ -150,7 +152,7 @@ func decodeObject(m map[string]any, src string) (*k8sObject, []Loss, error) {
 	} else if _, _, err := strict.Decode(b, nil, o); err != nil {
 		var se interface{ Errors() []error }
 		if !runtime.IsStrictDecodingError(err) || !errors.As(err, &se) {
-			return nil, nil, fmt.Errorf("%s: %s: %v", src, ref, err)
+			return nil, nil, fmt.Errorf("%s: %s: %s", src, ref, typeError(err))
 		}
 		// Fields its type does not have: a newer API's field, or a typo the API server
 		// would drop (or refuse) too.
@@ -180,4 +182,27 @@ func hpaV2(h *autoscalingv1.HorizontalPodAutoscaler) *autoscalingv2.HorizontalPo
 		}}}
 	}
 	return out
+}
+
+var (
+	yamlLine  = regexp.MustCompile(`^(?:error converting YAML to JSON: )?yaml: line (\d+): (.*)$`)
+	typeWrong = regexp.MustCompile(`cannot unmarshal (\w+) into Go struct field \w+\.(\S+) of type (\S+)`)
+)
+
+// yamlError places a YAML error at its line in the file (the parser counts from the
+// document's first line).
+func yamlError(file string, start int, err error) error {
+	if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
+		n, _ := strconv.Atoi(m[1])
+		return fmt.Errorf("%s:%d: %s", file, start+n-1, m[2])
+	}
+	return fmt.Errorf("%s:%d: %v", file, start, err)
+}
+
+// typeError says which field has a value of the wrong kind.
+func typeError(err error) string {
+	if m := typeWrong.FindStringSubmatch(err.Error()); m != nil {
+		return fmt.Sprintf("%s: a %s, where Kubernetes takes %s", m[2], m[1], m[3])
+	}
+	return err.Error()
 }

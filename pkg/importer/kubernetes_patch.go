@@ -197,17 +197,29 @@ func dropNulls(v any) {
 	}
 }
 
-// setAside removes from both sides what the comparison leaves to shipit: on the objects' own
+// setAside removes from both sides what the comparison leaves to shipit: a Deployment's
+// replica count under autoscale (the HPA's), and on the objects' own
 // metadata (not the pod template's), the labels shipit adds (its own and the app's labels),
 // the spec hash, and the namespace when the original leaves it to the context. shipit's own
 // labels where the original has other values, and metadata shipit never sets (owners,
 // finalizers) are lost.
 func setAside(rn, on map[string]any, app *spec.App, ref string) []Loss {
 	var lost []Loss
+	if ds, ok := on["spec"].(map[string]any); ok && ds["template"] != nil && app.Autoscale != nil {
+		// With autoscale the HorizontalPodAutoscaler owns the count: shipit leaves it out of
+		// the Deployment, so that a deploy never resets it.
+		if n, ok := ds["replicas"]; ok {
+			lost = append(lost, Loss{Field: ref + ".spec.replicas", Reason: fmt.Sprintf("%v: the HorizontalPodAutoscaler sets the count; shipit leaves it out so that a deploy never resets it", n)})
+			delete(ds, "replicas")
+		}
+		if rs, ok := rn["spec"].(map[string]any); ok {
+			delete(rs, "replicas")
+		}
+	}
 	rm, _ := rn["metadata"].(map[string]any)
 	om, _ := on["metadata"].(map[string]any)
 	if rm == nil || om == nil {
-		return nil
+		return lost
 	}
 	if _, ok := om["namespace"]; !ok {
 		delete(rm, "namespace")
