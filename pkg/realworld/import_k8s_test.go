@@ -213,3 +213,78 @@ func TestImportKubernetesExamples(t *testing.T) {
 	}
 	summariseImports(t, "examples", rts)
 }
+
+// TestImportKubernetesToECS: a Kubernetes app imported, then validated and rendered for ECS.
+// What ECS itself needs and the manifests cannot have (roles, subnets, the target group) is
+// added; validate then names the one thing to change (a size Fargate runs), warns about each
+// imported setting ECS has no counterpart for, and, with the size it names, the ECS render is
+// the app: its container, image, port, env, requests and security.
+func TestImportKubernetesToECS(t *testing.T) {
+	dir := filepath.Join(corpus, "boutique-frontend")
+	b, err := os.ReadFile(filepath.Join(dir, "frontend.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := importer.FromDocuments([]target.Document{{Name: "frontend.yaml", Data: b}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	y, err := res.YAML()
+	if err != nil {
+		t.Fatal(err)
+	}
+	y = append(y, `ecs:
+  region: us-east-1
+  executionRole: arn:aws:iam::123456789012:role/ecsTaskExecutionRole
+  subnets: [subnet-0abc]
+  targetGroup: arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/frontend/0123456789abcdef
+`...)
+	load := func(src []byte) *spec.App {
+		t.Helper()
+		app, err := spec.Parse("shipit.yaml", src, spec.Options{Target: spec.TargetECS, Getenv: func(string) (string, bool) { return "", false }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return app
+	}
+	errs, warns := load(y).Validate(spec.TargetECS)
+	var got []string
+	for _, e := range errs {
+		got = append(got, e.Field+": "+e.Message)
+	}
+	want := []string{"cpu: 0.2 vCPU with 128 MiB is not a size Fargate runs; Fargate offers 0.25, 0.5, 1, 2, 4, 8 or 16 vCPU"}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") || !strings.Contains(errs[0].Fix, "nearest valid size: 0.25 vCPU / 512 MiB") {
+		t.Errorf("errors:\n%s\nwant:\n%s (fix %q)", strings.Join(got, "\n"), strings.Join(want, "\n"), errs[0].Fix)
+	}
+	got = nil
+	for _, w := range warns {
+		got = append(got, w.Field)
+	}
+	// The Service port, the HTTP checks (a target group's own check decides on ECS), the pod's
+	// user and group, and the patches.
+	if want := "ports[0].servicePort health.path health.liveness eks.podSecurity eks.patches"; strings.Join(got, " ") != want {
+		t.Errorf("warnings %s, want %s", strings.Join(got, " "), want)
+	}
+	fixed := strings.Replace(strings.Replace(string(y), "\ncpu: 200m\n", "\ncpu: 0.25\n", 1), "\nmemory: 128Mi\n", "\nmemory: 512Mi\n", 1)
+	rendered, err := renderApp(load([]byte(fixed)), "shipit.yaml", spec.TargetECS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	td, _ := rendered["task-definition.json"].(map[string]any)
+	c := list(td["containerDefinitions"])[0].(map[string]any)
+	checks := map[string]any{
+		"name": c["name"], "image": c["image"], "port": dig(list(c["portMappings"])[0], "containerPort"),
+		"env": len(list(c["environment"])), "cpu": c["cpu"], "memoryReservation": c["memoryReservation"],
+		"readonlyRootFilesystem": c["readonlyRootFilesystem"], "drop": fmt.Sprint(dig(c, "linuxParameters", "capabilities", "drop")),
+		"task": fmt.Sprint(td["cpu"], "/", td["memory"]),
+	}
+	wantChecks := map[string]any{
+		"name": "server", "image": "frontend", "port": float64(8080), "env": 10, "cpu": float64(102), "memoryReservation": float64(64),
+		"readonlyRootFilesystem": true, "drop": "[ALL]", "task": "256/512",
+	}
+	for k, v := range wantChecks {
+		if checks[k] != v {
+			t.Errorf("task definition %s: %v, want %v", k, checks[k], v)
+		}
+	}
+}
