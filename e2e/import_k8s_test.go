@@ -69,10 +69,10 @@ spec:
 // liveApp is what the test reads back with kubectl.
 type liveApp struct {
 	uid, generation, observed, resourceVersion, hashAnnotation, selector string
-	replicaSets                                                         []string // name@uid
-	pods                                                                []string // name@uid
-	env                                                                 []string
-	image                                                               string
+	replicaSets                                                          []string // name@uid
+	pods                                                                 []string // name@uid
+	env                                                                  []string
+	image                                                                string
 }
 
 func readLiveApp(t *testing.T, ns string) liveApp {
