@@ -14,6 +14,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/util/validation"
 
 	"github.com/shipit-dev/shipit/pkg/eks"
 	"github.com/shipit-dev/shipit/pkg/spec"
@@ -147,6 +148,9 @@ func classify(objs []*k8sObject) (*k8sApp, []Loss, error) {
 			names = append(names, d.name+" ("+d.src+")")
 		}
 		return nil, nil, fmt.Errorf("%d Deployments (%s): import one app at a time, from the files of that Deployment", len(deps), strings.Join(names, ", "))
+	}
+	if errs := validation.IsDNS1123Label(deps[0].name); len(errs) > 0 {
+		return nil, nil, fmt.Errorf("%s: %s: shipit names the app after its Deployment, and an app's name is a DNS label: %s", deps[0].src, deps[0].ref(), errs[0])
 	}
 	in := &k8sApp{dep: deps[0], claims: map[string]*k8sObject{}, pvs: map[string]*k8sObject{}, efs: map[string][2]*k8sObject{}}
 	in.d = deps[0].obj.(*appsv1.Deployment).DeepCopy()

@@ -80,6 +80,7 @@ func TestFromKubernetesErrors(t *testing.T) {
 		{"no kind", "metadata: {name: web}\n", "app.yaml:1: not a Kubernetes object: it has no apiVersion or kind"},
 		{"type", strings.Replace(dep("web"), "spec:\n", "spec:\n  replicas: three\n", 1),
 			`app.yaml:1: Deployment/web: spec.replicas: a string, where Kubernetes takes int32`},
+		{"name", dep("web.v2"), "app.yaml:1: Deployment/web.v2: shipit names the app after its Deployment, and an app's name is a DNS label: must not contain dots"},
 		{"no containers", strings.Replace(dep("web"), "[{name: web, image: nginx}]", "[]", 1), "app.yaml:1: Deployment/web has no containers"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
