@@ -32,24 +32,32 @@ func restConfig(ctx context.Context, app *spec.App, opts target.ConnectOptions) 
 		cfg, err := eksRestConfig(ctx, awseks.NewFromConfig(awsCfg), awsCfg, app.EKS.Cluster)
 		return cfg, "EKS cluster " + app.EKS.Cluster, err
 	}
+	cc, where := kubeconfig(app.EKS.Context, opts)
+	cfg, err := cc.ClientConfig()
+	if err != nil {
+		return nil, "", fmt.Errorf("kubeconfig: %w (set --kubeconfig, KUBECONFIG or eks.cluster)", err)
+	}
+	return cfg, where, nil
+}
+
+// kubeconfig is the kubeconfig with the usual loading rules: --kubeconfig, else KUBECONFIG,
+// else ~/.kube/config; the context --context, else specContext, else the current one. where
+// names the context for messages.
+func kubeconfig(specContext string, opts target.ConnectOptions) (cc clientcmd.ClientConfig, where string) {
 	rules := clientcmd.NewDefaultClientConfigLoadingRules()
 	if opts.Kubeconfig != "" {
 		rules.ExplicitPath = opts.Kubeconfig
 	}
 	overrides := &clientcmd.ConfigOverrides{CurrentContext: opts.Context}
 	if overrides.CurrentContext == "" {
-		overrides.CurrentContext = app.EKS.Context
+		overrides.CurrentContext = specContext
 	}
-	cc := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, overrides)
-	cfg, err := cc.ClientConfig()
-	if err != nil {
-		return nil, "", fmt.Errorf("kubeconfig: %w (set --kubeconfig, KUBECONFIG or eks.cluster)", err)
-	}
-	where := "context " + overrides.CurrentContext
+	cc = clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, overrides)
+	where = "context " + overrides.CurrentContext
 	if raw, err := cc.RawConfig(); err == nil && overrides.CurrentContext == "" {
 		where = "context " + raw.CurrentContext
 	}
-	return cfg, where, nil
+	return cc, where
 }
 
 // eksRestConfig turns DescribeCluster's endpoint and CA into a client config that sends a

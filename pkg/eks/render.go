@@ -183,13 +183,19 @@ func hpa(app *spec.App, meta metav1.ObjectMeta) *autoscalingv2.HorizontalPodAuto
 
 func volumeName(app *spec.App, v spec.Volume) string { return app.Name + "-" + v.Name }
 
+// EFSVolumeNames are the PersistentVolumeClaim and PersistentVolume an EFS volume renders.
+func EFSVolumeNames(app *spec.App, v spec.Volume) (claim, volume string) {
+	volume = volumeName(app, v)
+	if app.EKS.Namespace != spec.DefaultNamespace {
+		volume = app.EKS.Namespace + "-" + volume // PVs are cluster-wide
+	}
+	return volumeName(app, v), volume
+}
+
 // efsVolume statically provisions an EFS file system (or access point) through the EFS CSI
 // driver: a PersistentVolume bound to one claim in the app's namespace.
 func efsVolume(app *spec.App, v spec.Volume, meta func(string, bool) metav1.ObjectMeta) (*corev1.PersistentVolume, *corev1.PersistentVolumeClaim) {
-	name := volumeName(app, v)
-	if app.EKS.Namespace != spec.DefaultNamespace {
-		name = app.EKS.Namespace + "-" + name // PVs are cluster-wide
-	}
+	_, name := EFSVolumeNames(app, v)
 	handle := v.EFS.FileSystem
 	if v.EFS.AccessPoint != "" {
 		handle += "::" + v.EFS.AccessPoint

@@ -108,7 +108,14 @@ func publicService(app *spec.App, meta func(string, bool) metav1.ObjectMeta) *co
 // nlbAnnotations ask the AWS Load Balancer Controller for an internet-facing NLB that targets
 // pod IPs.
 func nlbAnnotations(a map[string]string) {
-	a["service.beta.kubernetes.io/aws-load-balancer-type"] = "external"
-	a["service.beta.kubernetes.io/aws-load-balancer-nlb-target-type"] = "ip"
-	a["service.beta.kubernetes.io/aws-load-balancer-scheme"] = "internet-facing"
+	maps.Copy(a, NLBAnnotations())
+}
+
+// NLBAnnotations are the annotations shipit puts on a public LoadBalancer Service.
+func NLBAnnotations() map[string]string {
+	return map[string]string{
+		"service.beta.kubernetes.io/aws-load-balancer-type":            "external",
+		"service.beta.kubernetes.io/aws-load-balancer-nlb-target-type": "ip",
+		"service.beta.kubernetes.io/aws-load-balancer-scheme":          "internet-facing",
+	}
 }

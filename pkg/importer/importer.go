@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"strings"
 
 	yaml "go.yaml.in/yaml/v3"
@@ -27,6 +28,9 @@ type Result struct {
 	Target string `json:"target"`
 	// Lost lists what the spec cannot carry, field by field.
 	Lost []Loss `json:"lost"`
+	// Comments go above top-level fields of the written spec, by field path ("eks.patches"):
+	// why a block is there.
+	Comments map[string]string `json:"-"`
 }
 
 // Loss is one setting of the original that the imported spec does not reproduce.
@@ -53,6 +57,9 @@ func (r *Result) YAML() ([]byte, error) {
 	root := doc.Content[0]
 	prune(root)
 	blockStyle(root)
+	escapeDollars(root)
+	nameFirst(root, false)
+	r.comment(root)
 	var head []string
 	head = append(head, "yaml-language-server: $schema="+starter.SchemaURL)
 	head = append(head, "Imported by `shipit import` from "+r.From+".")
@@ -79,29 +86,93 @@ func (r *Result) YAML() ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-// prune drops keys whose value is empty (null, "", {}, [], false-free zero structs) so the
-// file holds only what the import set. A false or 0 that the spec marshals is kept: it may be
-// a choice (autoscale min 0, readOnly false) that the field's omitempty already decides.
-func prune(n *yaml.Node) bool {
+// prune drops the top-level blocks the import left empty (rollout: {}, ecs: {}, eks: {}, which
+// the spec's types always print). Nothing below the top is touched: an empty value there is
+// a choice (scratch: {}, grpc: {}, an env value "", a patch's null that removes a field).
+func prune(n *yaml.Node) {
+	var kept []*yaml.Node
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		v := n.Content[i+1]
+		if v.Kind == yaml.MappingNode && len(v.Content) == 0 {
+			continue
+		}
+		kept = append(kept, n.Content[i], v)
+	}
+	n.Content = kept
+}
+
+// escapeDollars writes every $ the loader would expand as $$: an imported value is the value
+// itself (a shell's ${HOME}, Kubernetes' $(VAR) stay as they are), never a reference to the
+// environment of whoever deploys it. Keys are never expanded.
+func escapeDollars(n *yaml.Node) {
 	switch n.Kind {
+	case yaml.ScalarNode:
+		if n.Tag == "!!str" || n.Tag == "" {
+			n.Value = dollarRef.ReplaceAllStringFunc(n.Value, func(m string) string { return "$" + m })
+		}
 	case yaml.MappingNode:
-		var kept []*yaml.Node
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			if prune(n.Content[i+1]) {
-				kept = append(kept, n.Content[i], n.Content[i+1])
+		for i := 1; i < len(n.Content); i += 2 {
+			escapeDollars(n.Content[i])
+		}
+	default:
+		for _, c := range n.Content {
+			escapeDollars(c)
+		}
+	}
+}
+
+// dollarRef is what the spec loader expands: $$ and ${NAME} (with a default or not).
+var dollarRef = regexp.MustCompile(`\$\$|\$\{[A-Za-z_][A-Za-z0-9_]*(:-[^}]*)?\}`)
+
+// nameFirst puts the name of a list item first, where it reads as the item's title (a patch's
+// containers are keyed by it; JSON's order put $-directives before it).
+func nameFirst(n *yaml.Node, item bool) {
+	if n.Kind == yaml.MappingNode && item && !hasKey(n, "kind") {
+		for i := 2; i+1 < len(n.Content); i += 2 {
+			if n.Content[i].Value == "name" {
+				k, v := n.Content[i], n.Content[i+1]
+				n.Content = append(n.Content[:i], n.Content[i+2:]...)
+				n.Content = append([]*yaml.Node{k, v}, n.Content...)
+				break
 			}
 		}
-		n.Content = kept
-		return len(kept) > 0
-	case yaml.SequenceNode:
-		for _, c := range n.Content {
-			prune(c)
-		}
-		return len(n.Content) > 0
-	case yaml.ScalarNode:
-		return !(n.Tag == "!!null" || (n.Tag == "!!str" && n.Value == ""))
 	}
-	return true
+	for _, c := range n.Content {
+		nameFirst(c, n.Kind == yaml.SequenceNode)
+	}
+}
+
+func hasKey(n *yaml.Node, key string) bool {
+	for i := 0; i < len(n.Content); i += 2 {
+		if n.Content[i].Value == key {
+			return true
+		}
+	}
+	return false
+}
+
+// comment puts Comments above their top-level fields (a dotted path names a field of a
+// top-level block).
+func (r *Result) comment(root *yaml.Node) {
+	for path, text := range r.Comments {
+		n := root
+		var key *yaml.Node
+		for _, part := range strings.Split(path, ".") {
+			key = nil
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				if n.Content[i].Value == part {
+					key, n = n.Content[i], n.Content[i+1]
+					break
+				}
+			}
+			if key == nil {
+				break
+			}
+		}
+		if key != nil {
+			key.HeadComment = text
+		}
+	}
 }
 
 // blockStyle undoes the flow style the JSON round trip left, and quotes only what needs it.

@@ -143,6 +143,24 @@ func summarise(t *testing.T, results []*appResult) {
 
 // compareApp loads, validates and renders the app's spec, and compares it with the original.
 func compareApp(dir string) (*appResult, error) {
+	r, err := loadExpect(dir)
+	if err != nil {
+		return nil, err
+	}
+	rendered, err := render(filepath.Join(dir, "shipit.yaml"), r.expect.Target)
+	if err != nil {
+		return nil, err
+	}
+	originals, err := readOriginals(dir, &r.expect)
+	if err != nil {
+		return nil, err
+	}
+	compareRendered(r, originals, rendered)
+	return r, nil
+}
+
+// loadExpect reads the app's expect.yaml.
+func loadExpect(dir string) (*appResult, error) {
 	r := &appResult{name: filepath.Base(dir)}
 	b, err := os.ReadFile(filepath.Join(dir, "expect.yaml"))
 	if err != nil {
@@ -160,26 +178,39 @@ func compareApp(dir string) (*appResult, error) {
 	if len(e.Files) == 0 {
 		return nil, errors.New("expect.yaml: no files")
 	}
-	rendered, err := render(filepath.Join(dir, "shipit.yaml"), e.Target)
-	if err != nil {
-		return nil, err
+	return r, nil
+}
+
+// originals are the app's original documents: ECS's task definition and service by role,
+// Kubernetes' objects in file order.
+type originals struct {
+	ecs map[string]any
+	k8s []map[string]any
+}
+
+func readOriginals(dir string, e *expect) (originals, error) {
+	if e.Target == spec.TargetECS {
+		m, err := originalECS(dir, e.Files)
+		return originals{ecs: m}, err
 	}
+	docs, err := readManifests(dir, e.Files)
+	return originals{k8s: docs}, err
+}
+
+// compareRendered compares a render (of the app's spec, or of an imported one) with the
+// originals, field by field, filling r's orig, got, lost, unlisted and stale.
+func compareRendered(r *appResult, o originals, rendered map[string]any) {
+	e := &r.expect
 	var orig, rend map[string]any
 	if e.Target == spec.TargetECS {
-		orig, err = originalECS(dir, e.Files)
-		if err != nil {
-			return nil, err
-		}
+		orig = o.ecs
 		rend = map[string]any{}
 		for name, doc := range rendered {
 			rend[strings.TrimSuffix(name, ".json")] = doc
 		}
 		rend = map[string]any{"taskDefinition": rend["task-definition"], "service": rend["service"], "scaling": rend["scaling"]}
 	} else {
-		orig, rend, err = pairManifests(dir, e.Files, rendered["kubernetes.yaml"].([]map[string]any))
-		if err != nil {
-			return nil, err
-		}
+		orig, rend = pairManifests(o.k8s, rendered["kubernetes.yaml"].([]map[string]any))
 	}
 	f := &flattener{target: e.Target, containers: e.Containers, replace: e.Replace}
 	r.orig = map[string]string{}
@@ -222,16 +253,20 @@ func compareApp(dir string) (*appResult, error) {
 			r.stale = append(r.stale, l+" ("+strings.Join(kept, ", ")+")")
 		}
 	}
-	return r, nil
 }
 
 // render is `shipit render`: the same loader, validation and target Render.
 func render(file, tgt string) (map[string]any, error) {
-	t, err := factory.Targets().Lookup(tgt)
+	app, err := spec.Load(file, spec.Options{Getenv: func(string) (string, bool) { return "", false }})
 	if err != nil {
 		return nil, err
 	}
-	app, err := spec.Load(file, spec.Options{Getenv: func(string) (string, bool) { return "", false }})
+	return renderApp(app, file, tgt)
+}
+
+// renderApp validates a loaded spec for the target and renders it, decoding the files.
+func renderApp(app *spec.App, file, tgt string) (map[string]any, error) {
+	t, err := factory.Targets().Lookup(tgt)
 	if err != nil {
 		return nil, err
 	}
@@ -312,22 +347,27 @@ func decodeDocs(b []byte) ([]map[string]any, error) {
 	}
 }
 
-// pairManifests keys every original object by kind (kind[name] when the original has several
-// of a kind) and pairs it with the rendered object of the same kind and name, else the only
-// rendered object of that kind. Named targetPorts are resolved to numbers on both sides.
-func pairManifests(dir string, files []string, rendered []map[string]any) (map[string]any, map[string]any, error) {
+// readManifests reads the original Kubernetes files, every document in order.
+func readManifests(dir string, files []string) ([]map[string]any, error) {
 	var originals []map[string]any
 	for _, name := range files {
 		b, err := os.ReadFile(filepath.Join(dir, name))
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		ds, err := decodeDocs(b)
 		if err != nil {
-			return nil, nil, fmt.Errorf("%s: %w", name, err)
+			return nil, fmt.Errorf("%s: %w", name, err)
 		}
 		originals = append(originals, ds...)
 	}
+	return originals, nil
+}
+
+// pairManifests keys every original object by kind (kind[name] when the original has several
+// of a kind) and pairs it with the rendered object of the same kind and name, else the only
+// rendered object of that kind. Named targetPorts are resolved to numbers on both sides.
+func pairManifests(originals, rendered []map[string]any) (map[string]any, map[string]any) {
 	resolvePorts(originals)
 	resolvePorts(rendered)
 	kinds := map[string]int{}
@@ -362,7 +402,7 @@ func pairManifests(dir string, files []string, rendered []map[string]any) (map[s
 			rend[key] = match
 		}
 	}
-	return orig, rend, nil
+	return orig, rend
 }
 
 // resolvePorts turns a Service's named targetPort into the container port of that name.

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -185,7 +186,7 @@ func (d *Document) Load(opts Options) (*App, error) {
 	}
 	file := d.file
 	root := copyNode(d.root)
-	blankOtherTarget(root, opts.Target)
+	blanked := blankOtherTarget(root, opts.Target)
 	errs := append(Errors(nil), d.errs...)
 	ex := &expander{getenv: opts.Getenv, file: file, errs: &errs, budget: MaxSpecSize}
 	ex.expand(root, "")
@@ -203,7 +204,7 @@ func (d *Document) Load(opts Options) (*App, error) {
 			return nil, Errors{{File: file, Field: "environments", Message: fmt.Sprintf("unknown environment %q", clip(opts.Environment)), Fix: clip(fix)}}
 		}
 		body = copyNode(body)
-		blankOtherTarget(body, opts.Target)
+		maps.Copy(blanked, blankOtherTarget(body, opts.Target))
 		ex.expand(body, "environments."+opts.Environment)
 		if !isNull(body) && body.Kind == yaml.MappingNode {
 			merge(root, body)
@@ -221,6 +222,11 @@ func (d *Document) Load(opts Options) (*App, error) {
 	app.Source = Source{File: file, Environment: opts.Environment, positions: map[string]Pos{}}
 	app.Source.Environments = d.Environments()
 	recordPositions(root, "", app.Source.positions)
+	for k, p := range blanked {
+		if !app.Source.Has(k) {
+			app.Source.positions[k] = p // the other target's fields are known, not read
+		}
+	}
 	for name, ref := range opts.Images {
 		if !app.setImage(name, ref) {
 			return nil, Errors{{File: file, Field: "image", Message: fmt.Sprintf("--image %s=…: no container named %q", clip(name), clip(name)),
@@ -236,18 +242,26 @@ func (d *Document) Load(opts Options) (*App, error) {
 
 // blankOtherTarget empties the block of the target not being loaded (eks: when loading for
 // ecs, and the reverse). The key stays, as an empty mapping, so the spec still says which
-// targets it configures.
-func blankOtherTarget(m *yaml.Node, target string) {
+// targets it configures; the block's own keys are returned with their positions (eks.env),
+// so that validation can say what the other target's block sets that this one goes without.
+func blankOtherTarget(m *yaml.Node, target string) map[string]Pos {
 	other := map[string]string{TargetECS: TargetEKS, TargetEKS: TargetECS}[target]
+	keys := map[string]Pos{}
 	if other == "" || m == nil || m.Kind != yaml.MappingNode {
-		return
+		return keys
 	}
 	if v := mappingValue(m, other); v != nil {
+		if v.Kind == yaml.MappingNode {
+			for i := 0; i+1 < len(v.Content); i += 2 {
+				k := v.Content[i]
+				keys[other+"."+k.Value] = Pos{k.Line, k.Column}
+			}
+		}
 		*v = yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Line: v.Line, Column: v.Column}
 	}
 	// Sidecars and init containers have their own ecs: block.
 	if other != TargetECS {
-		return
+		return keys
 	}
 	for _, list := range []string{"sidecars", "init"} {
 		if l := mappingValue(m, list); l != nil && l.Kind == yaml.SequenceNode {
@@ -261,6 +275,7 @@ func blankOtherTarget(m *yaml.Node, target string) {
 			}
 		}
 	}
+	return keys
 }
 
 // decodeChunk is how many entries of a string map are decoded at a time: the YAML decoder

@@ -115,6 +115,7 @@ func (c *checker) ecs() {
 	}
 	c.ecsContainers()
 	c.ecsEKSOnly()
+	c.ecsIgnoresEKS()
 	c.ecsSched()
 	for _, k := range slices.Sorted(maps.Keys(a.Secrets)) {
 		if ParseSecretRef(a.Secrets[k]).Kind == KubernetesSecret {
