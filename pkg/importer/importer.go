@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 
 	yaml "go.yaml.in/yaml/v3"
@@ -27,6 +28,13 @@ type Result struct {
 	Target string `json:"target"`
 	// Lost lists what the spec cannot carry, field by field.
 	Lost []Loss `json:"lost"`
+	// Notes say what the import chose where the original says nothing a spec needs (a
+	// network, a task size); they head the file as comments.
+	Notes []string `json:"notes,omitempty"`
+	// Placeholders are values the import wrote as ${VAR:-default} for a pipeline to set: YAML
+	// writes them as they are, and every other $ as $$ (the spec's escape), so that a value
+	// such as a shell command's $HOME reads back as written.
+	Placeholders []string `json:"-"`
 }
 
 // Loss is one setting of the original that the imported spec does not reproduce.
@@ -51,11 +59,13 @@ func (r *Result) YAML() ([]byte, error) {
 		return nil, err
 	}
 	root := doc.Content[0]
-	prune(root)
+	prune(root, "")
 	blockStyle(root)
+	escapeDollars(root, r.Placeholders)
 	var head []string
 	head = append(head, "yaml-language-server: $schema="+starter.SchemaURL)
 	head = append(head, "Imported by `shipit import` from "+r.From+".")
+	head = append(head, r.Notes...)
 	if len(r.Lost) == 0 {
 		head = append(head, "Every setting of the original is carried.")
 	} else {
@@ -79,29 +89,59 @@ func (r *Result) YAML() ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-// prune drops keys whose value is empty (null, "", {}, [], false-free zero structs) so the
-// file holds only what the import set. A false or 0 that the spec marshals is kept: it may be
-// a choice (autoscale min 0, readOnly false) that the field's omitempty already decides.
-func prune(n *yaml.Node) bool {
+// prune drops what the import left unset: nulls, and blocks that end up empty (rollout: {}
+// from a struct with nothing set). A scalar is kept, "" included: the spec's optional string
+// fields are omitempty, so an empty string that reaches here is a value (env FOO: "", an
+// App Mesh property). Empty blocks that mean something are kept too: scratch: {} (a scratch
+// volume), grpc: {} (the server's health), and whatever an override or patch sets.
+func prune(n *yaml.Node, key string) bool {
+	if keepAsIs[key] {
+		return true
+	}
 	switch n.Kind {
 	case yaml.MappingNode:
 		var kept []*yaml.Node
 		for i := 0; i+1 < len(n.Content); i += 2 {
-			if prune(n.Content[i+1]) {
+			if prune(n.Content[i+1], n.Content[i].Value) {
 				kept = append(kept, n.Content[i], n.Content[i+1])
 			}
 		}
 		n.Content = kept
-		return len(kept) > 0
+		return len(kept) > 0 || emptyMeans[key]
 	case yaml.SequenceNode:
 		for _, c := range n.Content {
-			prune(c)
+			prune(c, "")
 		}
 		return len(n.Content) > 0
 	case yaml.ScalarNode:
-		return !(n.Tag == "!!null" || (n.Tag == "!!str" && n.Value == ""))
+		return n.Tag != "!!null"
 	}
 	return true
+}
+
+// keepAsIs are keys whose values are data for the target's own API, written as they are.
+var keepAsIs = map[string]bool{"value": true, "patch": true, "jsonPatch": true}
+
+// emptyMeans are blocks whose presence alone says something.
+var emptyMeans = map[string]bool{"scratch": true, "grpc": true}
+
+// escapeDollars writes every $ of a string value as $$, which the loader reads back as one $
+// (only values are expanded, never keys), but for the import's own placeholders.
+func escapeDollars(n *yaml.Node, placeholders []string) {
+	switch n.Kind {
+	case yaml.MappingNode:
+		for i := 1; i < len(n.Content); i += 2 {
+			escapeDollars(n.Content[i], placeholders)
+		}
+	case yaml.SequenceNode:
+		for _, c := range n.Content {
+			escapeDollars(c, placeholders)
+		}
+	case yaml.ScalarNode:
+		if n.Tag == "!!str" && strings.Contains(n.Value, "$") && !slices.Contains(placeholders, n.Value) {
+			n.Value = strings.ReplaceAll(n.Value, "$", "$$")
+		}
+	}
 }
 
 // blockStyle undoes the flow style the JSON round trip left, and quotes only what needs it.

@@ -143,6 +143,19 @@ func summarise(t *testing.T, results []*appResult) {
 
 // compareApp loads, validates and renders the app's spec, and compares it with the original.
 func compareApp(dir string) (*appResult, error) {
+	r, err := loadExpect(dir)
+	if err != nil {
+		return nil, err
+	}
+	rendered, err := render(filepath.Join(dir, "shipit.yaml"), r.expect.Target)
+	if err != nil {
+		return nil, err
+	}
+	return r, r.compare(dir, rendered)
+}
+
+// loadExpect reads the app's expect.yaml.
+func loadExpect(dir string) (*appResult, error) {
 	r := &appResult{name: filepath.Base(dir)}
 	b, err := os.ReadFile(filepath.Join(dir, "expect.yaml"))
 	if err != nil {
@@ -160,15 +173,19 @@ func compareApp(dir string) (*appResult, error) {
 	if len(e.Files) == 0 {
 		return nil, errors.New("expect.yaml: no files")
 	}
-	rendered, err := render(filepath.Join(dir, "shipit.yaml"), e.Target)
-	if err != nil {
-		return nil, err
-	}
+	return r, nil
+}
+
+// compare compares a render (render's result) with the app's original files field by field:
+// what is lost, what is unlisted, what is listed but reproduced now.
+func (r *appResult) compare(dir string, rendered map[string]any) error {
+	e := &r.expect
 	var orig, rend map[string]any
+	var err error
 	if e.Target == spec.TargetECS {
 		orig, err = originalECS(dir, e.Files)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		rend = map[string]any{}
 		for name, doc := range rendered {
@@ -178,7 +195,7 @@ func compareApp(dir string) (*appResult, error) {
 	} else {
 		orig, rend, err = pairManifests(dir, e.Files, rendered["kubernetes.yaml"].([]map[string]any))
 		if err != nil {
-			return nil, err
+			return err
 		}
 	}
 	f := &flattener{target: e.Target, containers: e.Containers, replace: e.Replace}
@@ -222,7 +239,7 @@ func compareApp(dir string) (*appResult, error) {
 			r.stale = append(r.stale, l+" ("+strings.Join(kept, ", ")+")")
 		}
 	}
-	return r, nil
+	return nil
 }
 
 // render is `shipit render`: the same loader, validation and target Render.
