@@ -41,6 +41,7 @@ func FromECS(docs []target.Document) (*Result, error) {
 	if m.svc != nil {
 		m.service()
 	}
+	m.scaling()
 	m.network()
 	m.tags()
 	m.retention()

@@ -32,6 +32,8 @@ type ecsSource struct {
 	// retention is the retention in days of each awslogs group a describe-log-groups
 	// document lists (0: kept for ever).
 	retention map[string]int
+	// scaling is the service's autoscaling, when documents give it.
+	scaling scalingSource
 	// unread lists what a describe output holds that the import does not know, which is
 	// lost (what reports state, such as counts and events, is left out on purpose).
 	unread []Loss
@@ -67,6 +69,9 @@ func readECS(docs []target.Document) (*ecsSource, error) {
 		var top map[string]any
 		if err := json.Unmarshal(d.Data, &top); err != nil {
 			return nil, fmt.Errorf("%s: not JSON: %v", d.Name, err)
+		}
+		if src.readScaling(top) {
+			continue
 		}
 		switch kind := ecsKind(top); kind {
 		case "taskDefinition":

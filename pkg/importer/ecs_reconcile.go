@@ -350,7 +350,12 @@ func (m *ecsMapper) skipService(path string) bool {
 			return true
 		}
 		return true
-	case "launchType", "networkConfiguration", "desiredCount", "cluster":
+	case "desiredCount":
+		// With autoscale the scaler owns the count (a deploy keeps the live one).
+		if _, set := m.src.svc[path]; !set || m.app.Autoscale != nil {
+			return true
+		}
+	case "launchType", "networkConfiguration", "cluster":
 		if _, set := m.src.svc[path]; !set {
 			return true
 		}
