@@ -68,8 +68,9 @@ type ecsMapper struct {
 	// main names the app container; inits the init containers.
 	main  string
 	inits map[string]bool
-	// mainMemory is the app container's hard memory (0 when it has none).
-	mainMemory int32
+	// mainMemory and mainCPU are the app container's hard memory and cpu units (0 when it
+	// has none).
+	mainMemory, mainCPU int32
 	// tdTagOverrides carry the task definition's tags that are not labels.
 	tdTagOverrides []spec.Override
 }
@@ -94,6 +95,10 @@ func (m *ecsMapper) decode() error {
 	for i, c := range m.td.ContainerDefinitions {
 		if aws.ToString(c.Name) == "" || aws.ToString(c.Image) == "" {
 			return fmt.Errorf("%s: containerDefinitions[%d] has no name or no image", m.src.tdDoc, i)
+		}
+		// A template (ecspresso's {{ must_env `TAG` }}) is not an image a spec can run.
+		if img := aws.ToString(c.Image); strings.ContainsAny(img, " \t") || strings.Contains(img, "{{") {
+			return fmt.Errorf("%s: containerDefinitions[%d].image %q is a template, not an image: render the definitions first (ecspresso render taskdef), or write the image in", m.src.tdDoc, i, img)
 		}
 	}
 	if m.src.svc == nil {

@@ -159,7 +159,7 @@ func (m *ecsMapper) policy(as *spec.Autoscale, p map[string]any) {
 		differs = append(differs, fmt.Sprintf("target value %v (autoscale takes whole percents and counts)", value))
 	}
 	if want := m.app.Name + "-" + suffix; name != want {
-		differs = append(differs, fmt.Sprintf("its name (shipit's is %s; a deploy adds that one and keeps this)", want))
+		differs = append(differs, fmt.Sprintf("the name (shipit's is %s: a deploy adds that one and keeps this one)", want))
 	}
 	if c, _ := cfg["scaleOutCooldown"].(float64); c != 60 {
 		differs = append(differs, fmt.Sprintf("scale-out cooldown %v s (shipit's is 60 s)", c))
@@ -171,7 +171,7 @@ func (m *ecsMapper) policy(as *spec.Autoscale, p map[string]any) {
 		differs = append(differs, "scale-in disabled")
 	}
 	if len(differs) > 0 {
-		m.lose(at, "autoscaling: the policy's "+strings.Join(differs, ", "))
+		m.lose(at, "autoscaling: shipit's own policy differs in "+strings.Join(differs, ", "))
 	}
 }
 

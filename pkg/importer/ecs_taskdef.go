@@ -258,22 +258,11 @@ func (m *ecsMapper) mainContainer(c types.ContainerDefinition) {
 		app.ECS.DockerLabels = maps.Clone(c.DockerLabels)
 	}
 	app.ECS.Ulimits = ulimits(c.Ulimits)
-	// Sizes: the render gives the app container the task's cpu as its share and what the
-	// sidecars leave of the memory as its hard limit; anything else is said.
-	taskUnitsCPU := spec.CPUUnits(app.CPUMillis())
-	req := &spec.Requests{}
-	if int64(c.Cpu) != taskUnitsCPU {
-		if s, ok := unitsCPU(c.Cpu); ok {
-			req.CPU = s
-		}
-	}
+	// Sizes: see carveSidecars.
 	if r := aws.ToInt32(c.MemoryReservation); r > 0 {
-		req.Memory = memText(int64(r))
+		app.Requests = &spec.Requests{Memory: memText(int64(r))}
 	}
-	if *req != (spec.Requests{}) {
-		app.Requests = req
-	}
-	m.mainMemory = aws.ToInt32(c.Memory)
+	m.mainMemory, m.mainCPU = aws.ToInt32(c.Memory), c.Cpu
 }
 
 // sidecar maps a sidecar or an init container.
@@ -295,20 +284,19 @@ func (m *ecsMapper) sidecar(c types.ContainerDefinition) spec.Sidecar {
 			s.Ports = append(s.Ports, p)
 		}
 	}
-	req := &spec.Requests{}
+	if r := aws.ToInt32(c.MemoryReservation); r > 0 {
+		s.Requests = &spec.Requests{Memory: memText(int64(r))}
+	}
+	// A sidecar's own cpu and hard memory are its size, carved out of the app's (what
+	// Kubernetes needs of every container); carveSidecars makes them shares instead when
+	// the app would be left too little.
 	if c.Cpu > 0 {
 		if v, ok := unitsCPU(c.Cpu); ok {
-			req.CPU = v
+			s.CPU = v
 		}
 	}
-	if r := aws.ToInt32(c.MemoryReservation); r > 0 {
-		req.Memory = memText(int64(r))
-	}
-	if *req != (spec.Requests{}) {
-		s.Requests = req
-	}
 	if mem := aws.ToInt32(c.Memory); mem > 0 {
-		s.Memory = memText(int64(mem)) // carveSidecars takes it back when the app would be left too little
+		s.Memory = memText(int64(mem))
 	}
 	if f := c.FirelensConfiguration; f != nil {
 		s.FireLens = &spec.FireLens{Type: string(f.Type), Options: maps.Clone(f.Options)}
@@ -319,35 +307,50 @@ func (m *ecsMapper) sidecar(c types.ContainerDefinition) spec.Sidecar {
 	return s
 }
 
-// carveSidecars keeps sidecars' hard memory in the spec only while the app container keeps
-// what it had: a sidecar's memory is carved out of the app's (README: sidecars), and an app
-// container left with less than it had (or 128 MiB) would not validate.
+// carveSidecars keeps sidecars' cpu and hard memory as their sizes only while the app
+// container keeps what it had: a sidecar's size is carved out of the app's (README: sidecars),
+// and an app container left with less than it had (or than 0.125 vCPU / 128 MiB) would not
+// validate. A sidecar's cpu then becomes its share (requests.cpu, ECS's container cpu); its
+// hard memory is left to the override. Then the app container's own cpu share and memory
+// limit are said where they are not what the render gives it (all the sidecars leave).
 func (m *ecsMapper) carveSidecars() {
 	app := m.app
-	var carved int64
+	var cpu, mem int64
 	for _, s := range app.Sidecars {
-		carved += s.MemoryMiB()
+		cpu += s.CPUMillis()
+		mem += s.MemoryMiB()
+	}
+	mainMilli := (int64(m.mainCPU)*1000 + 1023) / 1024
+	if app.CPUMillis()-cpu < max(mainMilli, 125) {
+		for i := range app.Sidecars {
+			if s := &app.Sidecars[i]; s.CPU != "" {
+				if s.Requests == nil {
+					s.Requests = &spec.Requests{}
+				}
+				s.Requests.CPU, s.CPU = s.CPU, ""
+			}
+		}
 	}
 	need := max(int64(m.mainMemory), 128)
 	if r := app.Requests; r != nil && r.Memory != "" {
 		n, _ := spec.ParseMemory(r.Memory)
 		need = max(need, n)
 	}
-	if app.MemoryMiB()-carved < need {
+	if app.MemoryMiB()-mem < need {
 		for i := range app.Sidecars {
 			app.Sidecars[i].Memory = ""
 		}
-		carved = 0
 	}
-	for i := range app.Init {
-		app.Init[i].Memory = "" // an init container's own memory is not carved: the override says it
-	}
-	left := app.MemoryMiB() - carved
-	if mem := int64(m.mainMemory); mem > 0 && mem != left {
-		if app.Limits == nil {
-			app.Limits = &spec.Limits{}
+	if int64(m.mainCPU) != spec.CPUUnits(app.MainCPUMillis()) {
+		if v, ok := unitsCPU(m.mainCPU); ok {
+			if app.Requests == nil {
+				app.Requests = &spec.Requests{}
+			}
+			app.Requests.CPU = v
 		}
-		app.Limits.Memory = memText(mem)
+	}
+	if mem := int64(m.mainMemory); mem > 0 && mem != app.MainMemoryMiB() {
+		app.Limits = &spec.Limits{Memory: memText(mem)}
 	}
 }
 
