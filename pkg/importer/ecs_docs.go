@@ -37,8 +37,6 @@ type ecsSource struct {
 	// unread lists what a describe output holds that the import does not know, which is
 	// lost (what reports state, such as counts and events, is left out on purpose).
 	unread []Loss
-	// live is set when the documents are describe outputs (what runs now).
-	live bool
 }
 
 // taskDefinitionReadOnly are the fields describe-task-definition adds to what was
@@ -82,7 +80,7 @@ func readECS(docs []target.Document) (*ecsSource, error) {
 			td := top
 			if inner, ok := top["taskDefinition"].(map[string]any); ok {
 				// describe-task-definition (or register-task-definition) output.
-				td, src.live = inner, inner["taskDefinitionArn"] != nil || src.live
+				td = inner
 				if tags, ok := top["tags"].([]any); ok {
 					src.tdTags = tags
 				}
@@ -106,7 +104,6 @@ func readECS(docs []target.Document) (*ecsSource, error) {
 			}
 			src.svcDoc = d.Name
 			if svc["serviceArn"] != nil || svc["deployments"] != nil {
-				src.live = true
 				svc = src.describedService(svc)
 			}
 			// Saved describe output edited into an input keeps some state fields.

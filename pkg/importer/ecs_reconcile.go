@@ -8,7 +8,6 @@ package importer
 import (
 	"errors"
 	"fmt"
-	"maps"
 	"regexp"
 	"slices"
 	"strconv"
@@ -185,8 +184,7 @@ func (m *ecsMapper) stripGeneric(field string, wider bool) bool {
 		delete(p, last)
 	case []any:
 		i, _ := strconv.Atoi(last)
-		// A list item is emptied, not removed, when it has siblings a path points at by index;
-		// removing it keeps the rest in order.
+		// The list item goes, the rest keep their order.
 		return m.replaceList(field, slices.Delete(slices.Clone(p), i, i+1), doc)
 	}
 	return m.reload(doc)
@@ -376,6 +374,3 @@ func (m *ecsMapper) lostAt(path string) bool {
 func under(path, prefix string) bool {
 	return path == prefix || strings.HasPrefix(path, prefix+".") || strings.HasPrefix(path, prefix+"[")
 }
-
-// sortedKeys is a map's keys in order.
-func sortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }

@@ -273,16 +273,10 @@ func (m *ecsMapper) sidecar(c types.ContainerDefinition) spec.Sidecar {
 		DependsOn: m.dependsOn(c.DependsOn),
 	}
 	if m.inits[s.Name] {
-		// Init containers are not essential by default, as the render writes them.
+		// An init container is not essential (classify), as the spec's default for init.
 		s.Essential = nil
-		if c.Essential == nil {
-			t := true
-			s.Essential = &t
-		}
 	} else {
-		for _, p := range m.ports(c.PortMappings) {
-			s.Ports = append(s.Ports, p)
-		}
+		s.Ports = m.ports(c.PortMappings)
 	}
 	if r := aws.ToInt32(c.MemoryReservation); r > 0 {
 		s.Requests = &spec.Requests{Memory: memText(int64(r))}
