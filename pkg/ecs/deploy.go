@@ -169,7 +169,7 @@ func (d *deployRun) apply(ctx context.Context, opts target.DeployOptions) error 
 		if err != nil {
 			return err
 		}
-		if sameRevision(td, tags, rd) {
+		if sameRevision(td, tags, rd) || adopted(td, tags, rd, pins) {
 			return d.converge(ctx, live)
 		}
 		if err := inProgress(live, opts); err != nil {

@@ -44,6 +44,7 @@ func (s *Session) Diff(ctx context.Context, app *spec.App) (*target.DiffResult, 
 	if err != nil {
 		return nil, err
 	}
+	adoptedTags(have, want)
 	res := &target.DiffResult{}
 	var out strings.Builder
 	for _, name := range []string{TaskDefinitionFile, ServiceFile, ScalingFile, "log-group.json"} {
@@ -63,6 +64,25 @@ func (s *Session) Diff(ctx context.Context, app *spec.App) (*target.DiffResult, 
 	}
 	res.Diff = out.String()
 	return res, nil
+}
+
+// adoptedTags leaves shipit's own tags (managed-by, the spec hash) out of the comparison of a
+// live task definition shipit did not register (an imported app's): a deploy would not
+// register a revision for them (adopt.go), so they are no difference.
+func adoptedTags(have, want docs) {
+	h, _ := have[TaskDefinitionFile].(map[string]any)
+	w, _ := want[TaskDefinitionFile].(map[string]any)
+	if h == nil || w == nil {
+		return
+	}
+	if tags, _ := h["tags"].(map[string]any); tags[spec.HashAnnotation] != nil {
+		return
+	}
+	dropTag(w, "managed-by")
+	dropTag(w, spec.HashAnnotation)
+	if tags, ok := w["tags"].(map[string]any); ok && len(tags) == 0 {
+		delete(w, "tags")
+	}
 }
 
 // docs are the normalised documents of one side, by file name; a missing one is absent.
@@ -161,6 +181,9 @@ func createInput(svc *types.Service, app *spec.App) *ecs.CreateServiceInput {
 		in.DeploymentConfiguration = &types.DeploymentConfiguration{
 			MaximumPercent: dc.MaximumPercent, MinimumHealthyPercent: dc.MinimumHealthyPercent,
 			DeploymentCircuitBreaker: dc.DeploymentCircuitBreaker,
+			// Alarms an override sets are compared too; none is ECS's empty, disabled
+			// configuration, which clean drops.
+			Alarms: dc.Alarms,
 		}
 	}
 	return in

@@ -53,11 +53,12 @@ func (s *Session) discoveryService(ctx context.Context, app *spec.App) (*sdtypes
 }
 
 // ensureDiscovery returns the registries the ECS service should have: the app's Cloud Map
-// service (created when missing) with expose: internal and ecs.discovery, else none.
+// service (created when missing) with expose: internal and ecs.discovery, else the render's
+// (none, or those ecs.overrides set: an imported service keeps its registries).
 func (d *deployRun) ensureDiscovery(ctx context.Context) ([]types.ServiceRegistry, error) {
 	app := d.app
 	if !wantsDiscovery(app) {
-		return nil, nil
+		return d.rd.Service.ServiceRegistries, nil // none, or what ecs.overrides set
 	}
 	svc, err := d.discoveryService(ctx, app)
 	if err != nil {

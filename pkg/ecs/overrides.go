@@ -70,6 +70,10 @@ var serviceOverridable = map[string]bool{
 	"serviceConnectConfiguration": true,
 }
 
+// ServiceOverridable reports whether ecs.overrides may set a field of the service input (one a
+// deploy keeps on the live service); `shipit import` writes the others as lost.
+func ServiceOverridable(field string) bool { return serviceOverridable[field] }
+
 func overridableNames() []string {
 	return slices.Sorted(maps.Keys(serviceOverridable))
 }

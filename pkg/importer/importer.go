@@ -8,7 +8,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"regexp"
+	"slices"
 	"strings"
 
 	yaml "go.yaml.in/yaml/v3"
@@ -31,6 +31,13 @@ type Result struct {
 	// Comments go above top-level fields of the written spec, by field path ("eks.patches"):
 	// why a block is there.
 	Comments map[string]string `json:"-"`
+	// Notes say what the import chose where the original says nothing a spec needs (a
+	// network, a task size); they head the file as comments.
+	Notes []string `json:"notes,omitempty"`
+	// Placeholders are values the import wrote as ${VAR:-default} for a pipeline to set: YAML
+	// writes them as they are, and every other $ as $$ (the spec's escape), so that a value
+	// such as a shell command's $HOME reads back as written.
+	Placeholders []string `json:"-"`
 }
 
 // Loss is one setting of the original that the imported spec does not reproduce.
@@ -55,14 +62,15 @@ func (r *Result) YAML() ([]byte, error) {
 		return nil, err
 	}
 	root := doc.Content[0]
-	prune(root)
+	prune(root, "")
 	blockStyle(root)
-	escapeDollars(root)
+	escapeDollars(root, r.Placeholders)
 	nameFirst(root, false)
 	r.comment(root)
 	var head []string
 	head = append(head, "yaml-language-server: $schema="+starter.SchemaURL)
 	head = append(head, "Imported by `shipit import` from "+r.From+".")
+	head = append(head, r.Notes...)
 	if len(r.Lost) == 0 {
 		head = append(head, "Every setting of the original is carried.")
 	} else {
@@ -86,43 +94,35 @@ func (r *Result) YAML() ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-// prune drops the top-level blocks the import left empty (rollout: {}, ecs: {}, eks: {}, which
-// the spec's types always print). Nothing below the top is touched: an empty value there is
-// a choice (scratch: {}, grpc: {}, an env value "", a patch's null that removes a field).
-func prune(n *yaml.Node) {
-	var kept []*yaml.Node
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		v := n.Content[i+1]
-		if v.Kind == yaml.MappingNode && len(v.Content) == 0 {
-			continue
-		}
-		kept = append(kept, n.Content[i], v)
+// prune drops what the import left unset: nulls, and blocks that end up empty (rollout: {}
+// from a struct with nothing set). A scalar is kept, "" included: the spec's optional string
+// fields are omitempty, so an empty string that reaches here is a value (env FOO: "", an
+// App Mesh property). Empty blocks that mean something are kept too: scratch: {} (a scratch
+// volume), grpc: {} (the server's health), and whatever an override or patch sets.
+func prune(n *yaml.Node, key string) bool {
+	if keepAsIs[key] {
+		return true
 	}
-	n.Content = kept
-}
-
-// escapeDollars writes every $ the loader would expand as $$: an imported value is the value
-// itself (a shell's ${HOME}, Kubernetes' $(VAR) stay as they are), never a reference to the
-// environment of whoever deploys it. Keys are never expanded.
-func escapeDollars(n *yaml.Node) {
 	switch n.Kind {
-	case yaml.ScalarNode:
-		if n.Tag == "!!str" || n.Tag == "" {
-			n.Value = dollarRef.ReplaceAllStringFunc(n.Value, func(m string) string { return "$" + m })
-		}
 	case yaml.MappingNode:
-		for i := 1; i < len(n.Content); i += 2 {
-			escapeDollars(n.Content[i])
+		var kept []*yaml.Node
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if prune(n.Content[i+1], n.Content[i].Value) {
+				kept = append(kept, n.Content[i], n.Content[i+1])
+			}
 		}
-	default:
+		n.Content = kept
+		return len(kept) > 0 || emptyMeans[key]
+	case yaml.SequenceNode:
 		for _, c := range n.Content {
-			escapeDollars(c)
+			prune(c, "")
 		}
+		return len(n.Content) > 0
+	case yaml.ScalarNode:
+		return n.Tag != "!!null"
 	}
+	return true
 }
-
-// dollarRef is what the spec loader expands: $$ and ${NAME} (with a default or not).
-var dollarRef = regexp.MustCompile(`\$\$|\$\{[A-Za-z_][A-Za-z0-9_]*(:-[^}]*)?\}`)
 
 // nameFirst puts the name of a list item first, where it reads as the item's title (a patch's
 // containers are keyed by it; JSON's order put $-directives before it).
@@ -171,6 +171,31 @@ func (r *Result) comment(root *yaml.Node) {
 		}
 		if key != nil {
 			key.HeadComment = text
+		}
+	}
+}
+
+// keepAsIs are keys whose values are data for the target's own API, written as they are.
+var keepAsIs = map[string]bool{"value": true, "patch": true, "jsonPatch": true}
+
+// emptyMeans are blocks whose presence alone says something.
+var emptyMeans = map[string]bool{"scratch": true, "grpc": true}
+
+// escapeDollars writes every $ of a string value as $$, which the loader reads back as one $
+// (only values are expanded, never keys), but for the import's own placeholders.
+func escapeDollars(n *yaml.Node, placeholders []string) {
+	switch n.Kind {
+	case yaml.MappingNode:
+		for i := 1; i < len(n.Content); i += 2 {
+			escapeDollars(n.Content[i], placeholders)
+		}
+	case yaml.SequenceNode:
+		for _, c := range n.Content {
+			escapeDollars(c, placeholders)
+		}
+	case yaml.ScalarNode:
+		if n.Tag == "!!str" && strings.Contains(n.Value, "$") && !slices.Contains(placeholders, n.Value) {
+			n.Value = strings.ReplaceAll(n.Value, "$", "$$")
 		}
 	}
 }

@@ -191,7 +191,7 @@ func classify(objs []*k8sObject) (*k8sApp, []Loss, error) {
 			if x.Name == d.Spec.Template.Spec.ServiceAccountName && in.sa == nil {
 				in.sa = o
 			} else {
-				notMine(o, "the pods run under "+orDefault(d.Spec.Template.Spec.ServiceAccountName))
+				notMine(o, "the pods run under "+defaultName(d.Spec.Template.Spec.ServiceAccountName))
 			}
 		case *policyv1.PodDisruptionBudget:
 			if sel, err := metav1.LabelSelectorAsSelector(x.Spec.Selector); err == nil && !sel.Empty() && sel.Matches(pods) && in.pdb == nil {
@@ -207,7 +207,7 @@ func classify(objs []*k8sObject) (*k8sApp, []Loss, error) {
 			}
 		case *corev1.Namespace:
 			if x.Name != d.Namespace {
-				notMine(o, "the Deployment is in namespace "+orDefault(d.Namespace))
+				notMine(o, "the Deployment is in namespace "+defaultName(d.Namespace))
 			}
 			// The app's namespace is eks.namespace.
 		case *corev1.PersistentVolumeClaim:
@@ -243,7 +243,7 @@ func classify(objs []*k8sObject) (*k8sApp, []Loss, error) {
 	return in, lost, nil
 }
 
-func orDefault(s string) string {
+func defaultName(s string) string {
 	if s == "" {
 		return "default"
 	}

@@ -24,7 +24,7 @@ var envName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
 // env reads the app container's variables: plain values into env, values Kubernetes supplies
 // (the downward API, one key of a ConfigMap or Secret) into eks.env, and envFrom.
-func env(a *spec.App, c *corev1.Container, skip map[string]bool) {
+func k8sEnv(a *spec.App, c *corev1.Container, skip map[string]bool) {
 	seen := map[string]bool{}
 	for _, e := range c.Env {
 		if seen[e.Name] || skip[e.Name] || !envName.MatchString(e.Name) {
@@ -149,7 +149,7 @@ func sameCheck(a, b *spec.Health) bool {
 // unless it differs (then health.liveness, or off when there is none), startup its own.
 // A container with liveness only gets it as health; a patch takes off the readiness probe
 // the render then adds.
-func health(c *corev1.Container, ports []spec.Port) *spec.Health {
+func k8sHealth(c *corev1.Container, ports []spec.Port) *spec.Health {
 	r, l := c.ReadinessProbe, c.LivenessProbe
 	base := r
 	if base == nil {
@@ -230,7 +230,7 @@ func compact(h *spec.Health) {
 
 // security reads a container's securityContext (allowPrivilegeEscalation false is shipit's
 // own; anything else it has no field for goes to the patches).
-func security(sc *corev1.SecurityContext) *spec.Security {
+func k8sSecurity(sc *corev1.SecurityContext) *spec.Security {
 	if sc == nil {
 		return nil
 	}
@@ -252,7 +252,7 @@ func security(sc *corev1.SecurityContext) *spec.Security {
 
 // container reads what sidecars and init containers share.
 func container(c *corev1.Container) spec.Sidecar {
-	s := spec.Sidecar{Name: c.Name, Image: c.Image, Command: c.Command, Args: c.Args, Env: plainEnv(c), Security: security(c.SecurityContext)}
+	s := spec.Sidecar{Name: c.Name, Image: c.Image, Command: c.Command, Args: c.Args, Env: plainEnv(c), Security: k8sSecurity(c.SecurityContext)}
 	return s
 }
 
@@ -301,7 +301,7 @@ func (in *k8sApp) sidecars(a *spec.App, ps *corev1.PodSpec, withHealth bool) {
 
 // sidecarHealth is a sidecar's readiness and liveness (it has no startup check in the spec).
 func sidecarHealth(c *corev1.Container, ports []spec.Port) *spec.Health {
-	h := health(&corev1.Container{Ports: c.Ports, ReadinessProbe: c.ReadinessProbe, LivenessProbe: c.LivenessProbe}, ports)
+	h := k8sHealth(&corev1.Container{Ports: c.Ports, ReadinessProbe: c.ReadinessProbe, LivenessProbe: c.LivenessProbe}, ports)
 	if h != nil && c.ReadinessProbe == nil {
 		return nil // liveness only: the render would add a readiness probe
 	}

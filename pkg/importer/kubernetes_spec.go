@@ -92,13 +92,13 @@ func (in *k8sApp) build(off map[string]bool) *spec.App {
 		in.inits(a, ps)
 	}
 	if on("env") {
-		env(a, main, in.secretEnv(on("secrets")))
+		k8sEnv(a, main, in.secretEnv(on("secrets")))
 	}
 	if on("health") {
-		a.Health = health(main, a.Ports)
+		a.Health = k8sHealth(main, a.Ports)
 	}
 	if on("security") {
-		a.Security = security(main.SecurityContext)
+		a.Security = k8sSecurity(main.SecurityContext)
 		if sc := ps.SecurityContext; sc != nil && (sc.RunAsUser != nil || sc.RunAsGroup != nil || sc.RunAsNonRoot != nil || sc.FSGroup != nil) {
 			a.EKS.PodSecurity = &spec.Security{RunAsUser: sc.RunAsUser, RunAsGroup: sc.RunAsGroup, RunAsNonRoot: sc.RunAsNonRoot, FSGroup: sc.FSGroup}
 		}

@@ -1026,3 +1026,14 @@ func TestNormalisation(t *testing.T) {
 		t.Errorf("flatten wrote %v, want %v", out, want)
 	}
 }
+
+// compare compares a render with the app's original files, field by field (compareRendered
+// with the originals read from dir).
+func (r *appResult) compare(dir string, rendered map[string]any) error {
+	o, err := readOriginals(dir, &r.expect)
+	if err != nil {
+		return err
+	}
+	compareRendered(r, o, rendered)
+	return nil
+}

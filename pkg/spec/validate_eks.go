@@ -18,6 +18,7 @@ var acmARN = regexp.MustCompile(`^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certifica
 func (c *checker) eks() {
 	a := c.app
 	c.eksPatches()
+	c.ecsOnly()
 	if as := a.Autoscale; as != nil && as.Requests > 0 {
 		if as.CPU == 0 && as.Memory == 0 {
 			c.errorf("autoscale.requests", "add autoscale.cpu or memory for Kubernetes, or move requests under environments for ECS only",

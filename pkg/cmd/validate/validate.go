@@ -5,6 +5,7 @@ package validate
 import (
 	"context"
 	"fmt"
+	"os"
 	"sort"
 	"strings"
 
@@ -118,6 +119,9 @@ func Run(ctx context.Context, o *Options) error {
 			errs, warns := app.Validate(t)
 			keep(&res.Errors, errs)
 			keep(&res.Warnings, warns)
+			if t == spec.TargetEKS && only == spec.TargetEKS {
+				keep(&res.Warnings, ecsOnlyWarnings(o, doc, env))
+			}
 			if len(errs) == 0 {
 				keep(&res.Errors, renderLimits(o, t, app))
 			}
@@ -182,4 +186,25 @@ func renderLimits(o *Options, name string, app *spec.App) []spec.FieldError {
 		}
 	}
 	return nil
+}
+
+// ecsOnlyWarnings are the warnings about ecs: settings with no Kubernetes counterpart, for
+// validate --target eks, whose load leaves the ecs: block out: it loads the spec again with it,
+// an unset ${VAR} read as a stand-in value (only the settings' presence matters here).
+func ecsOnlyWarnings(o *Options, doc *spec.Document, env string) []spec.FieldError {
+	lookup := o.Global.Getenv
+	if lookup == nil {
+		lookup = os.LookupEnv
+	}
+	getenv := func(k string) (string, bool) {
+		if v, ok := lookup(k); ok {
+			return v, true
+		}
+		return "unset", true
+	}
+	full, err := doc.Load(spec.Options{Environment: env, Getenv: getenv})
+	if err != nil {
+		return nil
+	}
+	return full.ECSOnlyWarnings()
 }
