@@ -17,6 +17,7 @@ import (
 	"github.com/shipit-dev/shipit/pkg/cmd/importcmd"
 	initcmd "github.com/shipit-dev/shipit/pkg/cmd/init"
 	"github.com/shipit-dev/shipit/pkg/cmd/lint"
+	"github.com/shipit-dev/shipit/pkg/cmd/logs"
 	"github.com/shipit-dev/shipit/pkg/cmd/render"
 	"github.com/shipit-dev/shipit/pkg/cmd/rollback"
 	"github.com/shipit-dev/shipit/pkg/cmd/status"
@@ -72,6 +73,7 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command {
 		diff.NewCmd(f, nil),
 		deploy.NewCmd(f, nil),
 		status.NewCmd(f, nil),
+		logs.NewCmd(f, nil),
 		rollback.NewCmd(f, nil),
 		destroy.NewCmd(f, nil),
 		lint.NewCmd(f, nil),

@@ -80,6 +80,9 @@ type Session struct {
 	Plan       *target.DestroyResult
 	Destroyed  *target.DestroyResult
 	DestroyErr error
+
+	// Logging is what the fake's LogReader answers (logs.go).
+	Logging Logs
 }
 
 var _ target.Session = (*Session)(nil)
