@@ -115,7 +115,7 @@ func (s *Session) tail(ctx context.Context, app *spec.App, plan *logPlan, opts t
 			}
 		}
 		if first && len(tasks) == 0 {
-			msg := fmt.Sprintf("no task of %s is listed in %s (ECS lists a stopped task for about an hour after it stops)", plan.what, s.where(app))
+			msg := fmt.Sprintf("no task of %s is listed in %s (ECS lists a stopped task for at least an hour after it stops)", plan.what, s.where(app))
 			if opts.Follow {
 				msg += "; waiting for one"
 			}

@@ -292,7 +292,7 @@ func TestLogsSaysWhatIsMissing(t *testing.T) {
 	if err := s.Logs(context.Background(), testApp(t, ""), target.LogsOptions{Revision: "2", Container: "web"}, &sink); err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"no task of web:2 is listed in cluster c1 in us-east-1 (ECS lists a stopped task for about an hour after it stops)"}
+	want := []string{"no task of web:2 is listed in cluster c1 in us-east-1 (ECS lists a stopped task for at least an hour after it stops)"}
 	if !slices.Equal(sink.notes, want) || len(sink.lines) > 0 || len(l.calls) > 0 {
 		t.Errorf("notes %q lines %q searches %d", sink.notes, sink.lines, len(l.calls))
 	}
