@@ -142,6 +142,7 @@ func (s *service) progress(t time.Time, r *rules) bool {
 			unplaced = why.reason
 		case tk.lastStatus == statusPending:
 			tk.lastStatus, tk.startedAt = statusRunning, t
+			s.logStart(tk, t, r)
 			switch tk.dep.scenario {
 			case scenarioFailExit:
 				tk.willExit, tk.doomAt = true, t.Add(r.step)
@@ -164,6 +165,7 @@ func (s *service) progress(t time.Time, r *rules) bool {
 			}
 		case tk.willExit && !t.Before(tk.doomAt):
 			tk.fail(t, tk.dep.scenario.failure(tk.dep.td))
+			s.logExit(tk, t, r)
 			tk.lastStatus, tk.stoppedAt = statusStopped, t
 		default:
 			changed = s.turnHealthy(tk, t, r) || changed

@@ -141,6 +141,7 @@ type rules struct {
 	grace     time.Duration // Settings.HealthGrace
 	ids       *idGen
 	log       *slog.Logger
+	logs      *[]logRecord // where container log lines queue (logs.go); nil drops them
 }
 
 // failureThreshold is when the circuit breaker trips: fixed if configured, else ECS's rule.

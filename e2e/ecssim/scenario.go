@@ -56,7 +56,8 @@ type tdContainer struct {
 	image     string
 	essential bool
 	cpu       int
-	memory    int // 0 when the container sets no hard limit
+	memory    int            // 0 when the container sets no hard limit
+	logs      *awslogsConfig // nil unless it logs through awslogs (logs.go)
 }
 
 // taskDefFrom reads moto's DescribeTaskDefinition answer.
@@ -83,6 +84,7 @@ func taskDefFrom(resp obj) *taskDef {
 			essential: essential || !set, // ECS's default is essential
 			cpu:       intField(c, "cpu", 0),
 			memory:    intField(c, "memory", 0),
+			logs:      awslogsOf(c),
 		})
 		for _, s := range list(c, "secrets") {
 			if s, _ := s.(obj); out.secret == "" && str(s, "valueFrom") != "" {

@@ -49,6 +49,9 @@ type Simulator struct {
 	registered  map[string]time.Time // task definition ARN → when it was registered (taskdefs.go)
 	ids         *idGen
 	seed        uint64
+	logOutbox   []logRecord // container log lines not sent to moto yet (logs.go)
+
+	flushMu sync.Mutex // held while queued log lines are sent to moto (logs.go)
 }
 
 // New checks cfg and builds a Simulator.
@@ -97,11 +100,12 @@ func (s *Simulator) wipe() {
 	s.scenarios = map[svcKey]scenario{}
 	s.registered = map[string]time.Time{}
 	s.ids = newIDGen(s.seed)
+	s.logOutbox = nil
 }
 
 // rules snapshots what the state machine needs; the caller holds s.mu.
 func (s *Simulator) rules() *rules {
-	return &rules{step: s.settings.Step, threshold: s.settings.FailureThreshold, grace: s.settings.HealthGrace, ids: s.ids, log: s.log}
+	return &rules{step: s.settings.Step, threshold: s.settings.FailureThreshold, grace: s.settings.HealthGrace, ids: s.ids, log: s.log, logs: &s.logOutbox}
 }
 
 // ecsHandlers are the ECS operations the simulator models; every other call goes to moto as is.
@@ -134,6 +138,10 @@ func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	target := r.Header.Get("X-Amz-Target")
+	if r.Method == http.MethodPost && strings.HasPrefix(target, logsTargetPrefix) {
+		s.logsCall(w, r)
+		return
+	}
 	handler := ecsHandlers[strings.TrimPrefix(target, ecsTargetPrefix)]
 	if r.Method != http.MethodPost || !strings.HasPrefix(target, ecsTargetPrefix) || handler == nil {
 		s.proxy.ServeHTTP(w, r)
@@ -145,4 +153,5 @@ func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	handler(s, w, r, body)
+	s.flushLogs() // the container log lines the call's steps queued
 }

@@ -11,7 +11,13 @@
 # State: .sandbox/k8s/ (certificates, kept between runs; etcd data, fresh at every `up`;
 # kwok.yaml), .sandbox/kubeconfig, .sandbox/logs/, .sandbox/pids/.
 # Ports (env): APISERVER_PORT 16443, ETCD_PORT 12379, ETCD_PEER_PORT 12380, KCM_PORT 10257,
-# SCHEDULER_PORT 10259. SANDBOX_NODES (1) fake nodes.
+# SCHEDULER_PORT 10259, KWOK_PORT (KCM_PORT - 10: 10247). SANDBOX_NODES (1) fake nodes.
+#
+# Pod logs: kwok also serves the kubelet's container log endpoint on 127.0.0.1:KWOK_PORT (TLS,
+# its certificate signed by the sandbox CA, which the apiserver checks), and the nodes point the
+# apiserver there, so `kubectl logs` and the pods/log API work end to end. Every container's log
+# is one file, .sandbox/k8s/containers.log, in the CRI log format (kwok's ClusterLogs); it
+# starts with one line at each `up`, and tests append to it (what a container would print).
 #
 # Pod scenarios for tests, chosen by the container image (any registry, name or tag):
 #   image containing "never-ready"        Running, never Ready (readiness "fails")
@@ -27,6 +33,7 @@ set -euo pipefail
 K8S_DIR=$SANDBOX_DIR/k8s
 PKI=$K8S_DIR/pki
 KUBECONFIG_FILE=$SANDBOX_DIR/kubeconfig
+POD_LOG=$K8S_DIR/containers.log
 SANDBOX_NODES=${SANDBOX_NODES:-1}
 SERVICE_CIDR=${SERVICE_CIDR:-10.96.0.0/16}   # fake: nothing routes to it
 POD_CIDR=${POD_CIDR:-10.244.0.0/16}          # fake pod IPs written by kwok
@@ -63,6 +70,28 @@ pki() {
     openssl ec -in sa.key -pubout -out sa.pub 2>/dev/null
     rm -f ./*.csr ./*.ext
   ) || die "certificate generation failed (is openssl installed?)"
+}
+
+# kwok's serving certificate, for the apiserver's calls to its kubelet endpoint (logs):
+# 127.0.0.1 only, signed by the sandbox CA.
+kwok_pki() {
+  [ -s "$PKI/kwok.crt" ] && openssl x509 -checkend 86400 -noout -in "$PKI/kwok.crt" >/dev/null 2>&1 && return 0
+  (
+    cd "$PKI"
+    openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout kwok.key -out kwok.csr \
+      -subj "/CN=kwok-kubelet" 2>/dev/null
+    printf '%s\n' "subjectAltName=IP:127.0.0.1" "extendedKeyUsage=serverAuth" \
+      "keyUsage=critical,digitalSignature,keyEncipherment" >kwok.ext
+    openssl x509 -req -in kwok.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 3650 \
+      -out kwok.crt -extfile kwok.ext 2>/dev/null
+    rm -f kwok.csr kwok.ext
+  ) || die "kwok certificate generation failed"
+}
+
+# The file kwok serves as every container's log (CRI format: time, stream, tag, message).
+pod_log() {
+  printf '%s stdout F %s\n' "$(date -u +%Y-%m-%dT%H:%M:%S.%NZ)" \
+    "sandbox: container started (kwok serves this file as every container's log)" >"$POD_LOG"
 }
 
 kubeconfig() {
@@ -120,6 +149,28 @@ options:
   enablePodsOnNodeSyncStreamWatch: false
   # Escape hatch: kwok leaves these pods alone; a test sets their status itself.
   disregardStatusWithAnnotationSelector: kwok.x-k8s.io/status=custom
+  # The kubelet endpoint, for pod logs: the nodes get InternalIP 127.0.0.1 and this port
+  # (kwok's node-initialize stage), which the apiserver connects to over TLS. The debugging
+  # handlers serve the logs; they must be said in a config file (not defaulted here).
+  nodeIP: 127.0.0.1
+  nodePort: $KWOK_PORT
+  serverAddress: 127.0.0.1:$KWOK_PORT
+  tlsCertFile: $PKI/kwok.crt
+  tlsPrivateKeyFile: $PKI/kwok.key
+  enableDebuggingHandlers: true
+  enableProfilingHandler: false
+  enableContentionProfiling: false
+---
+# Every container of every pod logs $POD_LOG (kwok v0.8.0's ClusterLogs: no selector = all pods;
+# follow: true keeps a followed stream open for new lines).
+apiVersion: kwok.x-k8s.io/v1alpha1
+kind: ClusterLogs
+metadata:
+  name: sandbox-container-logs
+spec:
+  logs:
+  - logsFile: $POD_LOG
+    follow: true
 EOF
     local f
     for f in node/fast/node-initialize.yaml node/heartbeat-with-lease/node-heartbeat-with-lease.yaml \
@@ -311,6 +362,7 @@ start_apiserver() {
     --authorization-mode=RBAC \
     --allow-privileged=true \
     --endpoint-reconciler-type=none \
+    --kubelet-certificate-authority="$PKI/ca.crt" \
     --profiling=false
   wait_ready kube-apiserver "kube-apiserver https://127.0.0.1:$APISERVER_PORT" 90 kcurl /readyz
 }
@@ -347,15 +399,17 @@ up() {
   done
   "$sandbox_here/build.sh"
   require_ports_free ETCD_PORT:"$ETCD_PORT" ETCD_PEER_PORT:"$ETCD_PEER_PORT" APISERVER_PORT:"$APISERVER_PORT" \
-    KCM_PORT:"$KCM_PORT" SCHEDULER_PORT:"$SCHEDULER_PORT"
+    KCM_PORT:"$KCM_PORT" SCHEDULER_PORT:"$SCHEDULER_PORT" KWOK_PORT:"$KWOK_PORT"
   local t0=$SECONDS
   mkdir -p "$K8S_DIR" "$SANDBOX_LOGS" "$SANDBOX_PIDS"
   for c in "${COMPONENTS[@]}"; do rm -f "$SANDBOX_LOGS/$c.log"; done
   trap 'rc=$?; if [ $rc != 0 ]; then log "kubernetes failed to start"; tail_logs "${COMPONENTS[@]}"; down; fi' EXIT
 
   pki
+  kwok_pki
   kubeconfig
   kwok_config
+  pod_log
   rm -rf "$K8S_DIR/etcd" # a fresh cluster every time
 
   local B=$SANDBOX_BIN
@@ -386,6 +440,8 @@ up() {
 
   wait_ready kube-controller-manager kube-controller-manager 60 curl -fsSk --max-time 2 "https://127.0.0.1:$KCM_PORT/healthz"
   wait_ready kube-scheduler kube-scheduler 60 curl -fsSk --max-time 2 "https://127.0.0.1:$SCHEDULER_PORT/healthz"
+  wait_ready kwok "kwok's kubelet endpoint https://127.0.0.1:$KWOK_PORT" 60 \
+    curl -fsS --max-time 2 --cacert "$PKI/ca.crt" "https://127.0.0.1:$KWOK_PORT/healthz"
 
   local i nodes=""
   for ((i = 0; i < SANDBOX_NODES; i++)); do

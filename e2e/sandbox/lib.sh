@@ -23,6 +23,9 @@ ETCD_PORT=${ETCD_PORT:-12379}
 ETCD_PEER_PORT=${ETCD_PEER_PORT:-12380}
 KCM_PORT=${KCM_PORT:-10257}
 SCHEDULER_PORT=${SCHEDULER_PORT:-10259}
+# kwok's kubelet-like server (pod logs): 10247, kwok's own default, beside the controller
+# manager's port; it moves with KCM_PORT so that sandboxes on other ports do not clash.
+KWOK_PORT=${KWOK_PORT:-$((KCM_PORT - 10))}
 MOTO_PORT=${MOTO_PORT:-14566}
 ECSSIM_PORT=${ECSSIM_PORT:-14567}
 SANDBOX_AWS_REGION=${SANDBOX_AWS_REGION:-us-east-1}

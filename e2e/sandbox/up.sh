@@ -54,6 +54,8 @@ export AWS_DEFAULT_REGION=$SANDBOX_AWS_REGION
 export SHIPIT_E2E_KUBECONFIG='$KUBECONFIG_FILE'
 export SHIPIT_E2E_AWS_ENDPOINT='$ep'
 export SHIPIT_E2E_MOTO_ENDPOINT='$MOTO_URL'
+# kwok serves this file as every container's log; tests append what a container would print.
+export SHIPIT_E2E_POD_LOG='$SANDBOX_DIR/k8s/containers.log'
 EOF
   mv "$ENV_FILE.tmp" "$ENV_FILE"
 }

@@ -303,6 +303,7 @@ func (g *GlobalOptions) Color(tty bool) bool {
 // naming the step it was in, not an interrupt.
 func (g *GlobalOptions) PrintVerdict(ctx context.Context, io *IOStreams, v *target.Verdict) error {
 	SettleVerdict(ctx, v)
+	v.Hint = g.logsHint(v)
 	if g.JSON() {
 		// A verdict that is not a success carries the failure fields every failing command's
 		// JSON result has.
@@ -325,6 +326,9 @@ func (g *GlobalOptions) PrintVerdict(ctx context.Context, io *IOStreams, v *targ
 		mark, phase = target.Paint(v.Phase, mark), target.Paint(v.Phase, phase)
 	}
 	fmt.Fprintf(io.Out, "%s %s on %s: %s: %s\n", mark, v.App, v.Target, phase, v.Message)
+	if v.Hint != "" {
+		fmt.Fprintf(io.Out, "  logs of revision %s: %s\n", v.FailedRevision, v.Hint)
+	}
 	return v.Err()
 }
 
@@ -335,6 +339,31 @@ func SettleVerdict(ctx context.Context, v *target.Verdict) {
 		v.Phase = target.TimedOut
 		v.Message = te.Error() + "; " + strings.TrimPrefix(strings.TrimPrefix(v.Message, "interrupted: "), "interrupted ")
 	}
+}
+
+// logsHint is the command that shows the logs of the revision a rollout failed with: what to
+// run next after a failed, rolled back or timed out deploy. The spec file and environment are
+// carried over, so it can be pasted as it is.
+func (g *GlobalOptions) logsHint(v *target.Verdict) string {
+	if v.FailedRevision == "" || (v.Phase != target.Failed && v.Phase != target.RolledBack && v.Phase != target.TimedOut) {
+		return ""
+	}
+	hint := fmt.Sprintf("shipit logs --target %s --revision %s", v.Target, v.FailedRevision)
+	if g.File != "" && g.File != "shipit.yaml" {
+		hint += " -f " + shellQuote(g.File)
+	}
+	if g.Env != "" {
+		hint += " --env " + shellQuote(g.Env)
+	}
+	return hint
+}
+
+// shellQuote quotes s for a POSIX shell when it needs it.
+func shellQuote(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./=:@") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // Stopped turns an error of a command that an interrupt or its time bound stopped into the

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -96,6 +97,12 @@ func (s *Session) Deploy(ctx context.Context, app *spec.App, opts target.DeployO
 func fill(v *target.Verdict, dec Decision, ro WatchedDeployment) {
 	v.Phase, v.Message, v.Desired, v.Ready = dec.Phase, dec.Message, dec.Desired, dec.Ready
 	v.Revision = Revision(ro.TaskDefinition)
+	if dec.Phase == target.Failed || dec.Phase == target.RolledBack || dec.Phase == target.TimedOut {
+		// Its tasks' logs tell why (shipit logs --revision N).
+		if _, n := splitRevision(v.Revision); n > 0 {
+			v.FailedRevision = strconv.Itoa(n)
+		}
+	}
 	if dec.RolledBackTo != "" {
 		v.RolledBackTo = Revision(dec.RolledBackTo)
 		v.Revision = Revision(dec.RolledBackTo)

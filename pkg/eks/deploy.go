@@ -165,4 +165,9 @@ func (s *Session) fill(ctx context.Context, v *target.Verdict, app *spec.App, de
 	if dec.Phase == target.Canceled {
 		v.Message = "interrupted: stopped watching; the rollout goes on in the cluster"
 	}
+	// The revision whose pods' logs tell why (shipit logs --revision N): the first watch's,
+	// kept through the automatic rollback's watch; none when another deploy replaced ours.
+	if (dec.Phase == target.Failed || dec.Phase == target.RolledBack || dec.Phase == target.TimedOut) && v.FailedRevision == "" && !dec.Replaced {
+		v.FailedRevision = v.Revision
+	}
 }

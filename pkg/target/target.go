@@ -93,6 +93,12 @@ type Verdict struct {
 	Applied []string `json:"applied,omitempty"`
 	// RolledBackTo is the revision an automatic or circuit-breaker rollback returned to.
 	RolledBackTo string `json:"rolledBackTo,omitempty"`
+	// FailedRevision is the revision whose rollout failed, was rolled back or timed out, as
+	// `shipit logs --revision` takes it (ECS: the task definition revision number;
+	// Kubernetes: the Deployment revision).
+	FailedRevision string `json:"failedRevision,omitempty"`
+	// Hint is the command that shows FailedRevision's logs (set when the verdict is printed).
+	Hint string `json:"hint,omitempty"`
 }
 
 // Err turns a verdict that is not a success into the error that carries its exit code.

@@ -18,6 +18,7 @@ import (
 	"github.com/shipit-dev/shipit/pkg/cmd/importcmd"
 	initcmd "github.com/shipit-dev/shipit/pkg/cmd/init"
 	"github.com/shipit-dev/shipit/pkg/cmd/lint"
+	"github.com/shipit-dev/shipit/pkg/cmd/logs"
 	"github.com/shipit-dev/shipit/pkg/cmd/render"
 	"github.com/shipit-dev/shipit/pkg/cmd/rollback"
 	"github.com/shipit-dev/shipit/pkg/cmd/status"
@@ -74,6 +75,7 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command {
 		deploy.NewCmd(f, nil),
 		status.NewCmd(f, nil),
 		history.NewCmd(f, nil),
+		logs.NewCmd(f, nil),
 		rollback.NewCmd(f, nil),
 		destroy.NewCmd(f, nil),
 		lint.NewCmd(f, nil),

@@ -96,6 +96,8 @@ type Session struct {
 	// HistoryResult and HistoryErr answer History (history.go).
 	HistoryResult *target.History
 	HistoryErr    error
+	// Logging is what the fake's LogReader answers (logs.go).
+	Logging Logs
 }
 
 var _ target.Session = (*Session)(nil)
