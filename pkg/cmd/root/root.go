@@ -19,6 +19,7 @@ import (
 	"github.com/shipit-dev/shipit/pkg/cmd/lint"
 	"github.com/shipit-dev/shipit/pkg/cmd/render"
 	"github.com/shipit-dev/shipit/pkg/cmd/rollback"
+	"github.com/shipit-dev/shipit/pkg/cmd/run"
 	"github.com/shipit-dev/shipit/pkg/cmd/status"
 	"github.com/shipit-dev/shipit/pkg/cmd/validate"
 	"github.com/shipit-dev/shipit/pkg/cmd/version"
@@ -74,6 +75,7 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command {
 		status.NewCmd(f, nil),
 		rollback.NewCmd(f, nil),
 		destroy.NewCmd(f, nil),
+		run.NewCmd(f, nil),
 		lint.NewCmd(f, nil),
 		cost.NewCmd(f, nil),
 		version.NewCmd(f),

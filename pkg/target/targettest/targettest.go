@@ -80,6 +80,9 @@ type Session struct {
 	Plan       *target.DestroyResult
 	Destroyed  *target.DestroyResult
 	DestroyErr error
+
+	// Runs answers RunTask (run_task.go).
+	Runs RunTasks
 }
 
 var _ target.Session = (*Session)(nil)
