@@ -116,5 +116,13 @@ func (l *taskLogs) describe() string {
 	case !l.found:
 		return where + ": no such stream (the container wrote nothing, or its logs have not reached CloudWatch Logs)"
 	}
-	return fmt.Sprintf("%s: %d lines", where, l.lines)
+	return fmt.Sprintf("%s: %s", where, lineCount(l.lines))
+}
+
+// lineCount is "1 line", "2 lines".
+func lineCount(n int) string {
+	if n == 1 {
+		return "1 line"
+	}
+	return fmt.Sprintf("%d lines", n)
 }

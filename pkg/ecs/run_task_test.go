@@ -187,7 +187,7 @@ func TestRunTask(t *testing.T) {
 			want: target.RunResult{Status: target.RunFailed, Revision: "web:2", ContainerExitCode: ptr(3),
 				StopCode: "EssentialContainerExited", StoppedReason: "Essential container in task exited",
 				Message: "web exited 3 (task 0123456789abcdef0123456789abcdef, web:2): EssentialContainerExited: Essential container in task exited",
-				Logs:    "/ecs/web web/web/0123456789abcdef0123456789abcdef: 1 lines"},
+				Logs:    "/ecs/web web/web/0123456789abcdef0123456789abcdef: 1 line"},
 			events: []string{
 				"registered task definition web:2 (spec HASH; a deploy of the same spec reuses it)",
 				"started task 0123456789abcdef0123456789abcdef of web:2 in cluster c1 in us-east-1: ./manage.py migrate",
@@ -336,7 +336,7 @@ func TestRunTaskStopped(t *testing.T) {
 			if len(f.stops) != 1 || aws.ToString(f.stops[0].Task) != runTaskARN || aws.ToString(f.stops[0].Cluster) != "c1" || aws.ToString(f.stops[0].Reason) != c.reason {
 				t.Errorf("StopTask %+v", f.stops)
 			}
-			if out.String() != "migrating\n" || res.Logs != "/ecs/web web/web/0123456789abcdef0123456789abcdef: 1 lines" {
+			if out.String() != "migrating\n" || res.Logs != "/ecs/web web/web/0123456789abcdef0123456789abcdef: 1 line" {
 				t.Errorf("logs %q (%s)", out.String(), res.Logs)
 			}
 			if got := res.ExitCode(); got != map[target.RunStatus]int{target.RunInterrupted: 130, target.RunTimedOut: 5}[c.status] {

@@ -94,6 +94,11 @@ func Run(ctx context.Context, o *Options) error {
 	if !ok {
 		return &target.UsageError{Msg: fmt.Sprintf("--target %s cannot run one-off tasks", t.Name())}
 	}
+	if len(app.Command) > 0 {
+		// Never a silent surprise: the command is passed to the spec's entrypoint.
+		fmt.Fprintf(o.IO.ErrOut, "note: the spec's command %q stays the entrypoint; %q are its arguments (the spec's args are replaced)\n",
+			app.Command, o.Command)
+	}
 	if o.Keep && t.Name() == spec.TargetECS {
 		fmt.Fprintln(o.IO.ErrOut, "warning: --keep keeps Kubernetes Jobs; ECS has nothing to delete (a stopped task stays visible for about an hour)")
 	}
@@ -147,6 +152,9 @@ func (o *Options) print(res *target.RunResult) error {
 	status := string(res.Status)
 	if o.Global.Color(o.IO.IsErrOutTTY()) {
 		mark, status = target.Paint(phases[res.Status], mark), target.Paint(phases[res.Status], status)
+	}
+	if res.Logs != "" {
+		fmt.Fprintf(o.IO.ErrOut, "logs: %s\n", res.Logs)
 	}
 	fmt.Fprintf(o.IO.ErrOut, "%s %s on %s: %s: %s (exit %d)\n", mark, res.App, res.Target, status, res.Message, res.ExitCode())
 	return err

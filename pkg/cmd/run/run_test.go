@@ -3,6 +3,7 @@ package run_test
 import (
 	"context"
 	"errors"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -34,31 +35,35 @@ func TestRunText(t *testing.T) {
 		code           int
 		stdout, stderr string
 	}{
-		{"succeeded", &target.RunResult{Target: "ecs", App: "web", Status: target.RunSucceeded, ContainerExitCode: code(0),
+		{"succeeded", &target.RunResult{Target: "ecs", App: "web", Logs: "/ecs/web web/web/1f2e3d4c: 2 lines", Status: target.RunSucceeded, ContainerExitCode: code(0),
 			Message: "web exited 0 (task 1f2e3d4c, web:7)"}, 0,
 			"migrating\n12 migrations applied\n",
 			"08:00:00 Pending     registered task definition web:7\n" +
 				"08:00:01 Progressing task 1f2e3d4c is RUNNING\n" +
+				"logs: /ecs/web web/web/1f2e3d4c: 2 lines\n" +
 				"✓ web on ecs: Succeeded: web exited 0 (task 1f2e3d4c, web:7) (exit 0)\n"},
-		{"command failed", &target.RunResult{Target: "ecs", App: "web", Status: target.RunFailed, ContainerExitCode: code(3),
+		{"command failed", &target.RunResult{Target: "ecs", App: "web", Logs: "/ecs/web web/web/1f2e3d4c: 2 lines", Status: target.RunFailed, ContainerExitCode: code(3),
 			StopCode: "EssentialContainerExited", StoppedReason: "Essential container in task exited",
 			Message: "web exited 3 (task 1f2e3d4c, web:7): EssentialContainerExited: Essential container in task exited"}, 3,
 			"migrating\n12 migrations applied\n",
 			"08:00:00 Pending     registered task definition web:7\n" +
 				"08:00:01 Progressing task 1f2e3d4c is RUNNING\n" +
+				"logs: /ecs/web web/web/1f2e3d4c: 2 lines\n" +
 				"✗ web on ecs: Failed: web exited 3 (task 1f2e3d4c, web:7): EssentialContainerExited: Essential container in task exited (exit 3)\n"},
-		{"never ran", &target.RunResult{Target: "ecs", App: "web", Status: target.RunNotRun,
+		{"never ran", &target.RunResult{Target: "ecs", App: "web", Logs: "/ecs/web web/web/1f2e3d4c: 2 lines", Status: target.RunNotRun,
 			StopCode: "TaskFailedToStart", StoppedReason: "CannotPullContainerError: pull image manifest has been retried 1 time(s)",
 			Message: "task 1f2e3d4c stopped before web ran: TaskFailedToStart: CannotPullContainerError: pull image manifest has been retried 1 time(s)"}, 3,
 			"migrating\n12 migrations applied\n",
 			"08:00:00 Pending     registered task definition web:7\n" +
 				"08:00:01 Progressing task 1f2e3d4c is RUNNING\n" +
+				"logs: /ecs/web web/web/1f2e3d4c: 2 lines\n" +
 				"✗ web on ecs: NotRun: task 1f2e3d4c stopped before web ran: TaskFailedToStart: CannotPullContainerError: pull image manifest has been retried 1 time(s) (exit 3)\n"},
-		{"timed out", &target.RunResult{Target: "ecs", App: "web", Status: target.RunTimedOut,
+		{"timed out", &target.RunResult{Target: "ecs", App: "web", Logs: "/ecs/web web/web/1f2e3d4c: 2 lines", Status: target.RunTimedOut,
 			Message: "timed out after 1h0m0s while web was RUNNING; stopped task 1f2e3d4c (StopTask)"}, 5,
 			"migrating\n12 migrations applied\n",
 			"08:00:00 Pending     registered task definition web:7\n" +
 				"08:00:01 Progressing task 1f2e3d4c is RUNNING\n" +
+				"logs: /ecs/web web/web/1f2e3d4c: 2 lines\n" +
 				"✗ web on ecs: TimedOut: timed out after 1h0m0s while web was RUNNING; stopped task 1f2e3d4c (StopTask) (exit 5)\n"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -268,5 +273,23 @@ func TestRunUnsupported(t *testing.T) {
 	e.Factory.Targets["ecs"] = plainTarget{e.Target}
 	if got := exec(e, "--target", "ecs", "--", "true"); got != 2 || e.ErrOut.String() != "error: --target ecs cannot run one-off tasks\n" {
 		t.Errorf("exit %d, stderr %q", got, e.ErrOut)
+	}
+}
+
+// A spec that sets command (the entrypoint) gets a note: the command to run becomes its
+// arguments, on both targets.
+func TestRunEntrypointNote(t *testing.T) {
+	e := cmdtest.New(t, "eks", "")
+	if err := os.WriteFile(e.File, []byte(cmdtest.Spec+"command: [/docker-entrypoint.sh]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	e.Target.Session.Runs.Result = &target.RunResult{Target: "eks", App: "web", Status: target.RunSucceeded, Message: "web exited 0", ContainerExitCode: code(0)}
+	if got := exec(e, "--target", "eks", "--", "migrate", "--noinput"); got != 0 {
+		t.Fatalf("exit %d\n%s", got, e.ErrOut)
+	}
+	want := "note: the spec's command [\"/docker-entrypoint.sh\"] stays the entrypoint; [\"migrate\" \"--noinput\"] are its arguments (the spec's args are replaced)\n" +
+		"✓ web on eks: Succeeded: web exited 0 (exit 0)\n"
+	if e.ErrOut.String() != want {
+		t.Errorf("stderr:\n%s\nwant:\n%s", e.ErrOut, want)
 	}
 }
