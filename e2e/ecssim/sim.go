@@ -46,6 +46,7 @@ type Simulator struct {
 	throttleAcc float64
 	services    map[svcKey]*service
 	scenarios   map[svcKey]scenario // forced by the control endpoint
+	runs        map[runKey]*runTask // standalone tasks (runtask.go)
 	ids         *idGen
 	seed        uint64
 }
@@ -94,6 +95,7 @@ func (s *Simulator) wipe() {
 	s.throttleAcc = 0
 	s.services = map[svcKey]*service{}
 	s.scenarios = map[svcKey]scenario{}
+	s.runs = map[runKey]*runTask{}
 	s.ids = newIDGen(s.seed)
 }
 
@@ -110,6 +112,8 @@ var ecsHandlers = map[string]func(*Simulator, http.ResponseWriter, *http.Request
 	"DeleteService":    (*Simulator).deleteService,
 	"ListTasks":        (*Simulator).listTasks,
 	"DescribeTasks":    (*Simulator).describeTasks,
+	"RunTask":          (*Simulator).runTask,
+	"StopTask":         (*Simulator).stopTask,
 }
 
 // maxECSBody bounds the intercepted request bodies (ECS's own limit is far lower).

@@ -1,0 +1,107 @@
+package ecssim
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"regexp"
+	"strings"
+	"time"
+)
+
+// Log lines of the standalone tasks, written to CloudWatch Logs (moto's logs API) as the
+// awslogs driver would: in the task definition's awslogs-group, in the stream
+// "prefix/container/task-id" (ECS developer guide, "Using the awslogs log driver":
+// awslogs-stream-prefix "associates a log stream with the specified prefix, the container
+// name, and the ID of the Amazon ECS task"). What a container "prints" is the echo commands of
+// its command override (runtask_model.go, commandOutput), written once the task has started.
+// A log group that does not exist is not modelled (ECS would fail the task to start unless
+// awslogs-create-group is set); the lines are then dropped with a warning.
+
+// taskLog is the lines one container of a task wrote, and where they go.
+type taskLog struct {
+	region, group, stream string
+	lines                 []string
+	at                    time.Time
+}
+
+// logLines are the lines of the task's deciding container (none without an awslogs target).
+func (rt *runTask) logLines(started time.Time) []taskLog {
+	if rt.decider < 0 {
+		return nil
+	}
+	name := rt.td.containers[rt.decider].name
+	tgt, ok := rt.logs[name]
+	lines := commandOutput(rt.command)
+	if !ok || len(lines) == 0 {
+		return nil
+	}
+	return []taskLog{{region: rt.key.region, group: tgt.group, stream: tgt.prefix + "/" + name + "/" + rt.key.id, lines: lines, at: started}}
+}
+
+// writeRunLogs writes each task's lines to moto, without the simulator's lock.
+func (s *Simulator) writeRunLogs(ctx context.Context, in http.Header, logs []taskLog) {
+	for _, l := range logs {
+		if err := s.writeTaskLogs(ctx, in, l); err != nil {
+			s.log.Warn("run task log lines not written", "group", l.group, "stream", l.stream, "err", err)
+		}
+	}
+}
+
+// writeTaskLogs creates the stream (an existing one is fine) and puts the lines in it, one
+// millisecond apart from the task's start.
+func (s *Simulator) writeTaskLogs(ctx context.Context, in http.Header, l taskLog) error {
+	create := obj{"logGroupName": l.group, "logStreamName": l.stream}
+	if err := s.callMotoLogs(ctx, in, "CreateLogStream", create, "ResourceAlreadyExistsException"); err != nil {
+		return err
+	}
+	events := make([]any, 0, len(l.lines))
+	for i, line := range l.lines {
+		events = append(events, obj{"timestamp": l.at.UnixMilli() + int64(i), "message": line})
+	}
+	return s.callMotoLogs(ctx, in, "PutLogEvents", obj{"logGroupName": l.group, "logStreamName": l.stream, "logEvents": events})
+}
+
+// logsScope rewrites a SigV4 credential scope's service to "logs": moto's server picks the
+// backend from that scope, and the client signed its call for ECS.
+var logsScope = regexp.MustCompile(`(Credential=[^/]+/\d{8}/[a-z0-9-]+/)[a-z0-9-]+(/aws4_request)`)
+
+// callMotoLogs makes one CloudWatch Logs call (awsJson1.1, Logs_20140328) to moto with the
+// client's credentials; an error of code ok counts as success.
+func (s *Simulator) callMotoLogs(ctx context.Context, in http.Header, op string, body obj, ok ...string) error {
+	b, err := json.Marshal(body)
+	if err != nil {
+		return err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.moto.JoinPath("/").String(), strings.NewReader(string(b)))
+	if err != nil {
+		return err
+	}
+	auth := in.Get("Authorization")
+	if auth == "" {
+		auth = "AWS4-HMAC-SHA256 Credential=test/20260101/" + defaultRegion + "/logs/aws4_request, SignedHeaders=host, Signature=0"
+	}
+	req.Header.Set("Authorization", logsScope.ReplaceAllString(auth, "${1}logs${2}"))
+	if acct := in.Get("x-moto-account-id"); acct != "" {
+		req.Header.Set("x-moto-account-id", acct)
+	}
+	req.Header.Set("X-Amz-Target", "Logs_20140328."+op)
+	req.Header.Set("Content-Type", "application/x-amz-json-1.1")
+	resp, err := s.client.Do(req)
+	if err != nil {
+		return fmt.Errorf("moto logs %s: %w", op, err)
+	}
+	defer resp.Body.Close()
+	rb, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode == http.StatusOK {
+		return nil
+	}
+	for _, code := range ok {
+		if strings.Contains(string(rb), code) {
+			return nil
+		}
+	}
+	return fmt.Errorf("moto logs %s: HTTP %d: %s", op, resp.StatusCode, rb)
+}
