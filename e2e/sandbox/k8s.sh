@@ -19,7 +19,9 @@
 #   image containing "crash-loop"         Running, not Ready, container waiting
 #                                         CrashLoopBackOff, restartCount 1 then +1 every 5 s
 # and any pod annotated kwok.x-k8s.io/status=custom is left alone by kwok (stays Pending) so a
-# test can write its status itself (kubectl patch --subresource=status).
+# test can write its status itself (kubectl patch --subresource=status). A Job's pod completes
+# (kwok's pod-complete stage), or fails with exit code N when its command ends in "exit N"
+# (kwok-job-stages.yaml).
 set -euo pipefail
 # shellcheck source=SCRIPTDIR/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -131,14 +133,29 @@ EOF
     - key: '"'"'.spec.containers.[].image | test("'"$SCENARIO_IMAGES"'")'"'"'\
       operator: NotIn\
       values: ["true"]' "$dir/kustomize/stage/$f"
+      elif [ "$f" = pod/fast/pod-complete.yaml ]; then
+        job_complete_stage "$dir/kustomize/stage/$f"
       else
         cat "$dir/kustomize/stage/$f"
       fi
     done
     scenario_stages
+    echo "---"
+    cat "$JOB_STAGES"
   } >"$out"
   [ "$(grep -cF "test(\"$SCENARIO_IMAGES\")" "$out")" = 1 ] ||
     die "could not add the scenario exclusion to kwok's pod-ready stage (its file changed?)"
+  [ "$(grep -cF "$(job_exit_key)" "$out")" = 2 ] ||
+    die "could not add the failing-exit exclusion to kwok's pod-complete stage (its file changed?)"
+}
+
+# One-off Jobs (shipit run): a Job's pod whose command ends in "exit N" (N not 0) fails with
+# that exit code; see kwok-job-stages.yaml. kwok's pod-complete stage is kept for the others.
+JOB_STAGES=$SANDBOX_REPO/e2e/sandbox/kwok-job-stages.yaml
+job_exit_key() { sed -n '/# SHIPIT_JOB_EXIT_NONZERO/{n;p;}' "$JOB_STAGES"; }
+job_complete_stage() { # $1 kwok's pod-complete.yaml: after "matchExpressions:", the exclusion
+  KEY=$(job_exit_key) awk '{ print } /^    matchExpressions:$/ {
+    print ENVIRON["KEY"]; print "      operator: NotIn"; print "      values: [\"true\"]" }' "$1"
 }
 
 # The scenario stages (the single-quoted arguments are kwok templates, not shell). Each matches a pod that is not being deleted and has a container whose
