@@ -84,6 +84,9 @@ func (s *Session) RunTask(ctx context.Context, app *spec.App, opts target.RunOpt
 		logs.read(ctx)
 	}
 	res.Logs = logs.describe()
+	if !started(task) && !logs.found && logs.off == "" {
+		res.Logs = "none: the container never started"
+	}
 	outcome(res, task, id)
 	return res, nil
 }

@@ -204,7 +204,7 @@ func TestRunTask(t *testing.T) {
 			want: target.RunResult{Status: target.RunNotRun, Revision: "web:7",
 				StopCode: "TaskFailedToStart", StoppedReason: "CannotPullContainerError: pull image manifest has been retried 1 time(s): not found",
 				Message: "task 0123456789abcdef0123456789abcdef (web:7) stopped before web ran: TaskFailedToStart: CannotPullContainerError: pull image manifest has been retried 1 time(s): not found (web: CannotPullContainerError: not found)",
-				Logs:    "/ecs/web web/web/0123456789abcdef0123456789abcdef: no such stream (the container wrote nothing, or its logs have not reached CloudWatch Logs)"},
+				Logs:    "none: the container never started"},
 			events: []string{
 				"running web:7, the revision service web runs (spec " + rd.Hash + ")",
 				"started task 0123456789abcdef0123456789abcdef of web:7 in cluster c1 in us-east-1: ./manage.py migrate",
