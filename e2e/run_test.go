@@ -45,7 +45,7 @@ func lastRun(t *testing.T, stdout string) runResult {
 type ecsTask struct {
 	Tasks []struct {
 		TaskArn, LastStatus, DesiredStatus, StopCode, StoppedReason, StartedBy, TaskDefinitionArn, LaunchType string
-		Containers                                                                                             []struct {
+		Containers                                                                                            []struct {
 			Name     string
 			ExitCode *int
 		}
