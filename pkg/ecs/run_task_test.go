@@ -312,13 +312,16 @@ func TestRunTaskStopped(t *testing.T) {
 			app := testApp(t, "")
 			process, interrupt := context.WithCancel(context.Background())
 			defer interrupt()
-			ctx, cancel := target.CommandContext(process, c.limit)
+			// The bound is set once the task runs, so that it cannot run out before.
+			ctx, cancel := target.CommandContext(process, 0)
 			defer cancel()
 			f := &runECS{fakeECS: &fakeECS{}, states: []func() (*types.Task, error){state("RUNNING", nil, "", "", "")}}
 			f.onDescribe = func(n int) {
 				if n == 1 {
 					if c.limit == 0 {
 						interrupt()
+					} else {
+						target.SetLimit(ctx, c.limit)
 					}
 					<-ctx.Done()
 				}

@@ -320,7 +320,8 @@ func TestRunJobStopped(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			process, interrupt := context.WithCancel(context.Background())
 			defer interrupt()
-			ctx, cancel := target.CommandContext(process, c.limit)
+			// The bound is set once the task runs, so that it cannot run out before.
+			ctx, cancel := target.CommandContext(process, 0)
 			defer cancel()
 			cl := newRunCluster(shop, webSA)
 			cl.pods = []*corev1.Pod{runPod(corev1.PodRunning, running)}
@@ -328,6 +329,8 @@ func TestRunJobStopped(t *testing.T) {
 				if n == 1 {
 					if c.limit == 0 {
 						interrupt()
+					} else {
+						target.SetLimit(ctx, c.limit)
 					}
 					<-ctx.Done()
 				}
