@@ -3,9 +3,13 @@
 package e2e
 
 import (
+	"context"
 	"encoding/json"
+	"os/exec"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/shipit-dev/shipit/e2e/harness"
 )
@@ -132,6 +136,19 @@ func TestECSRunStopsAndFails(t *testing.T) {
 		t.Errorf("the stopped task: %+v", task)
 	}
 
+	// SIGTERM (a CI runner's cancel) stops the task too: exit 130.
+	r = runInterrupted(t, syscall.SIGTERM, ": RUNNING", "--target", "ecs", "-f", spec, "--", "sh", "-c", "sleep 600")
+	r.wantExit(t, 130, "Interrupted: interrupted (SIGTERM) while it was RUNNING; stopped task")
+	var stopped struct{ TaskArns []string }
+	awsCLI(t, ecsRegion, &stopped, "ecs", "list-tasks", "--cluster", a.cluster, "--started-by", "shipit-run", "--desired-status", "STOPPED")
+	reasons := map[string]bool{}
+	for _, arn := range stopped.TaskArns {
+		reasons[a.describeTask(arn).Tasks[0].StoppedReason] = true
+	}
+	if !reasons["shipit run: interrupted (SIGTERM)"] {
+		t.Errorf("no task stopped for the SIGTERM; stopped reasons %v", reasons)
+	}
+
 	bad := a.spec(ecsSpec{Image: a.ecrImage("web-fail-pull", "v1", '2')}) // the repository carries the marker: deploy pins the tag away
 	r = a.shipitRun("-f", bad, "--", "true")
 	r.wantExit(t, 3, "NotRun", "stopped before web ran: TaskFailedToStart: CannotPullContainerError")
@@ -190,10 +207,32 @@ func TestEKSRunTimeoutAndNotRun(t *testing.T) {
 		t.Errorf("left after the timeout: %s", got)
 	}
 
+	// Ctrl-C deletes the Job of a running pod too: exit 130.
+	r = runInterrupted(t, syscall.SIGINT, ": Running", "--target", "eks", "-f", spec, "--keep", "--", "sleep", "600")
+	r.wantExit(t, 130, "Interrupted", "deleted job "+ns+"/web-run-")
+	if got := kubectlOut(t, "-n", ns, "get", "jobs,pods", "-l", "shipit.dev/run=web", "-o", "name"); got != "" {
+		t.Errorf("left after Ctrl-C: %s", got)
+	}
+
 	bad := eksApp(t, ns, "registry.local/web:image-pull-backoff", "")
 	r = runShipit(t, "run", "--target", "eks", "-f", bad, "--", "true")
 	r.wantExit(t, 3, "NotRun", "never ran web: ImagePullBackOff")
 	if got := kubectlOut(t, "-n", ns, "get", "jobs,pods", "-l", "shipit.dev/run=web", "-o", "name"); got != "" {
 		t.Errorf("left after the run that never ran: %s", got)
 	}
+}
+
+// runInterrupted runs shipit run with args and sends it sig once its stderr shows marker (the
+// task or pod running), as Ctrl-C or a CI runner's cancel would.
+func runInterrupted(t *testing.T, sig syscall.Signal, marker string, args ...string) result {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, shipit(t), append([]string{"run"}, args...)...)
+	return runShipitCmd(t, cmd, func(c *exec.Cmd, stderr *syncBuffer) {
+		waitStderr(t, stderr, marker, 60*time.Second)
+		if err := c.Process.Signal(sig); err != nil {
+			t.Fatal(err)
+		}
+	})
 }
