@@ -36,7 +36,8 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command {
 		Short: "Deploy one app spec to AWS ECS (Fargate) or Kubernetes on EKS",
 		Long: "shipit turns one neutral app spec (shipit.yaml) into ECS or Kubernetes objects.\n\n" +
 			"Exit codes: 0 ok · 1 error · 2 invalid spec or usage · 3 rollout failed ·\n" +
-			"4 rolled back · 5 timed out · 6 diff found differences · 130 interrupted (Ctrl-C or SIGTERM).",
+			"4 rolled back · 5 timed out · 6 diff found differences · 130 interrupted (Ctrl-C or SIGTERM);\n" +
+			"run: its command's own exit code when the command ran.",
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		// A mistyped subcommand is a usage error (exit 2). With Args set, cobra hands the

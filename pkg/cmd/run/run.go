@@ -51,7 +51,7 @@ func NewCmd(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cob
 			"containerExitCode.",
 		Example: "  shipit run --target ecs -- ./manage.py migrate --noinput\n" +
 			"  shipit run --target eks --env production --image web=123456789012.dkr.ecr.ap-northeast-2.amazonaws.com/web:3f9c2e1 -- bin/rails db:migrate\n" +
-			"  shipit run --target eks --keep --timeout 20m -o json -- sh -c 'bundle exec rake data:backfill' | jq .exitCode",
+			"  shipit run --target eks --keep --timeout 20m -o json -- sh -c 'bundle exec rake data:backfill' | jq -s 'last | {status, containerExitCode}'",
 		Args: commandArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Command = args
