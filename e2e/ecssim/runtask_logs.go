@@ -27,18 +27,24 @@ type taskLog struct {
 	at                    time.Time
 }
 
-// logLines are the lines of the task's deciding container (none without an awslogs target).
+// logLines are the streams of the task's containers that log to awslogs: the driver creates
+// each when its container starts, lines or not (Docker documentation, "Amazon CloudWatch Logs
+// logging driver": the stream is created with the container, named by awslogs-stream or
+// ECS's prefix); the deciding container's holds its echo lines.
 func (rt *runTask) logLines(started time.Time) []taskLog {
-	if rt.decider < 0 {
-		return nil
+	var out []taskLog
+	for i, c := range rt.td.containers {
+		tgt, ok := rt.logs[c.name]
+		if !ok {
+			continue
+		}
+		l := taskLog{region: rt.key.region, group: tgt.group, stream: tgt.prefix + "/" + c.name + "/" + rt.key.id, at: started}
+		if i == rt.decider {
+			l.lines = commandOutput(rt.command)
+		}
+		out = append(out, l)
 	}
-	name := rt.td.containers[rt.decider].name
-	tgt, ok := rt.logs[name]
-	lines := commandOutput(rt.command)
-	if !ok || len(lines) == 0 {
-		return nil
-	}
-	return []taskLog{{region: rt.key.region, group: tgt.group, stream: tgt.prefix + "/" + name + "/" + rt.key.id, lines: lines, at: started}}
+	return out
 }
 
 // writeRunLogs writes each task's lines to moto, without the simulator's lock.
@@ -54,7 +60,7 @@ func (s *Simulator) writeRunLogs(ctx context.Context, in http.Header, logs []tas
 // millisecond apart from the task's start.
 func (s *Simulator) writeTaskLogs(ctx context.Context, in http.Header, l taskLog) error {
 	create := obj{"logGroupName": l.group, "logStreamName": l.stream}
-	if err := s.callMotoLogs(ctx, in, "CreateLogStream", create, "ResourceAlreadyExistsException"); err != nil {
+	if err := s.callMotoLogs(ctx, in, "CreateLogStream", create, "ResourceAlreadyExistsException"); err != nil || len(l.lines) == 0 {
 		return err
 	}
 	events := make([]any, 0, len(l.lines))

@@ -180,6 +180,20 @@ func TestRunTaskLifecycle(t *testing.T) {
 	if !slices.Equal(lines, []string{"migrating", "12 done"}) {
 		t.Errorf("log lines %q", lines)
 	}
+
+	// A command that prints nothing still has its stream, empty, once it has started.
+	out, err = f.runTask(&ecs.RunTaskInput{TaskDefinition: aws.String("app"), LaunchType: types.LaunchTypeFargate, Overrides: override("true")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	arn = aws.ToString(out.Tasks[0].TaskArn)
+	f.step(2)
+	f.describeTask(arn)
+	ev, err = logs.GetLogEvents(ctx(t), &cloudwatchlogs.GetLogEventsInput{LogGroupName: aws.String("/ecs/app"),
+		LogStreamName: aws.String("app/app/" + arn[len(arn)-32:]), StartFromHead: aws.Bool(true)})
+	if err != nil || len(ev.Events) != 0 {
+		t.Errorf("the stream of a silent task: %v, %d events", err, len(ev.Events))
+	}
 }
 
 // StopTask stops a RUNNING task: UserInitiated with the request's reason, the container
