@@ -233,6 +233,7 @@ func (s *Simulator) listTasks(w http.ResponseWriter, r *http.Request, body []byt
 			arns = append(arns, tk.arn)
 		}
 	}
+	arns = append(arns, s.runTasksListed(r, req, want)...)
 	s.mu.Unlock()
 	if arns == nil {
 		arns = []any{}
@@ -261,7 +262,9 @@ func (s *Simulator) describeTasks(w http.ResponseWriter, r *http.Request, body [
 			byID[tk.id] = srv.renderTask(tk)
 		}
 	}
+	runLogs := s.runTasksFor(r, req, byID)
 	s.mu.Unlock()
+	s.writeRunLogs(r.Context(), r.Header, runLogs)
 	for _, ref := range list(req, "tasks") {
 		ref, _ := ref.(string)
 		if t, ok := byID[lastSegment(ref)]; ok && !found[lastSegment(ref)] {

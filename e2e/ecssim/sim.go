@@ -45,8 +45,9 @@ type Simulator struct {
 	settings    Settings
 	throttleAcc float64
 	services    map[svcKey]*service
-	scenarios   map[svcKey]scenario  // forced by the control endpoint
 	registered  map[string]time.Time // task definition ARN → when it was registered (taskdefs.go)
+	scenarios   map[svcKey]scenario  // forced by the control endpoint
+	runs        map[runKey]*runTask  // standalone tasks (runtask.go)
 	ids         *idGen
 	seed        uint64
 	logOutbox   []logRecord // container log lines not sent to moto yet (logs.go)
@@ -99,6 +100,7 @@ func (s *Simulator) wipe() {
 	s.services = map[svcKey]*service{}
 	s.scenarios = map[svcKey]scenario{}
 	s.registered = map[string]time.Time{}
+	s.runs = map[runKey]*runTask{}
 	s.ids = newIDGen(s.seed)
 	s.logOutbox = nil
 }
@@ -119,6 +121,8 @@ var ecsHandlers = map[string]func(*Simulator, http.ResponseWriter, *http.Request
 	// Registration times only (taskdefs.go).
 	"RegisterTaskDefinition": (*Simulator).registerTaskDefinition,
 	"DescribeTaskDefinition": (*Simulator).describeTaskDefinition,
+	"RunTask":                (*Simulator).runTask,
+	"StopTask":               (*Simulator).stopTask,
 }
 
 // maxECSBody bounds the intercepted request bodies (ECS's own limit is far lower).

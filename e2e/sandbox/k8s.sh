@@ -25,7 +25,9 @@
 #   image containing "crash-loop"         Running, not Ready, container waiting
 #                                         CrashLoopBackOff, restartCount 1 then +1 every 5 s
 # and any pod annotated kwok.x-k8s.io/status=custom is left alone by kwok (stays Pending) so a
-# test can write its status itself (kubectl patch --subresource=status).
+# test can write its status itself (kubectl patch --subresource=status). A Job's pod completes
+# (kwok's pod-complete stage), or fails with exit code N when its command ends in "exit N"
+# (kwok-job-stages.yaml).
 set -euo pipefail
 # shellcheck source=SCRIPTDIR/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -182,14 +184,31 @@ EOF
     - key: '"'"'.spec.containers.[].image | test("'"$SCENARIO_IMAGES"'")'"'"'\
       operator: NotIn\
       values: ["true"]' "$dir/kustomize/stage/$f"
+      elif [ "$f" = pod/fast/pod-complete.yaml ]; then
+        job_complete_stage "$dir/kustomize/stage/$f"
       else
         cat "$dir/kustomize/stage/$f"
       fi
     done
     scenario_stages
+    echo "---"
+    cat "$JOB_STAGES"
   } >"$out"
   [ "$(grep -cF "test(\"$SCENARIO_IMAGES\")" "$out")" = 1 ] ||
     die "could not add the scenario exclusion to kwok's pod-ready stage (its file changed?)"
+  [ "$(grep -cF "$(job_exit_key)" "$out")" = 2 ] && [ "$(grep -cF "$(job_sleep_from)" "$out")" = 2 ] ||
+    die "could not add the failing-exit exclusion and the sleep delay to kwok's pod-complete stage (its file changed?)"
+}
+
+# One-off Jobs (shipit run): a Job's pod whose command ends in "exit N" (N not 0) fails with
+# that exit code; see kwok-job-stages.yaml. kwok's pod-complete stage is kept for the others.
+JOB_STAGES=$SANDBOX_REPO/e2e/sandbox/kwok-job-stages.yaml
+job_exit_key() { sed -n '/# SHIPIT_JOB_EXIT_NONZERO/{n;p;}' "$JOB_STAGES"; }
+job_sleep_from() { sed -n '/# SHIPIT_JOB_SLEEP/{n;p;}' "$JOB_STAGES"; }
+job_complete_stage() { # $1 kwok's pod-complete.yaml, with the exclusion and the sleep delay
+  KEY=$(job_exit_key) SLEEP=$(job_sleep_from) awk '{ print }
+    /^spec:$/ { print "  delay:"; print "    durationMilliseconds: 0"; print "    durationFrom:"; print ENVIRON["SLEEP"] }
+    /^    matchExpressions:$/ { print ENVIRON["KEY"]; print "      operator: NotIn"; print "      values: [\"true\"]" }' "$1"
 }
 
 # The scenario stages (the single-quoted arguments are kwok templates, not shell). Each matches a pod that is not being deleted and has a container whose

@@ -39,6 +39,7 @@ func ExitCode(err error) int {
 	var usage *UsageError
 	var verdict *VerdictError
 	var timeout *TimeoutError
+	var run *RunError
 	switch {
 	case err == nil:
 		return ExitOK
@@ -46,6 +47,9 @@ func ExitCode(err error) int {
 		return ExitTimedOut
 	case errors.As(err, new(*InterruptError)):
 		return ExitInterrupted
+	case errors.As(err, &run):
+		// shipit run: the one-off task's command's own exit code, or shipit's (run_task.go).
+		return run.Code
 	case errors.As(err, &specErrs), errors.As(err, &usage):
 		return ExitInvalid
 	case errors.As(err, &verdict):

@@ -21,6 +21,7 @@ import (
 	"github.com/shipit-dev/shipit/pkg/cmd/logs"
 	"github.com/shipit-dev/shipit/pkg/cmd/render"
 	"github.com/shipit-dev/shipit/pkg/cmd/rollback"
+	"github.com/shipit-dev/shipit/pkg/cmd/run"
 	"github.com/shipit-dev/shipit/pkg/cmd/status"
 	"github.com/shipit-dev/shipit/pkg/cmd/validate"
 	"github.com/shipit-dev/shipit/pkg/cmd/version"
@@ -37,7 +38,8 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command {
 		Short: "Deploy one app spec to AWS ECS (Fargate) or Kubernetes on EKS",
 		Long: "shipit turns one neutral app spec (shipit.yaml) into ECS or Kubernetes objects.\n\n" +
 			"Exit codes: 0 ok · 1 error · 2 invalid spec or usage · 3 rollout failed ·\n" +
-			"4 rolled back · 5 timed out · 6 diff found differences · 130 interrupted (Ctrl-C or SIGTERM).",
+			"4 rolled back · 5 timed out · 6 diff found differences · 130 interrupted (Ctrl-C or SIGTERM);\n" +
+			"run: its command's own exit code when the command ran.",
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		// A mistyped subcommand is a usage error (exit 2). With Args set, cobra hands the
@@ -78,6 +80,7 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command {
 		logs.NewCmd(f, nil),
 		rollback.NewCmd(f, nil),
 		destroy.NewCmd(f, nil),
+		run.NewCmd(f, nil),
 		lint.NewCmd(f, nil),
 		cost.NewCmd(f, nil),
 		version.NewCmd(f),

@@ -98,6 +98,8 @@ type Session struct {
 	HistoryErr    error
 	// Logging is what the fake's LogReader answers (logs.go).
 	Logging Logs
+	// Runs answers RunTask (run_task.go).
+	Runs RunTasks
 }
 
 var _ target.Session = (*Session)(nil)
