@@ -4,9 +4,7 @@ package importcmd
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"time"
 
@@ -142,22 +140,7 @@ func (o *Options) read(ctx context.Context) ([]target.Document, error) {
 
 // writeFile writes the spec to -o FILE, never over someone's file without --force.
 func (o *Options) writeFile(file string, data []byte, res *importer.Result) error {
-	flags := os.O_WRONLY | os.O_CREATE | os.O_TRUNC
-	if !o.Force {
-		flags |= os.O_EXCL
-	}
-	f, err := os.OpenFile(file, flags, 0o644)
-	if errors.Is(err, fs.ErrExist) {
-		return &target.UsageError{Msg: fmt.Sprintf("%s exists: pass --force to replace it, or -o another file", file)}
-	}
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
+	if err := cmdutil.WriteNewFile(file, data, o.Force, "-o"); err != nil {
 		return err
 	}
 	fmt.Fprintf(o.IO.Out, "wrote %s for %s (from %s, %d not carried); next: shipit validate -f %s --target %s\n", file, res.App.Name, res.From, len(res.Lost), file, res.Target)

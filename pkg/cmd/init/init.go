@@ -4,9 +4,7 @@ package initcmd
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 
@@ -116,22 +114,7 @@ func Run(o *Options) error {
 		_, err := o.IO.Out.Write(data)
 		return err
 	}
-	flags := os.O_WRONLY | os.O_CREATE | os.O_TRUNC
-	if !o.Force {
-		flags |= os.O_EXCL // never replace someone's spec by accident
-	}
-	f, err := os.OpenFile(file, flags, 0o644)
-	if errors.Is(err, fs.ErrExist) {
-		return &target.UsageError{Msg: fmt.Sprintf("%s exists: pass --force to replace it, or -f another file", file)}
-	}
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
+	if err := cmdutil.WriteNewFile(file, data, o.Force, "-f"); err != nil {
 		return err
 	}
 	if o.Global.JSON() {
