@@ -61,6 +61,8 @@ daemon_pid() {
   # argv[0], or argv[1] for a script run by its interpreter (moto_server by python)
   local argv marker
   mapfile -d '' -t argv 2>/dev/null <"/proc/$pid/cmdline" || return 1
+  # empty while the process is between fork and exec (or is a kernel thread): not ours yet
+  [ ${#argv[@]} -gt 0 ] || return 1
   marker=$(daemon_marker "$1")
   local name0=${argv[0]##*/} name1=""
   [ ${#argv[@]} -gt 1 ] && name1=${argv[1]##*/}
