@@ -31,11 +31,15 @@ const RestoredHashAnnotation = "shipit.dev/restored-spec-hash"
 
 // specHashOf is the hash of the spec a ReplicaSet's template was deployed from: the spec hash
 // the Deployment controller copied to it, or after a rollback the one it restored.
-func specHashOf(rs *appsv1.ReplicaSet) string {
-	if h := rs.Annotations[spec.HashAnnotation]; h != rolledBackHash || rs.Annotations[RestoredHashAnnotation] == "" {
+func specHashOf(rs *appsv1.ReplicaSet) string { return deployedHash(rs.Annotations) }
+
+// deployedHash reads the spec hash from a Deployment's or ReplicaSet's annotations; after a
+// rollback it is the restored revision's hash rather than the rolledBackHash placeholder.
+func deployedHash(ann map[string]string) string {
+	if h := ann[spec.HashAnnotation]; h != rolledBackHash || ann[RestoredHashAnnotation] == "" {
 		return h
 	}
-	return rs.Annotations[RestoredHashAnnotation]
+	return ann[RestoredHashAnnotation]
 }
 
 // autoRollback returns to the previous revision after shipit declared the rollout failed,

@@ -206,6 +206,17 @@ func TestStatus(t *testing.T) {
 		t.Errorf("events %q\nwant %q", st.Events, wantEvents)
 	}
 
+	// after a rollback the Deployment carries a placeholder hash; status shows the restored one
+	for _, o := range objs {
+		if d, ok := o.(*appsv1.Deployment); ok {
+			d.Annotations[spec.HashAnnotation], d.Annotations[RestoredHashAnnotation] = rolledBackHash, "h1"
+		}
+	}
+	s, _ = fakeSession(objs...)
+	if st, err = s.Status(context.Background(), app); err != nil || st.SpecHash != "h1" {
+		t.Errorf("after a rollback: spec hash %q, want the restored h1 (%v)", st.SpecHash, err)
+	}
+
 	s, _ = fakeSession()
 	st, err = s.Status(context.Background(), app)
 	if err != nil || st.Exists || st.Where != "namespace shop, context test" {

@@ -30,7 +30,7 @@ func (s *Session) Status(ctx context.Context, app *spec.App) (*target.Status, er
 	}
 	st.Exists = true
 	st.Revision = d.Annotations[RevisionAnnotation]
-	st.SpecHash = d.Annotations[spec.HashAnnotation]
+	st.SpecHash = deployedHash(d.Annotations)
 	if len(d.Spec.Template.Spec.Containers) > 0 {
 		st.Image = d.Spec.Template.Spec.Containers[0].Image
 	}
