@@ -337,7 +337,10 @@ func (g *GlobalOptions) PrintVerdict(ctx context.Context, io *IOStreams, v *targ
 func SettleVerdict(ctx context.Context, v *target.Verdict) {
 	if te := target.OutOfTime(ctx, nil); te != nil && (v.Phase == target.Canceled || v.Phase == target.TimedOut) {
 		v.Phase = target.TimedOut
-		v.Message = te.Error() + "; " + strings.TrimPrefix(strings.TrimPrefix(v.Message, "interrupted: "), "interrupted ")
+		// a verdict made from the TimeoutError itself says it already
+		if !strings.HasPrefix(v.Message, te.Error()) {
+			v.Message = te.Error() + "; " + strings.TrimPrefix(strings.TrimPrefix(v.Message, "interrupted: "), "interrupted ")
+		}
 	}
 }
 

@@ -117,6 +117,23 @@ func TestPrintVerdictOutOfTime(t *testing.T) {
 	}
 }
 
+// A verdict made from the timeout itself (a deploy stopped before its watch) says it once, and
+// without the bound's own cause at the end.
+func TestPrintVerdictTimeoutSaidOnce(t *testing.T) {
+	ctx, cancel := target.CommandContext(context.Background(), time.Nanosecond)
+	defer cancel()
+	target.Step(ctx, "connecting to eks")
+	<-ctx.Done()
+	te := cmdutil.Stopped(ctx, fmt.Errorf("reaching the API server: %w", context.Cause(ctx)))
+	var out bytes.Buffer
+	g := &cmdutil.GlobalOptions{Output: "text"}
+	_ = g.PrintVerdict(ctx, &cmdutil.IOStreams{Out: &out, ErrOut: &out}, &target.Verdict{App: "web", Target: "eks", Phase: target.TimedOut, Message: te.Error()})
+	want := "✗ web on eks: TimedOut: timed out after 1ns while connecting to eks: reaching the API server\n"
+	if out.String() != want {
+		t.Errorf("got  %q\nwant %q", out.String(), want)
+	}
+}
+
 func TestStopped(t *testing.T) {
 	if cmdutil.Stopped(context.Background(), nil) != nil {
 		t.Error("nil is not nil")

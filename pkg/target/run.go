@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 )
@@ -48,7 +49,9 @@ func (e *TimeoutError) Error() string {
 		msg += " while " + e.Step
 	}
 	if !bare(e.Err) {
-		msg += ": " + e.Err.Error()
+		// "timed out" already says the bound ran out; the cause at the end of a wrapped error
+		// would say it twice
+		msg += ": " + strings.TrimSuffix(e.Err.Error(), ": "+errBound.Error())
 	}
 	return msg
 }
