@@ -435,3 +435,13 @@ func DeployBound(watch time.Duration) time.Duration { return 2*watch + 5*time.Mi
 func ImageFlag(cmd *cobra.Command, into *[]string) {
 	cmd.Flags().StringArrayVar(into, "image", nil, "override a container's image: NAME=REF (repeatable)")
 }
+
+// EnvironmentList is the environments a command went through, for text output: the spec's
+// own settings, JSON's "(base)", read as "base" (inside a sentence's parentheses already).
+func EnvironmentList(envs []string) string {
+	out := make([]string, len(envs))
+	for i, e := range envs {
+		out[i] = strings.TrimSuffix(strings.TrimPrefix(e, "("), ")")
+	}
+	return strings.Join(out, ", ")
+}

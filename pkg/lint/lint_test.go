@@ -123,6 +123,12 @@ func TestRules(t *testing.T) {
 			if hit.Message == "" || (hit.Fix == "" && tc.rule != "portability") {
 				t.Errorf("needs a message and a fix: %s", hit)
 			}
+			// a finding built with its arguments out of place shows as a format error or
+			// as a fix where the target goes
+			if strings.Contains(hit.Message+hit.Fix, "%!") || strings.Contains(hit.Message, "%s") ||
+				(hit.Target != "" && hit.Target != "ecs" && hit.Target != "eks") {
+				t.Errorf("malformed finding: target %q, message %q, fix %q", hit.Target, hit.Message, hit.Fix)
+			}
 			for _, f := range lintSpec(t, build(tc.pass), tc.env, false) {
 				if f.Rule == tc.rule {
 					t.Errorf("tripped by the near spec: %s", f)
@@ -189,6 +195,19 @@ func TestReadmeListsRules(t *testing.T) {
 	for _, r := range Rules() {
 		if !strings.Contains(string(b), "| `"+r.ID+"` | "+r.Severity+" |") {
 			t.Errorf("README.md does not list rule %s", r.ID)
+		}
+	}
+}
+
+// The most specific spec field is named: an awslogs option shipit writes from its own field.
+func TestCoveredByNamesTheClosestField(t *testing.T) {
+	for path, want := range map[string]string{
+		"taskDefinition.containerDefinitions.logConfiguration.options.awslogs-group": "ecs.logGroup",
+		"taskDefinition.containerDefinitions.logConfiguration.options.mode":          "ecs.logDriver / ecs.logOptions",
+		"service.serviceName": "ecs.serviceName",
+	} {
+		if got, _ := coveredBy(path); got != want {
+			t.Errorf("%s: covered by %q, want %q", path, got, want)
 		}
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"context"
 	"fmt"
 	"sort"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -233,7 +232,7 @@ func summary(res *Result) string {
 		}
 	}
 	if errs+warns == 0 {
-		return fmt.Sprintf("%s: no findings (%s)", res.File, strings.Join(res.Environments, ", "))
+		return fmt.Sprintf("%s: no findings (%s)", res.File, cmdutil.EnvironmentList(res.Environments))
 	}
-	return fmt.Sprintf("%s: %d error(s), %d warning(s) (%s)", res.File, errs, warns, strings.Join(res.Environments, ", "))
+	return fmt.Sprintf("%s: %d error(s), %d warning(s) (%s)", res.File, errs, warns, cmdutil.EnvironmentList(res.Environments))
 }

@@ -63,7 +63,7 @@ func TestText(t *testing.T) {
 	if out != want {
 		t.Errorf("stdout:\n%s\nwant:\n%s", out, want)
 	}
-	if errOut != "shipit.yaml: 0 error(s), 2 warning(s) ((base), production)\n" {
+	if errOut != "shipit.yaml: 0 error(s), 2 warning(s) (base, production)\n" {
 		t.Errorf("stderr %q", errOut)
 	}
 }
@@ -74,7 +74,7 @@ func TestStrict(t *testing.T) {
 	if target.ExitCode(err) != target.ExitInvalid || !silent(err) {
 		t.Fatalf("err %v (exit %d), printed %v", err, target.ExitCode(err), silent(err))
 	}
-	if errOut != "shipit.yaml: 2 error(s), 0 warning(s) ((base), production)\n" {
+	if errOut != "shipit.yaml: 2 error(s), 0 warning(s) (base, production)\n" {
 		t.Errorf("stderr %q", errOut)
 	}
 }

@@ -67,10 +67,10 @@ func TestSpecInputs(t *testing.T) {
 		stderr string // a regexp stderr must match
 		out    string // what stdout must hold
 	}{
-		{name: "file", file: specFile, code: 0, out: "valid for ecs ((base), production, staging)"},
+		{name: "file", file: specFile, code: 0, out: "valid for ecs (base, production, staging)"},
 		{name: "symlink to the spec", file: link, code: 0, out: "valid for"},
-		{name: "stdin as -", file: "-", stdin: strings.NewReader(good + "environments: {a: {}, b: {}}\n"), code: 0, out: "((base), a, b)"},
-		{name: "pipe", file: "-", stdin: pipeOf(t, good+"environments: {a: {}}\n"), code: 0, out: "((base), a)"},
+		{name: "stdin as -", file: "-", stdin: strings.NewReader(good + "environments: {a: {}, b: {}}\n"), code: 0, out: "(base, a, b)"},
+		{name: "pipe", file: "-", stdin: pipeOf(t, good+"environments: {a: {}}\n"), code: 0, out: "(base, a)"},
 		{name: "FIFO", file: fifo, feed: true, code: 0, out: "valid for"},
 		{name: "missing file", file: filepath.Join(dir, "nope.yaml"), code: 2, stderr: `nope\.yaml: no such file \(pass the spec with -f FILE, or create one with shipit init\)`},
 		{name: "directory", file: dir, code: 2, stderr: `is a directory, not a spec file \(pass the spec file with -f`},

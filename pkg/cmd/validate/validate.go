@@ -166,7 +166,7 @@ func (o *Options) report(res *Result, warns []spec.FieldError, err error) error 
 	}
 	cmdutil.PrintDiagnostics(o.IO.ErrOut, "warning: ", warns)
 	if err == nil {
-		fmt.Fprintf(o.IO.Out, "%s: valid for %s (%s)\n", res.File, strings.Join(res.Targets, ", "), strings.Join(res.Environments, ", "))
+		fmt.Fprintf(o.IO.Out, "%s: valid for %s (%s)\n", res.File, strings.Join(res.Targets, ", "), cmdutil.EnvironmentList(res.Environments))
 	}
 	return err
 }

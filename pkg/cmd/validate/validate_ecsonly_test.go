@@ -25,7 +25,7 @@ func TestValidateForEKSWarnsAboutECSOnlySettings(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := `shipit.yaml: valid for eks ((base))
+	want := `shipit.yaml: valid for eks (base)
 warning: shipit.yaml:9:3: ecs.ulimits: [eks] Kubernetes has no per-container ulimits: the app container gets the node's (raise the limit on the nodes, or in the image's entrypoint)
 warning: shipit.yaml:10:3: ecs.dockerLabels: [eks] Docker labels are ECS's: the app container on Kubernetes does not carry them (say them as labels or eks.podAnnotations if a Kubernetes agent reads them)
 warning: shipit.yaml:11:17: ecs.architecture: [eks] ecs.architecture is ECS's: on Kubernetes the pods go to whatever nodes the scheduler picks (add eks.nodeSelector: {kubernetes.io/arch: arm64} if the image is for ARM64 only)
