@@ -342,6 +342,8 @@ func (s *Simulator) resolveTaskDef(r *http.Request, ref string) *taskDef {
 		s.log.Warn("task definition not described; assuming healthy tasks", "ref", ref, "err", err)
 		return &taskDef{arn: ref, family: lastSegment(ref)}
 	}
+	sc := scopeOf(r)
+	s.checkLogGroups(r.Context(), sc.account, sc.region, td)
 	return td
 }
 

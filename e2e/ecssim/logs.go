@@ -133,8 +133,9 @@ func (s *Simulator) flushLogs() {
 }
 
 // putLogs writes one stream's lines: the stream first (and the group, with
-// awslogs-create-group, as the driver does). A missing group without awslogs-create-group
-// leaves the lines unwritten (on ECS the task would fail to start: see README, Not modelled).
+// awslogs-create-group, as the driver does). A task whose group is missing without
+// awslogs-create-group never starts (loggroups.go); a group deleted while its tasks run leaves
+// their later lines unwritten.
 func (s *Simulator) putLogs(ctx context.Context, recs []logRecord) error {
 	first := recs[0]
 	call := func(op string, body obj) (*motoReply, error) {

@@ -159,20 +159,42 @@ func TestContainerLogs(t *testing.T) {
 	}
 }
 
-// TestContainerLogsNeedTheirGroup: a container without awslogs-create-group writes nothing to a
-// group that does not exist; one with it makes its group.
+// TestContainerLogsNeedTheirGroup: a task whose awslogs group does not exist (and whose
+// container does not set awslogs-create-group) never starts: STOPPED from PENDING with ECS's
+// ResourceInitializationError, no line written anywhere. Once the group exists, the next
+// deployment's tasks start, and a container with awslogs-create-group makes its own group.
 func TestContainerLogsNeedTheirGroup(t *testing.T) {
 	f := newFixture(t, recentClock())
 	td := f.registerLogging("registry.local/web:1", "/ecs/missing")
 	f.createService("web", td, nil)
-	f.step(1)
-	_, err := filter(f, &cloudwatchlogs.FilterLogEventsInput{LogGroupName: aws.String("/ecs/missing")})
-	var nf *logtypes.ResourceNotFoundException
-	if !errors.As(err, &nf) {
-		t.Errorf("web's group: %v, want ResourceNotFoundException", err)
+	f.step(2)
+	stopped := f.tasks("web", types.DesiredStatusStopped)
+	if len(stopped) == 0 {
+		t.Fatal("no task stopped; want each to fail to start")
 	}
+	for _, tk := range stopped {
+		if tk.StopCode != types.TaskStopCodeTaskFailedToStart || aws.ToString(tk.StoppedReason) != missingLogGroupReason || tk.StartedAt != nil {
+			t.Errorf("task %s: stop code %s, reason %q, started %v; want TaskFailedToStart, the log group's ResourceInitializationError, never started",
+				aws.ToString(tk.TaskArn), tk.StopCode, aws.ToString(tk.StoppedReason), tk.StartedAt)
+		}
+	}
+	var nf *logtypes.ResourceNotFoundException
+	for _, g := range []string{"/ecs/missing", "/ecs/missing-mesh"} {
+		if _, err := filter(f, &cloudwatchlogs.FilterLogEventsInput{LogGroupName: aws.String(g)}); !errors.As(err, &nf) {
+			t.Errorf("group %s: %v, want ResourceNotFoundException (no container started)", g, err)
+		}
+	}
+
+	if _, err := f.logsClient().CreateLogGroup(ctx(t), &cloudwatchlogs.CreateLogGroupInput{LogGroupName: aws.String("/ecs/missing")}); err != nil {
+		t.Fatal(err)
+	}
+	td = f.registerLogging("registry.local/web:2", "/ecs/missing")
+	if _, err := f.ecs.UpdateService(ctx(t), &ecs.UpdateServiceInput{Cluster: aws.String(f.cluster), Service: aws.String("web"), TaskDefinition: aws.String(td)}); err != nil {
+		t.Fatal(err)
+	}
+	f.step(2)
 	got, err := filter(f, &cloudwatchlogs.FilterLogEventsInput{LogGroupName: aws.String("/ecs/missing-mesh")})
-	if err != nil || len(got) != 2 || strings.Count(strings.Join(got, "\n"), " mesh/envoy/") != 2 {
-		t.Errorf("envoy's group (%v), want its 2 lines:\n%s", err, strings.Join(got, "\n"))
+	if err != nil || len(got) == 0 || strings.Count(strings.Join(got, "\n"), " mesh/envoy/") != len(got) {
+		t.Errorf("envoy's group once the tasks start (%v), want its start lines:\n%s", err, strings.Join(got, "\n"))
 	}
 }

@@ -50,6 +50,7 @@ func (s *Simulator) runTask(w http.ResponseWriter, r *http.Request, body []byte)
 		writeAWSError(w, http.StatusBadRequest, "InvalidParameterException", msg)
 		return
 	}
+	s.checkLogGroups(r.Context(), sc.account, sc.region, td)
 	count := intField(req, "count", 1)
 	now := s.now()
 	s.mu.Lock()
@@ -89,8 +90,8 @@ func runTaskInvalid(req obj, networkMode string) string {
 }
 
 // newRunTask fixes a new task's timeline from its request: the command override of an
-// essential container decides its exit code and run time; a fail-pull or fail-secrets image
-// keeps it from starting (scenario.go).
+// essential container decides its exit code and run time; a fail-pull or fail-secrets image,
+// or a missing log group, keeps it from starting (scenario.go).
 func newRunTask(key runKey, td *taskDef, logs map[string]awslogsTarget, req obj, now time.Time, step time.Duration) *runTask {
 	rt := &runTask{key: key, arn: taskARN(key.scope, key.cluster, key.id), td: td, logs: logs, req: req, decider: -1, created: now}
 	for _, o := range list(child(req, "overrides"), "containerOverrides") {

@@ -15,8 +15,8 @@ import (
 // awslogs-stream-prefix "associates a log stream with the specified prefix, the container
 // name, and the ID of the Amazon ECS task"). What a container "prints" is the echo commands of
 // its command override (runtask_model.go, commandOutput), written once the task has started.
-// A log group that does not exist is not modelled (ECS would fail the task to start unless
-// awslogs-create-group is set); the lines are then dropped with a warning.
+// A task whose log group does not exist fails to start unless awslogs-create-group is set
+// (loggroups.go).
 
 // taskLog is the lines one container of a task wrote, and where they go.
 type taskLog struct {

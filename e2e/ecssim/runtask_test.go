@@ -184,6 +184,9 @@ func TestRunTaskLifecycle(t *testing.T) {
 // SIGTERMed (143), STOPPED one step later.
 func TestRunTaskStopTask(t *testing.T) {
 	f := newFixture(t)
+	if _, err := f.logsClient().CreateLogGroup(ctx(t), &cloudwatchlogs.CreateLogGroupInput{LogGroupName: aws.String("/ecs/app")}); err != nil {
+		t.Fatal(err)
+	}
 	f.registerRunTD("repo/app:1")
 	out, err := f.runTask(&ecs.RunTaskInput{TaskDefinition: aws.String("app"), LaunchType: types.LaunchTypeFargate, Overrides: override("sh", "-c", "sleep 600")})
 	if err != nil {
@@ -256,5 +259,21 @@ func TestRunTaskErrors(t *testing.T) {
 				t.Errorf("error %v, want %s", err, c.code)
 			}
 		})
+	}
+}
+
+// A standalone task whose awslogs group does not exist fails to start, as a service's does.
+func TestRunTaskMissingLogGroup(t *testing.T) {
+	f := newFixture(t)
+	f.registerRunTD("repo/app:1")
+	out, err := f.runTask(&ecs.RunTaskInput{TaskDefinition: aws.String("app"), LaunchType: types.LaunchTypeFargate, Overrides: override("sh", "-c", "exit 0")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.step(5)
+	tk := f.describeTask(aws.ToString(out.Tasks[0].TaskArn))
+	if aws.ToString(tk.LastStatus) != "STOPPED" || tk.StopCode != types.TaskStopCodeTaskFailedToStart || aws.ToString(tk.StoppedReason) != missingLogGroupReason {
+		t.Errorf("task %s, stop code %s, reason %q; want STOPPED, TaskFailedToStart and the log group's ResourceInitializationError",
+			aws.ToString(tk.LastStatus), tk.StopCode, aws.ToString(tk.StoppedReason))
 	}
 }

@@ -15,6 +15,9 @@ const (
 	scenarioFailExit    scenario = "fail-exit"    // tasks start, then the essential container exits 1
 	scenarioFailLate    scenario = "fail-late"    // tasks run failLateSteps steps, then exit 1
 	scenarioFailHealth  scenario = "fail-health"  // tasks start but fail their health checks
+	// scenarioFailLogs: an awslogs group does not exist (loggroups.go): tasks never start.
+	// Chosen by the account's log groups, not by an image marker.
+	scenarioFailLogs scenario = "fail-logs"
 )
 
 // failLateSteps is how long a fail-late task runs before its essential container exits: long
@@ -38,7 +41,7 @@ func parseScenario(s string) (scenario, error) {
 
 // failsBeforeStart is true for failures that stop a task while it is still PENDING.
 func (sc scenario) failsBeforeStart() bool {
-	return sc == scenarioFailPull || sc == scenarioFailSecrets
+	return sc == scenarioFailPull || sc == scenarioFailSecrets || sc == scenarioFailLogs
 }
 
 // taskDef is what the simulator needs of a registered task definition.
@@ -49,6 +52,9 @@ type taskDef struct {
 	memory     string
 	containers []tdContainer
 	secret     string // the first secret's valueFrom, quoted in ResourceInitializationError
+	// missingLogGroup is an awslogs group that does not exist (loggroups.go), "" when all do
+	// or they were not checked.
+	missingLogGroup string
 }
 
 type tdContainer struct {
@@ -104,6 +110,9 @@ func scenarioOf(td *taskDef) scenario {
 				return marker
 			}
 		}
+	}
+	if td.missingLogGroup != "" {
+		return scenarioFailLogs
 	}
 	return scenarioOK
 }
@@ -166,6 +175,8 @@ func (sc scenario) failure(td *taskDef) stopInfo {
 			"been retried 1 time(s): failed to fetch secret %s from secrets manager: "+
 			"AccessDeniedException: User is not authorized to perform: secretsmanager:GetSecretValue", secret)
 		return stopInfo{code: "TaskFailedToStart", reason: msg, container: -1}
+	case scenarioFailLogs:
+		return stopInfo{code: "TaskFailedToStart", reason: missingLogGroupReason, container: -1}
 	case scenarioFailExit, scenarioFailLate:
 		one := 1
 		return stopInfo{code: "EssentialContainerExited", reason: "Essential container in task exited",
