@@ -36,6 +36,8 @@ type ecsApp struct {
 	subnet  string
 	dir     string
 	repos   map[string]string // ECR repository → URI
+	// svc is the service that service() and waitService read: "web" when empty.
+	svc string
 }
 
 // ecsSpec is what varies between the tests' specs.
@@ -237,6 +239,9 @@ func (a *ecsApp) describe(cluster, name string) ecsService {
 // service is the test's service "web" in its cluster.
 func (a *ecsApp) service() ecsService {
 	a.t.Helper()
+	if a.svc != "" {
+		return a.describe(a.cluster, a.svc)
+	}
 	return a.describe(a.cluster, "web")
 }
 

@@ -112,3 +112,62 @@ func TestECSImportAdoptsALiveService(t *testing.T) {
 		t.Errorf("log groups %v: the import keeps legacy/web, so none under /ecs/ should exist", groups)
 	}
 }
+
+// TestECSImportAdoptsACloudFormationNamedService: a service whose name is not a DNS label
+// (CloudFormation's and Copilot's Stack-Service-AbC123) is imported with ecs.serviceName, and
+// every later command works on that service: the adopting deploy writes only its tags, a new
+// image rolls it out, status reads it and destroy deletes it. No second service appears.
+func TestECSImportAdoptsACloudFormationNamedService(t *testing.T) {
+	const svc = "Shop-Web-Service-AbC123"
+	a := newECSApp(t, `{"step":"200ms"}`)
+	a.svc = svc
+	td := `{"family": "web", "networkMode": "awsvpc", "requiresCompatibilities": ["FARGATE"], "cpu": "256", "memory": "512",
+ "executionRoleArn": "arn:aws:iam::123456789012:role/ecsTaskExecutionRole",
+ "containerDefinitions": [{"name": "web", "image": "nginx:1.27", "essential": true,
+   "portMappings": [{"containerPort": 80, "protocol": "tcp"}],
+   "logConfiguration": {"logDriver": "awslogs", "options": {"awslogs-group": "/ecs/web", "awslogs-region": "` + ecsRegion + `", "awslogs-stream-prefix": "web"}}}]}`
+	tdFile := filepath.Join(a.dir, "td.json")
+	if err := os.WriteFile(tdFile, []byte(td), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	awsCLI(t, ecsRegion, nil, "logs", "create-log-group", "--log-group-name", "/ecs/web")
+	awsCLI(t, ecsRegion, nil, "logs", "put-retention-policy", "--log-group-name", "/ecs/web", "--retention-in-days", "30")
+	awsCLI(t, ecsRegion, nil, "ecs", "register-task-definition", "--cli-input-json", "file://"+tdFile)
+	awsCLI(t, ecsRegion, nil, "ecs", "create-service", "--cluster", a.cluster, "--service-name", svc, "--task-definition", "web:1",
+		"--desired-count", "1", "--launch-type", "FARGATE",
+		"--network-configuration", "awsvpcConfiguration={subnets=["+a.subnet+"],assignPublicIp=DISABLED}",
+		"--deployment-configuration", "maximumPercent=200,minimumHealthyPercent=100,deploymentCircuitBreaker={enable=true,rollback=true}")
+	before := a.waitService("steady on web:1", time.Minute, nil, func(s ecsService) bool { return s.steadyOn("web:1") })
+
+	spec := filepath.Join(a.dir, "shipit.yaml")
+	r := runShipit(t, "import", "--target", "ecs", "--cluster", a.cluster, "--service", svc, "--region", ecsRegion, "-o", spec)
+	r.wantExit(t, 0, "wrote "+spec+" for web (from task definition web:1 and service "+svc+" of cluster "+a.cluster+", 0 not carried)")
+	b, _ := os.ReadFile(spec)
+	if !strings.Contains(string(b), "name: web\n") || !strings.Contains(string(b), "serviceName: "+svc+"\n") {
+		t.Fatalf("the imported spec does not name the app web and keep the service's name:\n%s", b)
+	}
+
+	r = a.run("deploy", "-f", spec)
+	r.wantExit(t, 0, "web:1 is live and steady", "no new revision; re-applied what did not match the spec: service "+svc+" tags")
+	after := a.service()
+	if revs := a.revisions("ACTIVE"); strings.Join(revs, ",") != "web:1" || len(after.Deployments) != 1 || after.Deployments[0].ID != before.Deployments[0].ID {
+		t.Errorf("the adopting deploy wrote more than tags: revisions %v\nbefore %s\nafter %s", revs, before, after)
+	}
+	a.run("status", "-f", spec).wantExit(t, 0, "web:1")
+
+	if err := os.WriteFile(spec, []byte(strings.Replace(string(b), "image: nginx:1.27", "image: nginx:1.28", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	a.run("deploy", "-f", spec).wantExit(t, 0, "registered task definition web:2", "updated service "+svc+": web:1 → web:2")
+	a.waitService("steady on web:2", time.Minute, nil, func(s ecsService) bool { return s.steadyOn("web:2") })
+	var services struct{ ServiceArns []string }
+	awsCLI(t, ecsRegion, &services, "ecs", "list-services", "--cluster", a.cluster)
+	if len(services.ServiceArns) != 1 || !strings.HasSuffix(services.ServiceArns[0], "/"+svc) {
+		t.Errorf("services in the cluster: %v, want %s only", services.ServiceArns, svc)
+	}
+
+	a.run("destroy", "-f", spec, "--yes").wantExit(t, 0, "deleted service "+svc)
+	if s := a.service(); s.Status == "ACTIVE" {
+		t.Errorf("after destroy the service is still %s", s.Status)
+	}
+}

@@ -159,7 +159,7 @@ func (d *deployRun) apply(ctx context.Context, opts target.DeployOptions) error 
 		return err
 	}
 	if live != nil && aws.ToString(live.Status) == "DRAINING" {
-		return fmt.Errorf("ecs: service %s in %s is still being deleted (DRAINING); deploy again once it is gone", app.Name, d.where(app))
+		return fmt.Errorf("ecs: service %s in %s is still being deleted (DRAINING); deploy again once it is gone", ServiceName(app), d.where(app))
 	}
 	d.seen.mark(live)
 
@@ -224,12 +224,12 @@ func (d *deployRun) apply(ctx context.Context, opts target.DeployOptions) error 
 		in.TaskDefinition = aws.String(tdArn)
 		out, err := d.ecs.CreateService(ctx, &in)
 		if err != nil {
-			return apiError("ecs CreateService", "service "+app.Name+" in "+d.where(app), err)
+			return apiError("ecs CreateService", "service "+ServiceName(app)+" in "+d.where(app), err)
 		}
 		d.ro.Deployment = primaryOn(out.Service, tdArn)
-		d.wrote("service " + app.Name + " (created)")
+		d.wrote("service " + ServiceName(app) + " (created)")
 		d.report(target.Progressing, fmt.Sprintf("created service %s in %s with %s, %d desired",
-			app.Name, d.where(app), Revision(tdArn), aws.ToInt32(rd.Service.DesiredCount)))
+			ServiceName(app), d.where(app), Revision(tdArn), aws.ToInt32(rd.Service.DesiredCount)))
 	} else {
 		d.before = live
 		d.ro.Previous = aws.ToString(live.TaskDefinition)
@@ -240,16 +240,16 @@ func (d *deployRun) apply(ctx context.Context, opts target.DeployOptions) error 
 		}
 		out, err := d.ecs.UpdateService(ctx, in)
 		if err != nil {
-			return apiError("ecs UpdateService", "service "+app.Name+" in "+d.where(app), err)
+			return apiError("ecs UpdateService", "service "+ServiceName(app)+" in "+d.where(app), err)
 		}
 		d.ro.Deployment = primaryOn(out.Service, tdArn)
-		d.wrote("service " + app.Name + " (updated)")
+		d.wrote("service " + ServiceName(app) + " (updated)")
 		desired := fmt.Sprintf("%d desired", aws.ToInt32(in.DesiredCount))
 		if in.DesiredCount == nil {
 			desired = fmt.Sprintf("desired count %d kept (autoscaling owns it)", live.DesiredCount)
 		}
 		d.report(target.Progressing, fmt.Sprintf("updated service %s: %s → %s, %s",
-			app.Name, Revision(d.ro.Previous), Revision(tdArn), desired))
+			ServiceName(app), Revision(d.ro.Previous), Revision(tdArn), desired))
 		// The service's tags, and the revision it ran until now: rollback's default target.
 		tags := rd.Service.Tags
 		if d.ro.Previous != tdArn {
@@ -286,11 +286,11 @@ func (d *deployRun) converge(ctx context.Context, live *types.Service) error {
 		if err := d.mayWrite(ctx); err != nil {
 			return err
 		}
-		in := &ecs.UpdateServiceInput{Cluster: aws.String(app.ECS.Cluster), Service: aws.String(app.Name)}
+		in := &ecs.UpdateServiceInput{Cluster: aws.String(app.ECS.Cluster), Service: aws.String(ServiceName(app))}
 		setSettings(in, keys, rd.Service)
 		out, err := d.ecs.UpdateService(ctx, in)
 		if err != nil {
-			return apiError("ecs UpdateService", "service "+app.Name+" in "+d.where(app), err)
+			return apiError("ecs UpdateService", "service "+ServiceName(app)+" in "+d.where(app), err)
 		}
 		// A new deployment on the same task definition: what ran before is that task
 		// definition too, so a circuit-breaker rollback (back to the deployment before,
@@ -298,8 +298,8 @@ func (d *deployRun) converge(ctx context.Context, live *types.Service) error {
 		d.ro.Deployment = primaryOn(out.Service, liveTD)
 		d.ro.Previous = liveTD
 		names := settingNames(keys)
-		d.wrote("service " + app.Name + " settings (" + names + ")")
-		d.report(target.Progressing, fmt.Sprintf("service %s differed from the spec in: %s; updated them (the task definition stays %s)", app.Name, names, Revision(liveTD)))
+		d.wrote("service " + ServiceName(app) + " settings (" + names + ")")
+		d.report(target.Progressing, fmt.Sprintf("service %s differed from the spec in: %s; updated them (the task definition stays %s)", ServiceName(app), names, Revision(liveTD)))
 	}
 	if !sameTags(live.Tags, rd.Service.Tags) {
 		if err := d.mayWrite(ctx); err != nil {
@@ -308,8 +308,8 @@ func (d *deployRun) converge(ctx context.Context, live *types.Service) error {
 		if err := d.tagService(ctx, app, live, rd.Service.Tags); err != nil {
 			return err
 		}
-		d.wrote("service " + app.Name + " tags")
-		d.report(target.Progressing, "tagged service "+app.Name+" as the spec says")
+		d.wrote("service " + ServiceName(app) + " tags")
+		d.report(target.Progressing, "tagged service "+ServiceName(app)+" as the spec says")
 	}
 	scaling, err := d.readScaling(ctx, app)
 	if err != nil {
@@ -346,7 +346,7 @@ func (s *Session) tagService(ctx context.Context, app *spec.App, live *types.Ser
 		return nil
 	}
 	if _, err := s.ecs.TagResource(ctx, &ecs.TagResourceInput{ResourceArn: aws.String(arn), Tags: tags}); err != nil {
-		return apiError("ecs TagResource", "service "+app.Name, err)
+		return apiError("ecs TagResource", "service "+ServiceName(app), err)
 	}
 	return nil
 }

@@ -33,7 +33,7 @@ func (s *Session) Destroy(ctx context.Context, app *spec.App, opts target.Destro
 	}
 	if svc != nil && tagValue(svc.Tags, "managed-by") != spec.ManagedBy {
 		return nil, fmt.Errorf("ecs: service %s in %s has no managed-by=%s tag: shipit did not create it and will not delete it",
-			app.Name, s.where(app), spec.ManagedBy)
+			ServiceName(app), s.where(app), spec.ManagedBy)
 	}
 	var tgt *aastypes.ScalableTarget
 	if svc != nil {
@@ -85,7 +85,7 @@ func (s *Session) Destroy(ctx context.Context, app *spec.App, opts target.Destro
 		res.Deleted = append(res.Deleted, "scalable target "+res2+" and its scaling policies")
 	}
 	if svc != nil {
-		res.Deleted = append(res.Deleted, fmt.Sprintf("service %s in %s (scaled to 0, then deleted)", app.Name, s.where(app)))
+		res.Deleted = append(res.Deleted, fmt.Sprintf("service %s in %s (scaled to 0, then deleted)", ServiceName(app), s.where(app)))
 	}
 	for _, a := range mine {
 		res.Deleted = append(res.Deleted, "task definition "+Revision(a)+" (deregistered)")
@@ -122,18 +122,18 @@ func (s *Session) Destroy(ctx context.Context, app *spec.App, opts target.Destro
 	if svc != nil {
 		if svc.DesiredCount > 0 {
 			if _, err := s.ecs.UpdateService(ctx, &ecs.UpdateServiceInput{
-				Cluster: aws.String(app.ECS.Cluster), Service: aws.String(app.Name), DesiredCount: aws.Int32(0),
+				Cluster: aws.String(app.ECS.Cluster), Service: aws.String(ServiceName(app)), DesiredCount: aws.Int32(0),
 			}); err != nil {
-				return nil, apiError("ecs UpdateService", "service "+app.Name+" (scale to 0)", err)
+				return nil, apiError("ecs UpdateService", "service "+ServiceName(app)+" (scale to 0)", err)
 			}
-			r.Report(s.event(app, target.Progressing, fmt.Sprintf("scaled service %s from %d to 0 tasks", app.Name, svc.DesiredCount)))
+			r.Report(s.event(app, target.Progressing, fmt.Sprintf("scaled service %s from %d to 0 tasks", ServiceName(app), svc.DesiredCount)))
 		}
 		if _, err := s.ecs.DeleteService(ctx, &ecs.DeleteServiceInput{
-			Cluster: aws.String(app.ECS.Cluster), Service: aws.String(app.Name),
+			Cluster: aws.String(app.ECS.Cluster), Service: aws.String(ServiceName(app)),
 		}); err != nil {
-			return nil, apiError("ecs DeleteService", "service "+app.Name+" in "+s.where(app), err)
+			return nil, apiError("ecs DeleteService", "service "+ServiceName(app)+" in "+s.where(app), err)
 		}
-		r.Report(s.event(app, target.Progressing, fmt.Sprintf("deleted service %s (draining; ECS stops its tasks)", app.Name)))
+		r.Report(s.event(app, target.Progressing, fmt.Sprintf("deleted service %s (draining; ECS stops its tasks)", ServiceName(app))))
 	}
 	for _, a := range mine {
 		if _, err := s.ecs.DeregisterTaskDefinition(ctx, &ecs.DeregisterTaskDefinitionInput{TaskDefinition: aws.String(a)}); err != nil {
@@ -183,14 +183,14 @@ func (s *Session) otherServices(ctx context.Context, app *spec.App) ([]string, e
 		if name == app.ECS.Cluster || arn == app.ECS.Cluster {
 			continue
 		}
-		out, err := s.ecs.DescribeServices(ctx, &ecs.DescribeServicesInput{Cluster: aws.String(arn), Services: []string{app.Name}})
+		out, err := s.ecs.DescribeServices(ctx, &ecs.DescribeServicesInput{Cluster: aws.String(arn), Services: []string{ServiceName(app)}})
 		if err != nil {
-			return nil, apiError("ecs DescribeServices", "service "+app.Name+" in cluster "+name, err)
+			return nil, apiError("ecs DescribeServices", "service "+ServiceName(app)+" in cluster "+name, err)
 		}
 		for _, svc := range out.Services {
 			st := aws.ToString(svc.Status)
 			if fam, _ := splitRevision(Revision(aws.ToString(svc.TaskDefinition))); fam == Family(app) && (st == "ACTIVE" || st == "DRAINING") {
-				users = append(users, fmt.Sprintf("service %s in cluster %s", app.Name, name))
+				users = append(users, fmt.Sprintf("service %s in cluster %s", ServiceName(app), name))
 			}
 		}
 	}

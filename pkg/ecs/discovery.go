@@ -79,7 +79,7 @@ func (d *deployRun) ensureDiscovery(ctx context.Context) ([]types.ServiceRegistr
 	in := &sd.CreateServiceInput{
 		Name:        aws.String(app.Name),
 		NamespaceId: aws.String(ns),
-		Description: aws.String("tasks of the ECS service " + app.Name + " (shipit)"),
+		Description: aws.String("tasks of the ECS service " + ServiceName(app) + " (shipit)"),
 		// ECS reports the tasks' health to Cloud Map (the failure threshold is always 1 now;
 		// setting it is deprecated).
 		HealthCheckCustomConfig: &sdtypes.HealthCheckCustomConfig{},

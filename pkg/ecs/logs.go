@@ -71,9 +71,9 @@ func (s *Session) logPlan(ctx context.Context, app *spec.App, opts target.LogsOp
 			return nil, err
 		}
 		if svc == nil {
-			return nil, fmt.Errorf("%s is not deployed on ecs (%s): no service %s", app.Name, s.where(app), app.Name)
+			return nil, fmt.Errorf("%s is not deployed on ecs (%s): no service %s", app.Name, s.where(app), ServiceName(app))
 		}
-		plan.what = "service " + app.Name
+		plan.what = "service " + ServiceName(app)
 		// Every live deployment's: during a rollout both the old and the new tasks log.
 		for _, d := range svc.Deployments {
 			if a := aws.ToString(d.TaskDefinition); a != "" && !slices.Contains(arns, a) {
@@ -173,8 +173,8 @@ func revisionRef(app *spec.App, rev string) (string, error) {
 func (s *Session) revisionTasks(ctx context.Context, app *spec.App, arn string) ([]string, error) {
 	var ids []string
 	for _, st := range []types.DesiredStatus{types.DesiredStatusRunning, types.DesiredStatusStopped} {
-		in := &ecs.ListTasksInput{Cluster: aws.String(app.ECS.Cluster), ServiceName: aws.String(app.Name), DesiredStatus: st}
-		err := s.eachTask(ctx, app, in, "tasks of service "+app.Name, func(ts []types.Task) bool {
+		in := &ecs.ListTasksInput{Cluster: aws.String(app.ECS.Cluster), ServiceName: aws.String(ServiceName(app)), DesiredStatus: st}
+		err := s.eachTask(ctx, app, in, "tasks of service "+ServiceName(app), func(ts []types.Task) bool {
 			for _, t := range ts {
 				if id := taskID(aws.ToString(t.TaskArn)); aws.ToString(t.TaskDefinitionArn) == arn && !slices.Contains(ids, id) {
 					ids = append(ids, id)

@@ -85,6 +85,16 @@ func Family(app *spec.App) string {
 	return app.Name
 }
 
+// ServiceName is the app's ECS service: ecs.serviceName, else the app's name. Every call
+// that names the service (create, update, describe, tasks, scaling, rollback, destroy) asks
+// here; the log group, the Cloud Map name and the scaling policies keep the app's name.
+func ServiceName(app *spec.App) string {
+	if app.ECS.ServiceName != "" {
+		return app.ECS.ServiceName
+	}
+	return app.Name
+}
+
 // Render maps a validated spec to the inputs of the ECS API calls.
 func Render(app *spec.App, opts RenderOptions) (*Rendered, error) {
 	region := RegionOf(app, opts)

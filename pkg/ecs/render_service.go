@@ -29,7 +29,7 @@ func service(app *spec.App, tags []types.Tag) *ecs.CreateServiceInput {
 	}
 	svc := &ecs.CreateServiceInput{
 		Cluster:        aws.String(app.ECS.Cluster),
-		ServiceName:    aws.String(app.Name),
+		ServiceName:    aws.String(ServiceName(app)),
 		TaskDefinition: aws.String(Family(app)), // deploy passes the registered ARN
 		DesiredCount:   aws.Int32(int32(desired)),
 		NetworkConfiguration: &types.NetworkConfiguration{AwsvpcConfiguration: &types.AwsVpcConfiguration{
@@ -105,7 +105,7 @@ func serviceConnect(sc *spec.ServiceConnect) *types.ServiceConnectConfiguration 
 
 func scaling(app *spec.App, hash string) *Scaling {
 	as := app.Autoscale
-	resource := fmt.Sprintf("service/%s/%s", app.ECS.Cluster, app.Name)
+	resource := fmt.Sprintf("service/%s/%s", app.ECS.Cluster, ServiceName(app))
 	s := &Scaling{Target: &aas.RegisterScalableTargetInput{
 		ServiceNamespace:  aastypes.ServiceNamespaceEcs,
 		ResourceId:        aws.String(resource),

@@ -72,7 +72,7 @@ func (d *deployRun) ensureLogGroup(ctx context.Context) error {
 
 // scalingResource is the Application Auto Scaling resource id of the app's service.
 func scalingResource(app *spec.App) string {
-	return fmt.Sprintf("service/%s/%s", app.ECS.Cluster, app.Name)
+	return fmt.Sprintf("service/%s/%s", app.ECS.Cluster, ServiceName(app))
 }
 
 // scalableTarget returns the service's scalable target, nil when there is none.

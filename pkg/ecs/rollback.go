@@ -31,7 +31,7 @@ func (s *Session) autoRollback(ctx context.Context, d *deployRun, v *target.Verd
 	actx, cancel := context.WithTimeout(target.WithoutInterrupt(ctx), applyTimeout)
 	defer cancel()
 	in := &ecs.UpdateServiceInput{
-		Cluster: aws.String(app.ECS.Cluster), Service: aws.String(app.Name), TaskDefinition: aws.String(ro.Previous),
+		Cluster: aws.String(app.ECS.Cluster), Service: aws.String(ServiceName(app)), TaskDefinition: aws.String(ro.Previous),
 	}
 	var restored, notRestored []string
 	if d.before != nil {
@@ -42,10 +42,10 @@ func (s *Session) autoRollback(ctx context.Context, d *deployRun, v *target.Verd
 	}
 	out, err := s.ecs.UpdateService(actx, in)
 	if err != nil {
-		v.Message = failed.Message + "; the automatic rollback failed: " + apiError("ecs UpdateService", "service "+app.Name, err).Error()
+		v.Message = failed.Message + "; the automatic rollback failed: " + apiError("ecs UpdateService", "service "+ServiceName(app), err).Error()
 		return v
 	}
-	v.Applied = append(v.Applied, "service "+app.Name+" (rolled back to "+Revision(ro.Previous)+")")
+	v.Applied = append(v.Applied, "service "+ServiceName(app)+" (rolled back to "+Revision(ro.Previous)+")")
 	if d.before != nil {
 		switch changed, err := s.restoreTags(actx, app, d.before, d.rd, ro); {
 		case err != nil:
@@ -113,13 +113,13 @@ func (s *Session) restoreTags(ctx context.Context, app *spec.App, before *types.
 	changed := len(drop) > 0
 	if len(keep) > 0 && !sameTags(set, keep) {
 		if _, err := s.ecs.TagResource(ctx, &ecs.TagResourceInput{ResourceArn: aws.String(arn), Tags: keep}); err != nil {
-			return false, apiError("ecs TagResource", "service "+app.Name, err)
+			return false, apiError("ecs TagResource", "service "+ServiceName(app), err)
 		}
 		changed = true
 	}
 	if len(drop) > 0 {
 		if _, err := s.ecs.UntagResource(ctx, &ecs.UntagResourceInput{ResourceArn: aws.String(arn), TagKeys: drop}); err != nil {
-			return false, apiError("ecs UntagResource", "service "+app.Name, err)
+			return false, apiError("ecs UntagResource", "service "+ServiceName(app), err)
 		}
 	}
 	return changed, nil
@@ -135,7 +135,7 @@ func (s *Session) Rollback(ctx context.Context, app *spec.App, opts target.Rollb
 		return nil, err
 	}
 	if live == nil {
-		return nil, fmt.Errorf("ecs: service %s is not deployed in %s; nothing to roll back", app.Name, s.where(app))
+		return nil, fmt.Errorf("ecs: service %s is not deployed in %s; nothing to roll back", ServiceName(app), s.where(app))
 	}
 	current := aws.ToString(live.TaskDefinition)
 	to, why, err := s.rollbackTarget(ctx, app, live, opts.To)
@@ -160,13 +160,13 @@ func (s *Session) Rollback(ctx context.Context, app *spec.App, opts target.Rollb
 	actx, cancel := context.WithTimeout(target.WithoutInterrupt(ctx), applyTimeout)
 	defer cancel()
 	out, err := s.ecs.UpdateService(actx, &ecs.UpdateServiceInput{
-		Cluster: aws.String(app.ECS.Cluster), Service: aws.String(app.Name), TaskDefinition: aws.String(to),
+		Cluster: aws.String(app.ECS.Cluster), Service: aws.String(ServiceName(app)), TaskDefinition: aws.String(to),
 	})
 	if err != nil {
-		return nil, apiError("ecs UpdateService", "service "+app.Name+" in "+s.where(app), err)
+		return nil, apiError("ecs UpdateService", "service "+ServiceName(app)+" in "+s.where(app), err)
 	}
-	v.Applied = []string{"service " + app.Name + " (" + Revision(current) + " → " + Revision(to) + ")"}
-	r.Report(s.event(app, target.Progressing, fmt.Sprintf("rolling back service %s: %s → %s (%s)", app.Name, Revision(current), Revision(to), why)))
+	v.Applied = []string{"service " + ServiceName(app) + " (" + Revision(current) + " → " + Revision(to) + ")"}
+	r.Report(s.event(app, target.Progressing, fmt.Sprintf("rolling back service %s: %s → %s (%s)", ServiceName(app), Revision(current), Revision(to), why)))
 	if opts.NoWait {
 		v.Phase, v.Message = target.Succeeded, "rollback to "+Revision(to)+" applied; not watching (--no-wait)"
 		return v, nil

@@ -116,7 +116,7 @@ func (s *Session) runRevision(ctx context.Context, app *spec.App, rd *Rendered, 
 		}
 		if sameRevision(td, tags, rd) {
 			tdArn = aws.ToString(td.TaskDefinitionArn)
-			d.report(target.Pending, fmt.Sprintf("running %s, the revision service %s runs (spec %s)", Revision(tdArn), app.Name, rd.Hash))
+			d.report(target.Pending, fmt.Sprintf("running %s, the revision service %s runs (spec %s)", Revision(tdArn), ServiceName(app), rd.Hash))
 		}
 	}
 	if tdArn == "" {

@@ -128,10 +128,10 @@ func mainContainer(td *types.TaskDefinition, name string) *types.ContainerDefini
 // runningDigest is the image digest a running task of the task definition reports for the
 // app's container ("" when none says).
 func (s *Session) runningDigest(ctx context.Context, app *spec.App, tdArn string) string {
-	in := &ecs.ListTasksInput{Cluster: aws.String(app.ECS.Cluster), ServiceName: aws.String(app.Name), DesiredStatus: types.DesiredStatusRunning}
+	in := &ecs.ListTasksInput{Cluster: aws.String(app.ECS.Cluster), ServiceName: aws.String(ServiceName(app)), DesiredStatus: types.DesiredStatusRunning}
 	digest := ""
 	// Status shows what it can: a failed read leaves the digest out.
-	_ = s.eachTask(ctx, app, in, "running tasks of "+app.Name, func(tasks []types.Task) bool {
+	_ = s.eachTask(ctx, app, in, "running tasks of "+ServiceName(app), func(tasks []types.Task) bool {
 		for _, t := range tasks {
 			if aws.ToString(t.TaskDefinitionArn) != tdArn {
 				continue

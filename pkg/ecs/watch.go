@@ -208,7 +208,7 @@ func (s *Session) reportEvents(app *spec.App, svc *types.Service, seen eventLog,
 // describeService returns the live service, or nil when there is none (never created, or
 // deleted: INACTIVE). withTags asks for its tags too.
 func (s *Session) describeService(ctx context.Context, app *spec.App, withTags bool) (*types.Service, error) {
-	in := &ecs.DescribeServicesInput{Cluster: aws.String(app.ECS.Cluster), Services: []string{app.Name}}
+	in := &ecs.DescribeServicesInput{Cluster: aws.String(app.ECS.Cluster), Services: []string{ServiceName(app)}}
 	if withTags {
 		in.Include = []types.ServiceField{types.ServiceFieldTags}
 	}
@@ -218,11 +218,11 @@ func (s *Session) describeService(ctx context.Context, app *spec.App, withTags b
 		if errors.As(err, &nf) {
 			return nil, fmt.Errorf("ecs: cluster %s not found in %s (shipit deploys into an existing cluster; create it first): %w", app.ECS.Cluster, s.region, err)
 		}
-		return nil, apiError("ecs DescribeServices", "service "+app.Name+" in cluster "+app.ECS.Cluster, err)
+		return nil, apiError("ecs DescribeServices", "service "+ServiceName(app)+" in cluster "+app.ECS.Cluster, err)
 	}
 	for i := range out.Services {
 		svc := &out.Services[i]
-		if aws.ToString(svc.ServiceName) != app.Name {
+		if aws.ToString(svc.ServiceName) != ServiceName(app) {
 			continue
 		}
 		if aws.ToString(svc.Status) == "INACTIVE" {
@@ -239,10 +239,10 @@ func (s *Session) stoppedTasks(ctx context.Context, app *spec.App, deployment st
 	if deployment != "" {
 		in.StartedBy = aws.String(deployment)
 	} else {
-		in.ServiceName = aws.String(app.Name)
+		in.ServiceName = aws.String(ServiceName(app))
 	}
 	var tasks []types.Task
-	err := s.eachTask(ctx, app, in, "stopped tasks of "+app.Name, func(batch []types.Task) bool {
+	err := s.eachTask(ctx, app, in, "stopped tasks of "+ServiceName(app), func(batch []types.Task) bool {
 		tasks = append(tasks, batch...)
 		return true
 	})

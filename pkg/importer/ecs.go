@@ -9,6 +9,7 @@ package importer
 import (
 	"encoding/json"
 	"fmt"
+	"k8s.io/apimachinery/pkg/util/validation"
 	"regexp"
 	"strings"
 
@@ -123,25 +124,44 @@ func (m *ecsMapper) decode() error {
 
 var nonLabel = regexp.MustCompile(`[^a-z0-9-]+`)
 
-// name is the service's name, else the family's, as a DNS label (the spec's name is the
-// service's and the Kubernetes objects' name).
+// name is the service's name, else the family's, as a DNS label (the spec's name is also the
+// Kubernetes objects' name). A service name that is not one (CloudFormation's and Copilot's
+// Stack-Service-AbC123) is kept in ecs.serviceName, so a deploy updates that service; the
+// app is then named as a person named it: the load-balanced container, else the family.
 func (m *ecsMapper) name() {
 	family := aws.ToString(m.td.Family)
 	want := family
 	if m.svc != nil && aws.ToString(m.svc.ServiceName) != "" {
 		want = aws.ToString(m.svc.ServiceName)
 	}
-	name := strings.Trim(nonLabel.ReplaceAllString(strings.ToLower(want), "-"), "-")
+	name := asLabel(want)
+	if m.svc != nil && aws.ToString(m.svc.ServiceName) != "" && name != want {
+		m.app.ECS.ServiceName = want
+		var given []string
+		for _, lb := range m.svc.LoadBalancers {
+			given = append(given, aws.ToString(lb.ContainerName))
+		}
+		for _, n := range append(given, family) {
+			if n != "" && len(validation.IsDNS1123Label(n)) == 0 {
+				name = n
+				break
+			}
+		}
+	}
+	m.app.Name = name
+}
+
+// asLabel turns a name into a DNS label: lower case, runs of other characters as one '-',
+// at most 63 characters ("app" when nothing is left).
+func asLabel(s string) string {
+	name := strings.Trim(nonLabel.ReplaceAllString(strings.ToLower(s), "-"), "-")
 	if len(name) > 63 {
 		name = strings.Trim(name[:63], "-")
 	}
 	if name == "" {
 		name = "app"
 	}
-	m.app.Name = name
-	if m.svc != nil && aws.ToString(m.svc.ServiceName) != "" && name != want {
-		m.lose("service.serviceName", fmt.Sprintf("adoption of existing names: %q is not a DNS label, and shipit names the service after the app (%s): a deploy would create service %s beside %s", want, name, name, want))
-	}
+	return name
 }
 
 // network gives a spec whose original names no network (no service, or one not on awsvpc)

@@ -107,10 +107,9 @@ func TestFromECSDescribeOutputs(t *testing.T) {
 		lost = append(lost, l.String())
 	}
 	want := []string{
-		`service.serviceName: adoption of existing names: "My_Api" is not a DNS label, and shipit names the service after the app (my-api): a deploy would create service my-api beside My_Api`,
 		"service.futureSetting: not read by the import (a field this shipit does not know)",
 		"service.availabilityZoneRebalancing: ECS specifics: shipit does not set it; a deploy keeps it on this service, but a new service gets ECS's default ENABLED",
-		"scaling.policies[cpu-tracking]: autoscaling: shipit's own policy differs in the name (shipit's is my-api-cpu: a deploy adds that one and keeps this one)",
+		"scaling.policies[cpu-tracking]: autoscaling: shipit's own policy differs in the name (shipit's is api-cpu: a deploy adds that one and keeps this one)",
 		"tags.aws:cloudformation:stack-name: set by AWS (aws: tags are reserved): not a setting of the app",
 		"logs.retention: log group /ecs/api keeps its logs for ever; a spec always has a retention: the import says 3653d (ten years, the longest), which a deploy sets",
 	}
@@ -118,7 +117,7 @@ func TestFromECSDescribeOutputs(t *testing.T) {
 		t.Errorf("lost:\n%s\nwant:\n%s", strings.Join(lost, "\n"), strings.Join(want, "\n"))
 	}
 	app := loadResult(t, res)
-	if app.Name != "my-api" || app.ECS.Cluster != "prod" || app.Autoscale == nil || app.Autoscale.CPU != 60 || app.Autoscale.Max != 3 ||
+	if app.Name != "api" || app.ECS.ServiceName != "My_Api" || app.ECS.Cluster != "prod" || app.Autoscale == nil || app.Autoscale.CPU != 60 || app.Autoscale.Max != 3 ||
 		app.Labels["team"] != "core" || app.Logs.Retention != "3653d" || app.ECS.LogStreamPrefix != "" || app.Ports[0].Name != "http" {
 		t.Errorf("spec %+v", app)
 	}

@@ -934,7 +934,7 @@ var categories = []struct{ pattern, why string }{
 	{"containers[].name", "adoption of existing names: a container name other than containerName / the sidecar's name"},
 	{"containerDefinitions[].name", "adoption of existing names: a container name other than containerName / the sidecar's name"},
 	{"taskDefinition.family", "adoption of existing names: a task definition family other than ecs.family says"},
-	{"serviceName", "adoption of existing names: object names are the app's name"},
+	{"serviceName", "adoption of existing names: a service name other than ecs.serviceName says"},
 }
 
 func reasonFor(path string) string {

@@ -359,6 +359,9 @@ type ECS struct {
 	// Service-level settings. Family is the task definition family, to adopt a service whose
 	// family is not the app's name (default: the name).
 	Family string `yaml:"family,omitempty" json:"family,omitempty"`
+	// ServiceName is the ECS service's name, to adopt a service not named like the app
+	// (CloudFormation's and Copilot's Stack-Service-AbC123; default: the name).
+	ServiceName string `yaml:"serviceName,omitempty" json:"serviceName,omitempty"`
 	// Exec turns on ECS Exec (enableExecuteCommand): `aws ecs execute-command` into a task.
 	// The task role needs the ssmmessages permissions.
 	Exec bool `yaml:"exec,omitempty" json:"exec,omitempty"`

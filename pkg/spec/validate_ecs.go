@@ -437,6 +437,9 @@ func (c *checker) ecsService() {
 	if f := a.ECS.Family; f != "" && !ecsContainerName.MatchString(f) {
 		c.errorf("ecs.family", "use letters, digits, '_' and '-' (at most 255)", "%q is not a task definition family", clip(f))
 	}
+	if n := a.ECS.ServiceName; n != "" && !ecsContainerName.MatchString(n) {
+		c.errorf("ecs.serviceName", "use letters, digits, '_' and '-' (at most 255)", "%q is not an ECS service name", clip(n))
+	}
 	if v := a.ECS.PlatformVersion; v != "" && !platformVersionRe.MatchString(v) {
 		c.errorf("ecs.platformVersion", "use LATEST or a Fargate platform version such as 1.4.0", "%q is not a platform version", clip(v))
 	}
