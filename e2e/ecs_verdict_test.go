@@ -116,3 +116,24 @@ func TestECSVerdictSettingsOnlyDeploy(t *testing.T) {
 		t.Errorf("no completion of the rollback deployment %s:\n%s", good, svc)
 	}
 }
+
+// A revision whose awslogs group does not exist (here an override points the app's logs at a
+// group nobody created) never starts a task: ECS stops each one PENDING with a
+// ResourceInitializationError. The rollout fails fast quoting it and is rolled back (exit 4).
+func TestECSVerdictMissingLogGroup(t *testing.T) {
+	a := newECSApp(t, `{"step":"500ms"}`)
+	a.run("deploy", "-f", a.spec(ecsSpec{Image: "nginx:1.27"})).wantExit(t, 0, "Succeeded")
+
+	typo := `  overrides:
+    - path: taskDefinition.containerDefinitions[name=web].logConfiguration.options.awslogs-group
+      value: /ecs/web-typo
+`
+	r := a.run("deploy", "-f", a.spec(ecsSpec{Image: "nginx:1.27", ECSExtra: typo}))
+	r.wantExit(t, 4, "RolledBack", "ResourceInitializationError: failed to validate logger args",
+		"The specified log group does not exist")
+	if r.took > 30*time.Second {
+		t.Errorf("the deploy took %s; want a few simulator steps", r.took)
+	}
+	t.Logf("missing log group deploy: exit %d after %s (step 500 ms)", r.code, r.took.Round(100*time.Millisecond))
+	a.waitService("back on web:1", 30*time.Second, nil, func(s ecsService) bool { return s.steadyOn("web:1") })
+}
