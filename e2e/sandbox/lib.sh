@@ -102,7 +102,9 @@ session_members() {
     read -r stat 2>/dev/null <"$f" || continue
     stat=${stat##*) }
     read -r -a fields <<<"$stat"
-    # fields: 0 state, 1 ppid, 2 pgrp, 3 session
+    # fields: 0 state, 1 ppid, 2 pgrp, 3 session (a line cut short is no process of ours,
+    # and must not stop the script on an unbound index under set -u)
+    [ ${#fields[@]} -gt 3 ] || continue
     [ "${fields[0]}" = Z ] && continue
     for lead in "$@"; do
       if [ "${fields[3]}" = "$lead" ]; then f=${f#/proc/}; echo "${f%/stat}"; fi
