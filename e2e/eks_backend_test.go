@@ -709,3 +709,39 @@ func waitFor(t *testing.T, limit time.Duration, cond func() bool) {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+// An HPA and a PodDisruptionBudget renamed by eks.patches (as `shipit import` keeps web-hpa
+// and web-pdb) are still the app's: status shows the budget, and dropping autoscale takes
+// spec.replicas back from the renamed HPA and deletes it, as for one named like the app.
+func TestEKSRenamedHPAAndBudget(t *testing.T) {
+	ns := harness.Namespace(t)
+	renamed := func(hpa bool) string {
+		block := "eks:\n  namespace: " + ns + "\n  disruptionBudget: {maxUnavailable: 1}\n  patches:\n" +
+			"    - {kind: PodDisruptionBudget, patch: {metadata: {name: web-pdb}}}\n"
+		if hpa {
+			block += "    - {kind: HorizontalPodAutoscaler, patch: {metadata: {name: web-hpa}}}\n"
+		}
+		return block
+	}
+	auto := rewrite(t, eksApp(t, ns, "registry.local/web:v1", "autoscale: {min: 2, max: 6, cpu: 70}\n"), "eks: {namespace: "+ns+"}\n", renamed(true))
+	if r := runShipit(t, "deploy", "--target", "eks", "-f", auto); r.code != 0 {
+		t.Fatalf("deploy with the renamed HPA and budget: exit %d\n%s", r.code, r.stderr)
+	}
+	if got := kubectlOut(t, "-n", ns, "get", "hpa,pdb", "-o", "name"); got != "horizontalpodautoscaler.autoscaling/web-hpa\npoddisruptionbudget.policy/web-pdb" {
+		t.Fatalf("live objects %q, want web-hpa and web-pdb", got)
+	}
+	if r := runShipit(t, "status", "--target", "eks", "-f", auto); r.code != 0 || !strings.Contains(r.stdout, "PodDisruptionBudget/web-pdb: maxUnavailable 1") {
+		t.Errorf("status: exit %d, want web-pdb's budget:\n%s", r.code, r.stdout)
+	}
+	// The HPA scales (here kubectl, through the scale subresource as the HPA does).
+	kubectlOut(t, "-n", ns, "scale", "deploy/web", "--replicas=5")
+
+	fixed := rewrite(t, eksApp(t, ns, "registry.local/web:v1", ""), "eks: {namespace: "+ns+"}\n", renamed(false))
+	r := runShipit(t, "deploy", "--target", "eks", "-f", fixed)
+	if r.code != 0 || !strings.Contains(r.stderr, "deleted what the spec no longer has: HorizontalPodAutoscaler/web-hpa") {
+		t.Fatalf("out of autoscaling: exit %d, want web-hpa deleted\n%s", r.code, r.stderr)
+	}
+	waitFor(t, 30*time.Second, func() bool {
+		return kubectlOut(t, "-n", ns, "get", "deploy", "web", "-o", "jsonpath={.spec.replicas} {.status.readyReplicas}") == "3 3"
+	})
+}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	policyv1 "k8s.io/api/policy/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/shipit-dev/shipit/pkg/spec"
 )
@@ -15,8 +14,8 @@ import (
 // budgetStatus sums up the app's live PodDisruptionBudget for `shipit status` ("" when it
 // has none, or it cannot be read): what it asks and what it allows now.
 func (s *Session) budgetStatus(ctx context.Context, app *spec.App) string {
-	pdb, err := s.cs.PolicyV1().PodDisruptionBudgets(app.EKS.Namespace).Get(ctx, app.Name, metav1.GetOptions{})
-	if err != nil || pdb.Labels[ManagedByLabel] != spec.ManagedBy {
+	pdb, err := s.ownBudget(ctx, app)
+	if err != nil || pdb == nil {
 		return ""
 	}
 	return BudgetSummary(pdb)

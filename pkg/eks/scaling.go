@@ -81,12 +81,11 @@ func (s *Session) scalingSwitchFor(ctx context.Context, app *spec.App) (scalingS
 	if err != nil {
 		return noSwitch, fmt.Errorf("get deployment %s/%s: %w", ns, app.Name, err)
 	}
-	h, err := s.cs.AutoscalingV2().HorizontalPodAutoscalers(ns).Get(ctx, app.Name, metav1.GetOptions{})
-	if err != nil && !apierrors.IsNotFound(err) {
-		return noSwitch, fmt.Errorf("get horizontalpodautoscaler %s/%s: %w", ns, app.Name, err)
+	h, err := s.ownHPA(ctx, app)
+	if err != nil {
+		return noSwitch, err
 	}
-	liveHPA := err == nil && h.Labels[ManagedByLabel] == spec.ManagedBy && h.Labels[NameLabel] == app.Name
-	return switchFor(live, liveHPA, app.Autoscale != nil), nil
+	return switchFor(live, h != nil, app.Autoscale != nil), nil
 }
 
 // onlyReplicasConflict reports whether an apply failed on a conflict over spec.replicas alone.
