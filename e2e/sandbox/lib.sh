@@ -52,22 +52,45 @@ alive() {
 }
 
 # daemon_pid NAME: prints the recorded PID if that process is alive and still ours.
+#
+# The PID stays through every exec from the `sh -c` that recorded it to the daemon itself, but
+# the command line changes on the way: moto_server's pyenv shim runs as
+#   sh -c '…' PIDFILE moto_server …  →  bash …/pyenv exec moto_server …
+#   →  bash …/pyenv-exec moto_server …  →  …/python …/moto_server …
+# and reads empty for an instant at each exec. So the process is ours when one of the first
+# arguments that is no option is named like the daemon, or, with an empty command line, when it
+# still leads the session setsid made for it (a reused PID does not).
 daemon_pid() {
   local f="$SANDBOX_PIDS/$1.pid" pid
   [ -s "$f" ] || return 1
   pid=$(cat "$f")
   [[ $pid =~ ^[0-9]+$ ]] || return 1
   alive "$pid" || return 1
-  # argv[0], or argv[1] for a script run by its interpreter (moto_server by python)
-  local argv marker
+  local argv marker a i
   mapfile -d '' -t argv 2>/dev/null <"/proc/$pid/cmdline" || return 1
-  # empty while the process is between fork and exec (or is a kernel thread): not ours yet
-  [ ${#argv[@]} -gt 0 ] || return 1
+  if [ ${#argv[@]} -eq 0 ]; then
+    session_leader "$pid" || return 1
+    echo "$pid"
+    return 0
+  fi
   marker=$(daemon_marker "$1")
-  local name0=${argv[0]##*/} name1=""
-  [ ${#argv[@]} -gt 1 ] && name1=${argv[1]##*/}
-  [ "$name0" = "$marker" ] || [ "$name1" = "$marker" ] || return 1
-  echo "$pid"
+  for ((i = 0; i < ${#argv[@]} && i < 5; i++)); do
+    a=${argv[i]}
+    if [ "${a#-}" = "$a" ] && [ "${a##*/}" = "$marker" ]; then
+      echo "$pid"
+      return 0
+    fi
+  done
+  return 1
+}
+
+# session_leader PID: the process leads its own session (as setsid leaves a daemon).
+session_leader() {
+  local stat fields
+  read -r stat 2>/dev/null <"/proc/$1/stat" || return 1
+  stat=${stat##*) }
+  read -r -a fields <<<"$stat"
+  [ ${#fields[@]} -gt 3 ] && [ "${fields[3]}" = "$1" ]
 }
 
 daemon_running() { daemon_pid "$1" >/dev/null; }
