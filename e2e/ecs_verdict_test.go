@@ -131,9 +131,6 @@ func TestECSVerdictMissingLogGroup(t *testing.T) {
 	r := a.run("deploy", "-f", a.spec(ecsSpec{Image: "nginx:1.27", ECSExtra: typo}))
 	r.wantExit(t, 4, "RolledBack", "ResourceInitializationError: failed to validate logger args",
 		"The specified log group does not exist")
-	if r.took > 30*time.Second {
-		t.Errorf("the deploy took %s; want a few simulator steps", r.took)
-	}
 	t.Logf("missing log group deploy: exit %d after %s (step 500 ms)", r.code, r.took.Round(100*time.Millisecond))
 	a.waitService("back on web:1", 30*time.Second, nil, func(s ecsService) bool { return s.steadyOn("web:1") })
 }

@@ -111,10 +111,23 @@ func (s *Simulator) updateService(w http.ResponseWriter, r *http.Request, body [
 	}
 	s.mu.Lock()
 	known := s.services[key] != nil && !s.services[key].deleted
+	current := ""
+	if known {
+		current = s.services[key].primary().td.arn
+	}
 	s.mu.Unlock()
 	adoptTD := td
 	if !known && adoptTD == nil {
 		adoptTD = s.resolveTaskDef(r, str(svc, "taskDefinition"))
+	}
+	// A new deployment on the same task definition (forced, or relaunched for its network and
+	// the like) launches new tasks, and ECS checks each launch afresh: a log group created
+	// since the last deployment now lets them start (loggroups.go).
+	var again *taskDef
+	if td == nil && current != "" && (boolField(req, "forceNewDeployment") || slices.ContainsFunc(launchKeys, func(k string) bool { _, set := req[k]; return set })) {
+		if fresh := s.resolveTaskDef(r, current); len(fresh.containers) > 0 {
+			again = fresh
+		}
 	}
 
 	now := s.now()
@@ -155,6 +168,9 @@ func (s *Simulator) updateService(w http.ResponseWriter, r *http.Request, body [
 	if (td != nil && td.arn != srv.primary().td.arn) || boolField(req, "forceNewDeployment") || relaunch {
 		if td == nil {
 			td = srv.primary().td
+			if again != nil && again.arn == td.arn {
+				td = again
+			}
 		}
 		srv.startDeployment(now, td, s.scenarioFor(key, td), rl)
 		restart = true

@@ -16,8 +16,9 @@ import (
 // terraform-aws-serverless-static-wordpress issue 74) with the cause "ResourceNotFoundException:
 // The specified log group does not exist." (Rayraegah/terraform-aws-hasura issue 25).
 //
-// The groups are checked when a deployment starts or a standalone task is run, not at every
-// launch: a group created afterwards does not rescue a deployment that already failed.
+// The groups are checked when a deployment starts (a forced new deployment of the same task
+// definition checks again) or a standalone task is run, not at every launch: a group created
+// afterwards does not rescue the tasks of a deployment already under way.
 
 // missingLogGroupReason is the stoppedReason of a task whose log group does not exist.
 const missingLogGroupReason = "ResourceInitializationError: failed to validate logger args: create stream has been retried 1 times: " +

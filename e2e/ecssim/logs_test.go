@@ -188,8 +188,9 @@ func TestContainerLogsNeedTheirGroup(t *testing.T) {
 	if _, err := f.logsClient().CreateLogGroup(ctx(t), &cloudwatchlogs.CreateLogGroupInput{LogGroupName: aws.String("/ecs/missing")}); err != nil {
 		t.Fatal(err)
 	}
-	td = f.registerLogging("registry.local/web:2", "/ecs/missing")
-	if _, err := f.ecs.UpdateService(ctx(t), &ecs.UpdateServiceInput{Cluster: aws.String(f.cluster), Service: aws.String("web"), TaskDefinition: aws.String(td)}); err != nil {
+	// A forced new deployment of the same task definition launches afresh: the group now
+	// exists, so its tasks start.
+	if _, err := f.ecs.UpdateService(ctx(t), &ecs.UpdateServiceInput{Cluster: aws.String(f.cluster), Service: aws.String("web"), ForceNewDeployment: true}); err != nil {
 		t.Fatal(err)
 	}
 	f.step(2)
