@@ -441,7 +441,10 @@ func ImageFlag(cmd *cobra.Command, into *[]string) {
 func EnvironmentList(envs []string) string {
 	out := make([]string, len(envs))
 	for i, e := range envs {
-		out[i] = strings.TrimSuffix(strings.TrimPrefix(e, "("), ")")
+		out[i] = e
+		if e == "(base)" {
+			out[i] = "base"
+		}
 	}
 	return strings.Join(out, ", ")
 }

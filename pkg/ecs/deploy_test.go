@@ -534,3 +534,55 @@ func TestDestroyLeavesOtherClustersAlone(t *testing.T) {
 		t.Fatalf("deleted %q, %v", res.Deleted, err)
 	}
 }
+
+// With ecs.serviceName, every call that names the service names that one, through a deploy
+// that fails and is rolled back (describe, update, stopped tasks, tags, the scaling target);
+// the task definition family and the log group keep the app's name.
+func TestServiceNameNamesEveryCall(t *testing.T) {
+	const svc = "Stack-Svc-X1"
+	app := testApp(t, "  serviceName: "+svc+"\n")
+	oldRD := render(t, testApp(t, "  serviceName: "+svc+"\nlabels: {v: old}\n"))
+	newTD := "arn:aws:ecs:us-east-1:123456789012:task-definition/web:2"
+	failing := svcOf(newTD, 2,
+		dep{"ecs-svc/2", "PRIMARY", newTD, types.DeploymentRolloutStateInProgress, "", 2, 0, 2, 2},
+		dep{"ecs-svc/1", "ACTIVE", td1, types.DeploymentRolloutStateCompleted, "", 2, 2, 0, 0})
+	back := svcOf(td1, 2, dep{"ecs-svc/3", "PRIMARY", td1, types.DeploymentRolloutStateCompleted, "", 2, 2, 0, 0})
+	live := svcOf(td1, 2, dep{"ecs-svc/1", "PRIMARY", td1, types.DeploymentRolloutStateCompleted, "", 2, 2, 0, 0})
+	for _, s := range []*types.Service{failing, back, live} {
+		s.ServiceName = aws.String(svc)
+	}
+	f := failingThenBack(oldRD, newTD, live, failing, back)
+	s := newTestSession(f)
+	v, err := s.Deploy(context.Background(), app, target.DeployOptions{Timeout: time.Minute}, &events{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.Phase != target.RolledBack || !slices.Contains(v.Applied, "service "+svc+" (rolled back to web:1)") {
+		t.Errorf("verdict %s %q, applied %q", v.Phase, v.Message, v.Applied)
+	}
+	var names []string
+	names = append(names, f.servicesAsked...)
+	for _, u := range f.updates {
+		names = append(names, aws.ToString(u.Service))
+	}
+	for _, l := range f.listed {
+		if l.StartedBy == nil { // a deployment's own tasks are listed by its id instead
+			names = append(names, aws.ToString(l.ServiceName))
+		}
+	}
+	if len(f.servicesAsked) == 0 || len(f.updates) != 2 || len(f.listed) == 0 {
+		t.Fatalf("calls: %d describes, %d updates, %d task lists", len(f.servicesAsked), len(f.updates), len(f.listed))
+	}
+	for _, n := range names {
+		if n != svc {
+			t.Errorf("a call named service %q, want %s (all: %q)", n, svc, names)
+			break
+		}
+	}
+	if got := scalingResource(app); got != "service/c1/"+svc {
+		t.Errorf("scaling resource %q", got)
+	}
+	if aws.ToString(f.registers[0].Family) != "web" || LogGroupName(app) != "/ecs/web" {
+		t.Errorf("family %q, log group %q: both keep the app's name", aws.ToString(f.registers[0].Family), LogGroupName(app))
+	}
+}

@@ -53,11 +53,14 @@ type fakeECS struct {
 	// (by cluster ARN) instead of the script.
 	clusters []string
 	others   map[string]*types.Service
+	// servicesAsked are the service names of every DescribeServices call.
+	servicesAsked []string
 }
 
 func (f *fakeECS) DescribeServices(ctx context.Context, in *ecs.DescribeServicesInput, _ ...func(*ecs.Options)) (*ecs.DescribeServicesOutput, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	f.servicesAsked = append(f.servicesAsked, in.Services...)
 	if svc, ok := f.others[aws.ToString(in.Cluster)]; ok {
 		return &ecs.DescribeServicesOutput{Services: []types.Service{*svc}}, nil
 	}

@@ -14,6 +14,10 @@ import (
 // budgetStatus sums up the app's live PodDisruptionBudget for `shipit status` ("" when it
 // has none, or it cannot be read): what it asks and what it allows now.
 func (s *Session) budgetStatus(ctx context.Context, app *spec.App) string {
+	if app.EKS.DisruptionBudget == nil {
+		// none rendered, and the identity may not list them at all (README: permissions)
+		return ""
+	}
 	pdb, err := s.ownBudget(ctx, app)
 	if err != nil || pdb == nil {
 		return ""

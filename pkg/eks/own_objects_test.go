@@ -20,6 +20,7 @@ import (
 // Another app's, or one shipit did not label, is not.
 func TestRenamedHPAAndBudgetAreTheApps(t *testing.T) {
 	app := testApp(t)
+	app.EKS.DisruptionBudget = &spec.DisruptionBudget{}
 	mine := map[string]string{ManagedByLabel: spec.ManagedBy, NameLabel: "web"}
 	other := map[string]string{ManagedByLabel: spec.ManagedBy, NameLabel: "worker"}
 	meta := func(name string, l map[string]string) metav1.ObjectMeta {
@@ -41,6 +42,13 @@ func TestRenamedHPAAndBudgetAreTheApps(t *testing.T) {
 	if sw, err := s.scalingSwitchFor(context.Background(), app); err != nil || sw != outOfAutoscaling {
 		t.Errorf("switch %v (%v), want out of autoscaling: web-hpa scales the app", sw, err)
 	}
+
+	// Without eks.disruptionBudget, status does not look for one (the identity may not list them).
+	app.EKS.DisruptionBudget = nil
+	if got := s.budgetStatus(context.Background(), app); got != "" {
+		t.Errorf("budget %q without eks.disruptionBudget, want none", got)
+	}
+	app.EKS.DisruptionBudget = &spec.DisruptionBudget{}
 
 	s, _ = fakeSession(dep, budget("worker", other), hpa("worker", other))
 	if got := s.budgetStatus(context.Background(), app); got != "" {

@@ -9,12 +9,12 @@ package importer
 import (
 	"encoding/json"
 	"fmt"
-	"k8s.io/apimachinery/pkg/util/validation"
 	"regexp"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	"k8s.io/apimachinery/pkg/util/validation"
 
 	"github.com/shipit-dev/shipit/pkg/spec"
 	"github.com/shipit-dev/shipit/pkg/target"
