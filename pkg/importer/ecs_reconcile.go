@@ -341,12 +341,8 @@ func (m *ecsMapper) skipTD(path string) bool {
 // is per call; what Fargate needs and the original leaves out stays as the spec says.
 func (m *ecsMapper) skipService(path string) bool {
 	switch path {
-	case "tags", "taskDefinition", "clientToken":
-		return true
-	case "serviceName":
-		if _, set := m.src.svc[path]; !set {
-			return true
-		}
+	case "tags", "taskDefinition", "clientToken", "serviceName":
+		// the service's name is the spec's name or ecs.serviceName (ecs.go, name)
 		return true
 	case "desiredCount":
 		// With autoscale the scaler owns the count (a deploy keeps the live one).
