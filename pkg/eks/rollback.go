@@ -51,8 +51,9 @@ func (s *Session) autoRollback(ctx context.Context, app *spec.App, v *target.Ver
 		v.Message = failed.Message + "; automatic rollback failed: " + err.Error()
 		return v
 	}
-	r.Report(s.event(app, target.Progressing, "rolling back to revision "+rev))
+	// The step first: an interrupt that comes once the event is out names the watch.
 	target.Step(ctx, "watching the automatic rollback to revision "+rev)
+	r.Report(s.event(app, target.Progressing, "rolling back to revision "+rev))
 	dec, err := s.watch(ctx, app, app.Name, app.EKS.Namespace, gen, rolledBackHash, timeout, r)
 	if err != nil {
 		v.Message = failed.Message + "; watching the automatic rollback: " + err.Error()

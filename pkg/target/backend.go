@@ -70,7 +70,8 @@ func AfterAutoRollback(v *Verdict, a AutoRollback) {
 		v.Message = fmt.Sprintf("%s; rolled back to %s (%d/%d %s)", a.Failed, a.To, a.Ready, a.Desired, a.Counted)
 	case Canceled:
 		v.Phase = Canceled
-		v.Message = fmt.Sprintf("%s; interrupted while watching the rollback to %s, which goes on in %s", a.Failed, a.To, a.Where)
+		// "interrupted" alone: the command names the signal and the step it came in
+		v.Message = fmt.Sprintf("%s; interrupted; the rollback to %s goes on in %s", a.Failed, a.To, a.Where)
 	default:
 		v.Phase = Failed
 		v.Message = fmt.Sprintf("%s; the rollback to %s did not finish either: %s", a.Failed, a.To, a.Message)

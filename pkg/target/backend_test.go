@@ -29,7 +29,7 @@ func TestAfterAutoRollback(t *testing.T) {
 		want      string
 	}{
 		{Succeeded, "", RolledBack, "tasks keep failing; rolled back to web:1 (2/2 running)"},
-		{Canceled, "", Canceled, "tasks keep failing; interrupted while watching the rollback to web:1, which goes on in ECS"},
+		{Canceled, "", Canceled, "tasks keep failing; interrupted; the rollback to web:1 goes on in ECS"},
 		{TimedOut, "timed out after 1m", Failed, "tasks keep failing; the rollback to web:1 did not finish either: timed out after 1m"},
 		{Failed, "image gone", Failed, "tasks keep failing; the rollback to web:1 did not finish either: image gone"},
 	}
