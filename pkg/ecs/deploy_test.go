@@ -220,15 +220,22 @@ func failingThenBack(oldRD *Rendered, newTD string, live, failing, back *types.S
 	return f
 }
 
+// rollbackShapes are the service as a deploy of web:2 sees it that fails and is rolled back:
+// live on web:1, failing on web:2 beside it, back on web:1 in a third deployment.
+func rollbackShapes(newTD string) (live, failing, back *types.Service) {
+	live = svcOf(td1, 2, dep{"ecs-svc/1", "PRIMARY", td1, types.DeploymentRolloutStateCompleted, "", 2, 2, 0, 0})
+	failing = svcOf(newTD, 2,
+		dep{"ecs-svc/2", "PRIMARY", newTD, types.DeploymentRolloutStateInProgress, "", 2, 0, 2, 2},
+		dep{"ecs-svc/1", "ACTIVE", td1, types.DeploymentRolloutStateCompleted, "", 2, 2, 0, 0})
+	back = svcOf(td1, 2, dep{"ecs-svc/3", "PRIMARY", td1, types.DeploymentRolloutStateCompleted, "", 2, 2, 0, 0})
+	return live, failing, back
+}
+
 func TestAutoRollbackAfterFailFast(t *testing.T) {
 	app := testApp(t, "")
 	oldRD := render(t, testApp(t, "labels: {v: old}\n"))
 	newTD := "arn:aws:ecs:us-east-1:123456789012:task-definition/web:2"
-	failing := svcOf(newTD, 2,
-		dep{"ecs-svc/2", "PRIMARY", newTD, types.DeploymentRolloutStateInProgress, "", 2, 0, 2, 2},
-		dep{"ecs-svc/1", "ACTIVE", td1, types.DeploymentRolloutStateCompleted, "", 2, 2, 0, 0})
-	back := svcOf(td1, 2, dep{"ecs-svc/3", "PRIMARY", td1, types.DeploymentRolloutStateCompleted, "", 2, 2, 0, 0})
-	live := svcOf(td1, 2, dep{"ecs-svc/1", "PRIMARY", td1, types.DeploymentRolloutStateCompleted, "", 2, 2, 0, 0})
+	live, failing, back := rollbackShapes(newTD)
 	f := failingThenBack(oldRD, newTD, live, failing, back)
 	s := newTestSession(f)
 	v, err := s.Deploy(context.Background(), app, target.DeployOptions{Timeout: time.Minute}, &events{})
@@ -543,11 +550,7 @@ func TestServiceNameNamesEveryCall(t *testing.T) {
 	app := testApp(t, "  serviceName: "+svc+"\n")
 	oldRD := render(t, testApp(t, "  serviceName: "+svc+"\nlabels: {v: old}\n"))
 	newTD := "arn:aws:ecs:us-east-1:123456789012:task-definition/web:2"
-	failing := svcOf(newTD, 2,
-		dep{"ecs-svc/2", "PRIMARY", newTD, types.DeploymentRolloutStateInProgress, "", 2, 0, 2, 2},
-		dep{"ecs-svc/1", "ACTIVE", td1, types.DeploymentRolloutStateCompleted, "", 2, 2, 0, 0})
-	back := svcOf(td1, 2, dep{"ecs-svc/3", "PRIMARY", td1, types.DeploymentRolloutStateCompleted, "", 2, 2, 0, 0})
-	live := svcOf(td1, 2, dep{"ecs-svc/1", "PRIMARY", td1, types.DeploymentRolloutStateCompleted, "", 2, 2, 0, 0})
+	live, failing, back := rollbackShapes(newTD)
 	for _, s := range []*types.Service{failing, back, live} {
 		s.ServiceName = aws.String(svc)
 	}

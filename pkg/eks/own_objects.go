@@ -3,7 +3,6 @@ package eks
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strings"
 
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
@@ -23,16 +22,16 @@ func shipitLabels(app *spec.App) metav1.ListOptions {
 	return metav1.ListOptions{LabelSelector: labels.Set{ManagedByLabel: spec.ManagedBy, NameLabel: app.Name}.String()}
 }
 
-// pickOwn is the index of the app's object among names: the one named like the app, else the
-// first by name (a spec renders one of each kind); -1 for none.
-func pickOwn(app *spec.App, names []string) int {
-	if i := slices.Index(names, app.Name); i >= 0 {
-		return i
-	}
-	best := -1
-	for i, n := range names {
-		if best < 0 || strings.Compare(n, names[best]) < 0 {
-			best = i
+// ownOf is the app's object among items: the one named like the app, else the first by name
+// (a spec renders one of each kind); nil for none.
+func ownOf[T any](app *spec.App, items []T, name func(*T) string) *T {
+	var best *T
+	for i := range items {
+		switch n := name(&items[i]); {
+		case n == app.Name:
+			return &items[i]
+		case best == nil || strings.Compare(n, name(best)) < 0:
+			best = &items[i]
 		}
 	}
 	return best
@@ -40,34 +39,18 @@ func pickOwn(app *spec.App, names []string) int {
 
 // ownHPA is the app's live HorizontalPodAutoscaler, nil when it has none.
 func (s *Session) ownHPA(ctx context.Context, app *spec.App) (*autoscalingv2.HorizontalPodAutoscaler, error) {
-	ns := app.EKS.Namespace
-	list, err := s.cs.AutoscalingV2().HorizontalPodAutoscalers(ns).List(ctx, shipitLabels(app))
+	list, err := s.cs.AutoscalingV2().HorizontalPodAutoscalers(app.EKS.Namespace).List(ctx, shipitLabels(app))
 	if err != nil {
-		return nil, fmt.Errorf("list horizontalpodautoscalers of %s in %s: %w", app.Name, ns, err)
+		return nil, fmt.Errorf("list horizontalpodautoscalers of %s in %s: %w", app.Name, app.EKS.Namespace, err)
 	}
-	names := make([]string, len(list.Items))
-	for i, h := range list.Items {
-		names[i] = h.Name
-	}
-	if i := pickOwn(app, names); i >= 0 {
-		return &list.Items[i], nil
-	}
-	return nil, nil
+	return ownOf(app, list.Items, func(h *autoscalingv2.HorizontalPodAutoscaler) string { return h.Name }), nil
 }
 
 // ownBudget is the app's live PodDisruptionBudget, nil when it has none.
 func (s *Session) ownBudget(ctx context.Context, app *spec.App) (*policyv1.PodDisruptionBudget, error) {
-	ns := app.EKS.Namespace
-	list, err := s.cs.PolicyV1().PodDisruptionBudgets(ns).List(ctx, shipitLabels(app))
+	list, err := s.cs.PolicyV1().PodDisruptionBudgets(app.EKS.Namespace).List(ctx, shipitLabels(app))
 	if err != nil {
-		return nil, fmt.Errorf("list poddisruptionbudgets of %s in %s: %w", app.Name, ns, err)
+		return nil, fmt.Errorf("list poddisruptionbudgets of %s in %s: %w", app.Name, app.EKS.Namespace, err)
 	}
-	names := make([]string, len(list.Items))
-	for i, b := range list.Items {
-		names[i] = b.Name
-	}
-	if i := pickOwn(app, names); i >= 0 {
-		return &list.Items[i], nil
-	}
-	return nil, nil
+	return ownOf(app, list.Items, func(b *policyv1.PodDisruptionBudget) string { return b.Name }), nil
 }
