@@ -120,7 +120,9 @@ func TestPrintVerdictOutOfTime(t *testing.T) {
 // A verdict made from the timeout itself (a deploy stopped before its watch) says it once, and
 // without the bound's own cause at the end.
 func TestPrintVerdictTimeoutSaidOnce(t *testing.T) {
-	ctx, cancel := target.CommandContext(context.Background(), time.Nanosecond)
+	// The step is recorded while the bound runs (a step after it ran out is not): 200 ms is
+	// ample for the next line, and the test then waits for the bound.
+	ctx, cancel := target.CommandContext(context.Background(), 200*time.Millisecond)
 	defer cancel()
 	target.Step(ctx, "connecting to eks")
 	<-ctx.Done()
@@ -128,7 +130,7 @@ func TestPrintVerdictTimeoutSaidOnce(t *testing.T) {
 	var out bytes.Buffer
 	g := &cmdutil.GlobalOptions{Output: "text"}
 	_ = g.PrintVerdict(ctx, &cmdutil.IOStreams{Out: &out, ErrOut: &out}, &target.Verdict{App: "web", Target: "eks", Phase: target.TimedOut, Message: te.Error()})
-	want := "✗ web on eks: TimedOut: timed out after 1ns while connecting to eks: reaching the API server\n"
+	want := "✗ web on eks: TimedOut: timed out after 200ms while connecting to eks: reaching the API server\n"
 	if out.String() != want {
 		t.Errorf("got  %q\nwant %q", out.String(), want)
 	}
