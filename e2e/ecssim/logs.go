@@ -186,29 +186,7 @@ func (s *Simulator) callMotoLogs(ctx context.Context, in http.Header, op string,
 	if err != nil {
 		return nil, err
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.moto.JoinPath("/").String(), bytes.NewReader(b))
-	if err != nil {
-		return nil, err
-	}
-	for k, vs := range in {
-		switch http.CanonicalHeaderKey(k) {
-		case "Content-Length", "Accept-Encoding", "Connection", "Host":
-		default:
-			req.Header[k] = vs
-		}
-	}
-	req.Header.Set("X-Amz-Target", logsTargetPrefix+op)
-	req.Header.Set("Content-Type", "application/x-amz-json-1.1")
-	resp, err := s.client.Do(req)
-	if err != nil {
-		return nil, fmt.Errorf("moto %s: %w", op, err)
-	}
-	defer resp.Body.Close()
-	rb, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return nil, fmt.Errorf("moto %s: %w", op, err)
-	}
-	return &motoReply{status: resp.StatusCode, header: resp.Header, body: rb}, nil
+	return s.callMotoAs(ctx, in, logsTargetPrefix, op, b)
 }
 
 // awsErrorCode is the error code of an awsJson error answer ("" for a success).

@@ -51,6 +51,12 @@ func (m *motoReply) relay(w http.ResponseWriter) {
 // Authorization header carries the region and moto routes on it; x-moto-account-id picks
 // the account.
 func (s *Simulator) callMoto(ctx context.Context, in http.Header, op string, body []byte) (*motoReply, error) {
+	return s.callMotoAs(ctx, in, ecsTargetPrefix, op, body)
+}
+
+// callMotoAs sends body to moto as operation op of the awsJson service whose X-Amz-Target
+// starts with prefix (ECS's or CloudWatch Logs'), with the given headers.
+func (s *Simulator) callMotoAs(ctx context.Context, in http.Header, prefix, op string, body []byte) (*motoReply, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.moto.JoinPath("/").String(), bytes.NewReader(body))
 	if err != nil {
 		return nil, err
@@ -63,7 +69,7 @@ func (s *Simulator) callMoto(ctx context.Context, in http.Header, op string, bod
 			req.Header[k] = vs
 		}
 	}
-	req.Header.Set("X-Amz-Target", ecsTargetPrefix+op)
+	req.Header.Set("X-Amz-Target", prefix+op)
 	req.Header.Set("Content-Type", "application/x-amz-json-1.1")
 	resp, err := s.client.Do(req)
 	if err != nil {
